@@ -1,0 +1,247 @@
+//! The Add and Edit dialog. Add ends by showing the new secret once, with a
+//! Copy button, in the same dialog.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+use super::dialog::Dialog;
+use super::permission_grid::PermissionGrid;
+use crate::error::AppError;
+use crate::keys::server_fns::{create_key, update_key};
+use crate::keys::{CreatedKey, KeyInput, KeySummary, NAME_MAX_CHARS, validate_name};
+use crate::permissions::{Access, Group};
+
+/// What the dialog edits: a new key, or an existing one.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyFormMode {
+    Create,
+    Edit(KeySummary),
+}
+
+#[component]
+pub fn KeyFormDialog(
+    mode: KeyFormMode,
+    #[prop(into)] on_close: Callback<()>,
+    /// Called after a successful save, so the list can refresh.
+    #[prop(into)]
+    on_saved: Callback<String>,
+) -> impl IntoView {
+    let (initial_name, initial_access) = match &mode {
+        KeyFormMode::Create => (String::new(), Access::Full),
+        KeyFormMode::Edit(k) => (k.name.clone(), k.access.clone()),
+    };
+    let name = RwSignal::new(initial_name);
+    let restricted = RwSignal::new(initial_access.is_restricted());
+    // Turning restriction on starts from No Access everywhere (deny by
+    // default); an already restricted key starts from its own levels.
+    let levels = RwSignal::new(match &initial_access {
+        Access::Full => BTreeMap::new(),
+        Access::Restricted(r) => BTreeMap::from_iter(r.granted()),
+    });
+    let error = RwSignal::new(None::<AppError>);
+    let created = RwSignal::new(None::<CreatedKey>);
+    let name_input = NodeRef::<leptos::html::Input>::new();
+
+    let editing = match &mode {
+        KeyFormMode::Edit(k) => Some(k.id),
+        KeyFormMode::Create => None,
+    };
+    let save = Action::new(move |input: &KeyInput| {
+        let input = input.clone();
+        async move {
+            match editing {
+                None => create_key(input).await.map(|c| {
+                    let msg = format!("Created “{}”.", c.key.name);
+                    created.try_set(Some(c));
+                    msg
+                }),
+                Some(id) => update_key(id, input).await.map(|k| format!("Saved “{}”.", k.name)),
+            }
+        }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(message)) => {
+            error.set(None);
+            on_saved.run(message);
+            if editing.is_some() {
+                on_close.run(());
+            }
+        }
+        Some(Err(err)) => {
+            let is_name = err.message_for("name").is_some();
+            error.set(Some(err));
+            if is_name {
+                if let Some(input) = name_input.get() {
+                    let _ = input.focus();
+                }
+            }
+        }
+        None => {}
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // The same check the server makes, for an instant answer.
+        if let Err(err) = validate_name(&name.get_untracked()) {
+            error.set(Some(err));
+            if let Some(input) = name_input.get() {
+                let _ = input.focus();
+            }
+            return;
+        }
+        save.dispatch(KeyInput {
+            name: name.get_untracked(),
+            restricted: restricted.get_untracked(),
+            levels: levels.get_untracked(),
+        });
+    };
+
+    let name_error = move || error.with(|e| e.as_ref().and_then(|e| e.message_for("name")));
+    let group_error = Signal::derive(move || {
+        error.with(|e| match e {
+            Some(AppError::Invalid { field, message }) => field
+                .strip_prefix("permissions.")
+                .and_then(Group::from_slug)
+                .map(|g| (g, message.clone())),
+            _ => None,
+        })
+    });
+    let other_error = move || {
+        error.with(|e| match e {
+            Some(AppError::Invalid { field, .. })
+                if field == "name" || field.starts_with("permissions.") =>
+            {
+                None
+            }
+            Some(e) => Some(e.to_string()),
+            None => None,
+        })
+    };
+
+    let (title, submit_label, pending_label) = match &mode {
+        KeyFormMode::Create => ("Add API key", "Create", "Creating…"),
+        KeyFormMode::Edit(_) => ("Edit API key", "Save", "Saving…"),
+    };
+
+    view! {
+        <Dialog title_id="key-form-title" on_close>
+            <Show
+                when=move || created.with(Option::is_none)
+                fallback=move || {
+                    view! { <RevealSecret created=created.get().expect("shown when set") on_close /> }
+                }
+            >
+                <form class="dialog__body" on:submit=submit novalidate>
+                    <h2 id="key-form-title" class="dialog__title">{title}</h2>
+                    <div class="field">
+                        <label for="key-name">"Name"</label>
+                        <p class="field-hint" id="key-name-hint">
+                            "Give your key a descriptive name to identify its purpose."
+                        </p>
+                        <input
+                            id="key-name"
+                            node_ref=name_input
+                            type="text"
+                            autocomplete="off"
+                            maxlength=NAME_MAX_CHARS.to_string()
+                            autofocus
+                            prop:value=move || name.get()
+                            on:input=move |ev| name.set(event_target_value(&ev))
+                            aria-invalid=move || name_error().map(|_| "true")
+                            aria-describedby=move || {
+                                if name_error().is_some() {
+                                    "key-name-hint key-name-error"
+                                } else {
+                                    "key-name-hint"
+                                }
+                            }
+                        />
+                        {move || {
+                            name_error()
+                                .map(|m| {
+                                    view! {
+                                        <p class="field-error" id="key-name-error" role="alert">
+                                            {m}
+                                        </p>
+                                    }
+                                })
+                        }}
+                    </div>
+                    <div class="field field--check">
+                        <input
+                            id="key-restricted"
+                            type="checkbox"
+                            role="switch"
+                            prop:checked=move || restricted.get()
+                            on:change=move |ev| restricted.set(event_target_checked(&ev))
+                            aria-describedby="key-restricted-hint"
+                        />
+                        <label for="key-restricted">"Restrict permissions"</label>
+                        <p class="field-hint" id="key-restricted-hint">
+                            {move || {
+                                if restricted.get() {
+                                    "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
+                                } else {
+                                    "Without restrictions, the key has full access to every API endpoint."
+                                }
+                            }}
+                        </p>
+                    </div>
+                    <Show when=move || restricted.get()>
+                        <PermissionGrid levels error=group_error />
+                    </Show>
+                    {move || {
+                        other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })
+                    }}
+                    <div class="dialog__actions">
+                        <button type="button" class="btn" on:click=move |_| on_close.run(())>
+                            "Cancel"
+                        </button>
+                        <button type="submit" class="btn btn--primary" disabled=move || save.pending().get()>
+                            {move || if save.pending().get() { pending_label } else { submit_label }}
+                        </button>
+                    </div>
+                </form>
+            </Show>
+        </Dialog>
+    }
+}
+
+/// The one time the full secret is shown.
+#[component]
+fn RevealSecret(created: CreatedKey, on_close: Callback<()>) -> impl IntoView {
+    let copy_status = RwSignal::new(String::new());
+    let secret = created.secret.clone();
+    let copy = move |_| {
+        let secret = secret.clone();
+        leptos::task::spawn_local(async move {
+            let promise = window().navigator().clipboard().write_text(&secret);
+            let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            copy_status.set(if ok {
+                "Copied to the clipboard.".to_owned()
+            } else {
+                "Could not copy: select the key and copy it yourself.".to_owned()
+            });
+        });
+    };
+    view! {
+        <div class="dialog__body">
+            <h2 id="key-form-title" class="dialog__title">"Your new API key"</h2>
+            <p>
+                "Copy “" {created.key.name.clone()}
+                "” now. For your security it will not be shown again: if you lose it, delete the key and create a new one."
+            </p>
+            <div class="secret">
+                <code class="secret__value" id="new-key-secret">{created.secret.clone()}</code>
+                <button type="button" class="btn" on:click=copy>"Copy"</button>
+            </div>
+            <p class="status" role="status">{move || copy_status.get()}</p>
+            <div class="dialog__actions">
+                <button type="button" class="btn btn--primary" autofocus on:click=move |_| on_close.run(())>
+                    "Done"
+                </button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,4 @@
+pub mod dialog;
+pub mod icons;
+pub mod key_form;
+pub mod permission_grid;

@@ -1,0 +1,69 @@
+//! The error every server function returns. It crosses the wire as JSON, so
+//! the browser can show a validation message next to the field it names.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    /// Bad input; `field` names the form field (`name`, `permissions.call`).
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// Missing, or belonging to another organization: the two look the same.
+    #[error("That API key no longer exists. Refresh the page to see the current keys.")]
+    NotFound,
+    /// Details are logged on the server, never sent to the browser.
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request never reached the function, or its answer could not be read.
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.into(), message: message.into() }
+    }
+
+    /// The message for `field`, if this error is about that field.
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            // The request could not be decoded at all.
+            AppError::Invalid { field, .. } if field == "body" => 400,
+            AppError::Invalid { .. } => 422,
+            AppError::NotFound => 404,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let err = match value {
+            // A body the server could not decode is bad input, not an outage.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                AppError::invalid("body", msg)
+            }
+            // On the server, decoding only ever happens to the request.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) => AppError::invalid("body", msg),
+            other => AppError::Transport(other.to_string()),
+        };
+        // These errors arise before the function body runs, so the status
+        // is set here; the request's ResponseOptions are already in context.
+        #[cfg(feature = "ssr")]
+        crate::ssr::set_status(&err);
+        err
+    }
+}

@@ -1,0 +1,72 @@
+//! The server functions behind the API Keys page. Each one first
+//! establishes the caller, then acts only within the caller's organization.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{CreatedKey, KeyId, KeyInput, KeySummary};
+use crate::error::AppError;
+
+#[server(prefix = "/api", endpoint = "keys/list", input = Json)]
+pub async fn list_keys() -> Result<Vec<KeySummary>, AppError> {
+    use crate::ssr::{caller, respond};
+    respond(async {
+        let (caller, state) = caller()?;
+        super::store::list(&state.db, caller.org).await
+    }
+    .await)
+}
+
+#[server(prefix = "/api", endpoint = "keys/create", input = Json)]
+pub async fn create_key(input: KeyInput) -> Result<CreatedKey, AppError> {
+    use crate::ssr::{caller, respond};
+    respond(async {
+        let (caller, state) = caller()?;
+        let (name, access) = input.validate()?;
+        super::store::create(&state.db, &state.sealer, caller.org, name, access).await
+    }
+    .await)
+}
+
+#[server(prefix = "/api", endpoint = "keys/update", input = Json)]
+pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppError> {
+    use crate::ssr::{caller, respond};
+    respond(async {
+        let (caller, state) = caller()?;
+        let (name, access) = input.validate()?;
+        super::store::update(&state.db, caller.org, id, name, access).await
+    }
+    .await)
+}
+
+#[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
+pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond};
+    respond(async {
+        let (caller, state) = caller()?;
+        super::store::delete(&state.db, caller.org, id).await
+    }
+    .await)
+}
+
+#[server(prefix = "/api", endpoint = "keys/set-webhook", input = Json)]
+pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
+    use crate::ssr::{caller, respond};
+    respond(async {
+        let (caller, state) = caller()?;
+        super::store::set_webhook(&state.db, caller.org, id).await
+    }
+    .await)
+}
+
+/// Registers these functions with the server explicitly, so that a linker
+/// that drops "unused" objects cannot lose their routes.
+#[cfg(feature = "ssr")]
+pub fn register() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<ListKeys>();
+    register_explicit::<CreateKey>();
+    register_explicit::<UpdateKey>();
+    register_explicit::<DeleteKey>();
+    register_explicit::<SetWebhookKey>();
+}

@@ -1,0 +1,13 @@
+//! Keyward's shared crate: the permission model, the pages and components,
+//! and the server functions. Server-only code sits behind the `ssr` feature.
+
+pub mod components;
+pub mod error;
+pub mod keys;
+pub mod pages;
+pub mod permissions;
+mod root;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use root::{App, shell};

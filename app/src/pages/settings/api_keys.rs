@@ -1,0 +1,265 @@
+//! Settings > API Keys: list, add, edit, delete, and the webhook key.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::dialog::Dialog;
+use crate::components::icons::TrashIcon;
+use crate::components::key_form::{KeyFormDialog, KeyFormMode};
+use crate::error::AppError;
+use crate::keys::server_fns::{delete_key, list_keys, set_webhook_key};
+use crate::keys::{KeyId, KeySummary, format_date};
+
+/// Which dialog, if any, is open.
+#[derive(Clone, Debug, PartialEq)]
+enum Open {
+    Form(KeyFormMode),
+    ConfirmDelete(KeySummary),
+}
+
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    // Bumped after every change, so the list is fetched again.
+    let version = RwSignal::new(0u32);
+    let keys = Resource::new(move || version.get(), |_| list_keys());
+    let open = RwSignal::new(None::<Open>);
+    let status = RwSignal::new(String::new());
+    let page_error = RwSignal::new(None::<AppError>);
+
+    let refresh = move |message: String| {
+        status.set(message);
+        page_error.set(None);
+        version.update(|v| *v += 1);
+    };
+    let close = Callback::new(move |()| open.set(None));
+
+    let set_webhook = Action::new(move |key: &KeySummary| {
+        let (id, name) = (key.id, key.name.clone());
+        async move { set_webhook_key(id).await.map(|()| name) }
+    });
+    Effect::new(move |_| match set_webhook.value().get() {
+        Some(Ok(name)) => refresh(format!("“{name}” is now the webhook key.")),
+        Some(Err(err)) => page_error.set(Some(err)),
+        None => {}
+    });
+
+    view! {
+        <Title text="API Keys · Settings · Keyward" />
+        <div class="page-header">
+            <h1 id="page-heading" tabindex="-1">"API Keys"</h1>
+            <button
+                type="button"
+                class="btn btn--primary"
+                on:click=move |_| open.set(Some(Open::Form(KeyFormMode::Create)))
+            >
+                "Add"
+            </button>
+        </div>
+        <p class="lead">
+            "The “API Keys” section allows you to manage your authentication credentials for accessing the API."
+        </p>
+        <p class="notice">
+            "Keep your API keys secure and never share them publicly. If a key is compromised, delete it immediately and create a new one."
+        </p>
+        <p class="status" role="status">{move || status.get()}</p>
+        {move || {
+            page_error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+        }}
+        <Transition fallback=|| {
+            view! { <p class="loading" role="status">"Loading API keys…"</p> }
+        }>
+            {move || {
+                keys.get()
+                    .map(|result| match result {
+                        Err(err) => {
+                            view! {
+                                <div class="form-error" role="alert">
+                                    <p>"The API keys could not be loaded. " {err.to_string()}</p>
+                                    <button type="button" class="btn" on:click=move |_| version.update(|v| *v += 1)>
+                                        "Try again"
+                                    </button>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) if list.is_empty() => {
+                            view! {
+                                <div class="empty">
+                                    <h2>"No API keys yet"</h2>
+                                    <p>"Click “Add” and give your key a descriptive name to identify its purpose."</p>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(list) => view! { <KeyTable list open set_webhook /> }.into_any(),
+                    })
+            }}
+        </Transition>
+        {move || {
+            open.get()
+                .map(|which| match which {
+                    Open::Form(mode) => {
+                        view! { <KeyFormDialog mode on_close=close on_saved=refresh /> }.into_any()
+                    }
+                    Open::ConfirmDelete(key) => {
+                        view! { <ConfirmDelete key on_close=close on_deleted=refresh /> }.into_any()
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn KeyTable(
+    list: Vec<KeySummary>,
+    open: RwSignal<Option<Open>>,
+    set_webhook: Action<KeySummary, Result<String, AppError>>,
+) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|key| {
+            let name_id = format!("key-{}-name", key.id.0);
+            let webhook_button = (!key.is_webhook).then(|| {
+                let key = key.clone();
+                view! {
+                    <button
+                        type="button"
+                        class="btn btn--small"
+                        aria-describedby=name_id.clone()
+                        disabled=move || set_webhook.pending().get()
+                        on:click=move |_| {
+                            set_webhook.dispatch(key.clone());
+                        }
+                    >
+                        "Set as Webhook Key"
+                    </button>
+                }
+            });
+            let edit_key = key.clone();
+            let delete_key = key.clone();
+            view! {
+                <tr>
+                    <th scope="row">
+                        <span class="key-name" id=name_id>
+                            {key.name.clone()}
+                        </span>
+                        {key.is_webhook.then(|| view! { <span class="badge">"Webhook"</span> })}
+                    </th>
+                    <td data-label="Key">
+                        <code>{key.display.clone()}</code>
+                    </td>
+                    <td data-label="Access">{key.access.summary()}</td>
+                    <td data-label="Created">
+                        <time datetime=key.created_at.to_rfc3339()>{format_date(&key.created_at)}</time>
+                    </td>
+                    <td data-label="Last used">
+                        {match key.last_used_at {
+                            Some(at) => {
+                                view! { <time datetime=at.to_rfc3339()>{format_date(&at)}</time> }.into_any()
+                            }
+                            None => "Never".into_any(),
+                        }}
+                    </td>
+                    <td class="actions">
+                        {webhook_button}
+                        <button
+                            type="button"
+                            class="btn btn--small"
+                            aria-label=format!("Edit {}", key.name)
+                            on:click=move |_| {
+                                open.set(Some(Open::Form(KeyFormMode::Edit(edit_key.clone()))))
+                            }
+                        >
+                            "Edit"
+                        </button>
+                        <button
+                            type="button"
+                            class="btn btn--small btn--icon"
+                            aria-label=format!("Delete {}", key.name)
+                            on:click=move |_| open.set(Some(Open::ConfirmDelete(delete_key.clone())))
+                        >
+                            <TrashIcon />
+                        </button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="keys">
+            <caption class="visually-hidden">"API keys"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Key"</th>
+                    <th scope="col">"Access"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Actions"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn ConfirmDelete(
+    key: KeySummary,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_deleted: Callback<String>,
+) -> impl IntoView {
+    let id: KeyId = key.id;
+    let name = key.name.clone();
+    let remove = Action::new(move |_: &()| {
+        let name = name.clone();
+        async move { delete_key(id).await.map(|()| format!("Deleted “{name}”.")) }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(message)) = remove.value().get() {
+            on_deleted.run(message);
+            on_close.run(());
+        }
+    });
+    let error = move || remove.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()));
+    view! {
+        <Dialog title_id="delete-title" describedby="delete-desc" on_close>
+            <div class="dialog__body">
+                <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
+                <div id="delete-desc">
+                    <p>
+                        "Delete “" {key.name.clone()}
+                        "”? Programs that use this key will stop working immediately. This cannot be undone."
+                    </p>
+                    {key
+                        .is_webhook
+                        .then(|| {
+                            view! {
+                                <p class="warning">
+                                    "This is your webhook key: webhooks will stop being signed until you set another key as the webhook key."
+                                </p>
+                            }
+                        })}
+                </div>
+                {move || error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+                <div class="dialog__actions">
+                    <button type="button" class="btn" autofocus on:click=move |_| on_close.run(())>
+                        "Cancel"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn btn--danger"
+                        disabled=move || remove.pending().get()
+                        on:click=move |_| {
+                            remove.dispatch(());
+                        }
+                    >
+                        "Delete"
+                    </button>
+                </div>
+            </div>
+        </Dialog>
+    }
+}

@@ -1,0 +1,46 @@
+//! The HTML shell and the router.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::not_found::NotFound;
+use crate::pages::settings::SettingsLayout;
+use crate::pages::settings::api_keys::ApiKeysPage;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/keyward.css" />
+        <Title text="Keyward" />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=|| view! { <Redirect path="/settings/api-keys" /> } />
+                <ParentRoute path=path!("/settings") view=SettingsLayout>
+                    <Route path=path!("/api-keys") view=ApiKeysPage />
+                    <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+//! SeaORM entities. The schema itself is defined by the `migrations` crate.
+
+pub mod api_key;
+pub mod organization;

@@ -1,0 +1,65 @@
+//! Server-only parts of the app: the state server functions read, who is
+//! calling, sealing of secrets, and the database entities.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use crate::error::AppError;
+
+pub mod caller;
+pub mod entities;
+pub mod sealing;
+
+pub use caller::{Caller, caller};
+pub use sealing::{MasterKey, Sealer};
+
+/// An organization's id. Every query about keys is scoped by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrgId(pub i64);
+
+/// The router's state, also provided to every server function as context.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub sealer: Arc<Sealer>,
+    /// Until accounts exist, everyone who reaches the dashboard manages this
+    /// organization's keys.
+    pub default_org: OrgId,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        // Logged with its detail here; the browser only learns that it failed.
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+/// Sets the HTTP status of a server function's answer from its result, so
+/// that refusals are 4xx for any client, not 500s with a JSON body.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        set_status(err);
+    }
+    result
+}
+
+/// Sets the status of the server function answer being built, if any.
+pub fn set_status(err: &AppError) {
+    if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(
+            axum::http::StatusCode::from_u16(err.status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+}

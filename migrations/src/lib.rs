@@ -1,0 +1,15 @@
+//! The schema, as one ordered list of migrations. The same migrations run on
+//! SQLite (the embedded default) and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_organizations_and_api_keys;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_organizations_and_api_keys::Migration)]
+    }
+}

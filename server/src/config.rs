@@ -1,0 +1,27 @@
+//! Configuration from the environment, with embedded defaults: SQLite and
+//! the master key file under `./data`.
+
+use std::path::PathBuf;
+
+/// Everything the server reads from its environment (besides Leptos's own
+/// `LEPTOS_*` variables).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `KEYWARD_DATA_DIR`, default `./data`.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`, default `sqlite://<data_dir>/keyward.db?mode=rwc`.
+    pub database_url: String,
+    /// `KEYWARD_MASTER_KEY`: base64 of 32 bytes. When unset, the key is kept
+    /// in `<data_dir>/master.key`, created on first start with mode 0600.
+    pub master_key: Option<String>,
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(var("KEYWARD_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/keyward.db?mode=rwc", data_dir.display()));
+        Config { data_dir, database_url, master_key: var("KEYWARD_MASTER_KEY") }
+    }
+}

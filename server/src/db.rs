@@ -1,0 +1,89 @@
+//! Connecting to SQLite or PostgreSQL and bringing the schema up to date.
+
+use app::ssr::OrgId;
+use app::ssr::entities::organization;
+use chrono::Utc;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, EntityTrait,
+    QueryOrder,
+};
+
+use crate::StartupError;
+
+/// Name of the organization everyone manages until accounts exist.
+pub const DEFAULT_ORGANIZATION: &str = "Default organization";
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
+    if let Some(path) = sqlite_file(url) {
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| StartupError::DataDir { path: dir.to_owned(), source })?;
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    // Statements are not worth logging at info, and parameters never are.
+    options.sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .map_err(|source| StartupError::Database { url: redact(url), source })?;
+    Migrator::up(&db, None).await.map_err(StartupError::Migration)?;
+    Ok(db)
+}
+
+pub async fn ensure_default_organization(db: &DatabaseConnection) -> Result<OrgId, StartupError> {
+    let existing = organization::Entity::find()
+        .order_by_asc(organization::Column::Id)
+        .one(db)
+        .await
+        .map_err(StartupError::Migration)?;
+    if let Some(org) = existing {
+        return Ok(OrgId(org.id));
+    }
+    let org = organization::ActiveModel {
+        name: Set(DEFAULT_ORGANIZATION.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(StartupError::Migration)?;
+    Ok(OrgId(org.id))
+}
+
+/// The file path of a `sqlite://` URL, if it names a file.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// The URL without a password, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_found() {
+        assert_eq!(sqlite_file("sqlite://./data/k.db?mode=rwc"), Some("./data/k.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x@y/z"), None);
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("sqlite://./data/k.db"), "sqlite://./data/k.db");
+    }
+}

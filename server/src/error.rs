@@ -1,0 +1,20 @@
+use std::path::PathBuf;
+
+/// Why the server could not start. Printed as one line, without a backtrace.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot read or create the master key file {path}: {source}")]
+    MasterKeyFile { path: PathBuf, source: std::io::Error },
+    #[error("the master key {origin} is not 32 bytes of standard base64 (create one with `openssl rand -base64 32`)")]
+    MasterKeyFormat { origin: String },
+    #[error("cannot open the database at {url}: {source}")]
+    Database { url: String, source: sea_orm::DbErr },
+    #[error("cannot migrate the database: {0}")]
+    Migration(sea_orm::DbErr),
+    #[error("invalid Leptos configuration: {0}")]
+    Leptos(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+}

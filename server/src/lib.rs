@@ -1,0 +1,24 @@
+//! The `keyward` server: configuration, database, and the HTTP router that
+//! serves the dashboard and its server functions.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod master_key;
+pub mod routes;
+
+use std::sync::Arc;
+
+use app::ssr::{AppState, Sealer};
+use leptos::config::LeptosOptions;
+
+pub use config::Config;
+pub use error::StartupError;
+
+/// Connects, migrates, loads the master key and builds the state.
+pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, StartupError> {
+    let master_key = master_key::load(config)?;
+    let db = db::connect(&config.database_url).await?;
+    let default_org = db::ensure_default_organization(&db).await?;
+    Ok(AppState { leptos_options, db, sealer: Arc::new(Sealer::new(&master_key)), default_org })
+}

@@ -1,0 +1,24 @@
+//! The HTTP surface: the dashboard (SSR + hydration), its server functions,
+//! static files, and a health check.
+
+use app::ssr::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+
+pub fn router(state: AppState) -> Router {
+    app::keys::server_fns::register();
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        // Also registers every server function, with `AppState` in context.
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,314 @@
+//! The API Keys server functions, end to end through the router, on every
+//! configured backend.
+
+mod common;
+
+use app::keys::secret::ApiKeySecret;
+use app::keys::store;
+use app::permissions::{Access, Group, Level, Restrictions};
+use app::ssr::OrgId;
+use app::ssr::entities::{api_key, organization};
+use axum::http::StatusCode;
+use chrono::Utc;
+use common::{TestApp, backends};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+async fn create(app: &TestApp, name: &str) -> Value {
+    let (status, body) = app
+        .call("/api/keys/create", json!({ "input": { "name": name, "restricted": false } }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+    body
+}
+
+async fn list(app: &TestApp) -> Vec<Value> {
+    let (status, body) = app.call("/api/keys/list", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
+    body.as_array().unwrap().clone()
+}
+
+async fn other_org(app: &TestApp) -> OrgId {
+    let org = organization::ActiveModel {
+        name: Set("Other".into()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    OrgId(org.id)
+}
+
+#[tokio::test]
+async fn create_returns_the_secret_once_and_stores_only_digest_and_sealed_form() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let created = create(&app, "  Zapier  ").await;
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        assert!(ApiKeySecret::parse(&secret).is_ok(), "{secret}");
+        assert_eq!(created["key"]["name"], "Zapier", "name is trimmed");
+        assert_eq!(created["key"]["access"]["kind"], "full");
+
+        // The list never carries the secret.
+        let listed = list(&app).await;
+        assert_eq!(listed.len(), 1);
+        assert!(!listed[0].to_string().contains(&secret));
+        let display = listed[0]["display"].as_str().unwrap();
+        assert!(display.starts_with(&secret[..8]) && display.ends_with(&secret[secret.len() - 4..]));
+
+        // The row holds a digest and a sealed form, never the text.
+        let row = api_key::Entity::find().one(&app.db).await.unwrap().unwrap();
+        let parsed = ApiKeySecret::parse(&secret).unwrap();
+        assert_eq!(row.secret_digest, parsed.digest().to_hex());
+        assert!(!row.sealed_secret.windows(secret.len()).any(|w| w == secret.as_bytes()));
+        let unsealed = app.state.sealer.unseal(&row.sealed_secret, &parsed.digest()).unwrap();
+        assert_eq!(unsealed.expose(), secret);
+    }
+}
+
+#[tokio::test]
+async fn restricted_levels_persist_and_read_on_action_only_groups_is_refused() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (status, body) = app
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": "history reader", "restricted": true,
+                                   "levels": { "history": "read", "call": "edit", "agent": "no_access" } } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let listed = list(&app).await;
+        assert_eq!(listed[0]["access"], json!({ "kind": "restricted", "levels": { "history": "read", "call": "edit" } }));
+
+        for group in ["call", "export"] {
+            let (status, body) = app
+                .call(
+                    "/api/keys/create",
+                    json!({ "input": { "name": "bad", "restricted": true, "levels": { group: "read" } } }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(body["Invalid"]["field"], format!("permissions.{group}"));
+            assert!(body["Invalid"]["message"].as_str().unwrap().contains("action-only"));
+        }
+        assert_eq!(list(&app).await.len(), 1, "refused creations store nothing");
+    }
+}
+
+#[tokio::test]
+async fn bad_names_are_refused_naming_the_field() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        for name in ["", "   ", &"x".repeat(101)] {
+            let (status, body) =
+                app.call("/api/keys/create", json!({ "input": { "name": name, "restricted": false } })).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert_eq!(body["Invalid"]["field"], "name");
+        }
+        let id = create(&app, "ok").await["key"]["id"].clone();
+        let (status, body) =
+            app.call("/api/keys/update", json!({ "id": id, "input": { "name": " ", "restricted": false } })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["Invalid"]["field"], "name");
+        // A body that is not the expected shape is bad input, not a 500.
+        let (status, body) = app.call("/api/keys/create", json!({ "input": { "name": 5 } })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["Invalid"]["field"], "body");
+        assert_eq!(list(&app).await.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn update_renames_and_changes_restrictions() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let id = create(&app, "ci").await["key"]["id"].clone();
+        let (status, body) = app
+            .call(
+                "/api/keys/update",
+                json!({ "id": id, "input": { "name": "ci (read only)", "restricted": true, "levels": { "agent": "read" } } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let listed = list(&app).await;
+        assert_eq!(listed[0]["name"], "ci (read only)");
+        assert_eq!(listed[0]["access"]["levels"], json!({ "agent": "read" }));
+
+        // And back to full access.
+        let (status, _) =
+            app.call("/api/keys/update", json!({ "id": id, "input": { "name": "ci", "restricted": false } })).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list(&app).await[0]["access"]["kind"], "full");
+    }
+}
+
+#[tokio::test]
+async fn delete_removes_and_unknown_ids_are_not_found() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let a = create(&app, "a").await["key"]["id"].clone();
+        create(&app, "b").await;
+        let (status, _) = app.call("/api/keys/delete", json!({ "id": a })).await;
+        assert_eq!(status, StatusCode::OK);
+        let names: Vec<_> = list(&app).await.iter().map(|k| k["name"].clone()).collect();
+        assert_eq!(names, vec![json!("b")]);
+        let (status, body) = app.call("/api/keys/delete", json!({ "id": a })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(body, json!("NotFound"));
+        for path in ["/api/keys/set-webhook", "/api/keys/delete"] {
+            let (status, _) = app.call(path, json!({ "id": 999_999 })).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn webhook_badge_moves_and_only_one_key_holds_it() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let a = create(&app, "a").await["key"]["id"].clone();
+        let b = create(&app, "b").await["key"]["id"].clone();
+        let webhook = |keys: Vec<Value>| -> Vec<Value> {
+            keys.into_iter().filter(|k| k["is_webhook"] == true).map(|k| k["name"].clone()).collect()
+        };
+        assert!(webhook(list(&app).await).is_empty());
+        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": a })).await.0, StatusCode::OK);
+        assert_eq!(webhook(list(&app).await), vec![json!("a")]);
+        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": b })).await.0, StatusCode::OK);
+        assert_eq!(webhook(list(&app).await), vec![json!("b")]);
+        // Setting it again is a no-op, not an error.
+        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": b })).await.0, StatusCode::OK);
+        assert_eq!(webhook(list(&app).await), vec![json!("b")]);
+        // Deleting the webhook key is allowed and leaves none.
+        assert_eq!(app.call("/api/keys/delete", json!({ "id": b })).await.0, StatusCode::OK);
+        assert!(webhook(list(&app).await).is_empty());
+    }
+}
+
+#[tokio::test]
+async fn the_database_itself_refuses_a_second_webhook_key() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org();
+        let a = store::create(&app.db, &app.state.sealer, org, "a".into(), Access::Full).await.unwrap();
+        let b = store::create(&app.db, &app.state.sealer, org, "b".into(), Access::Full).await.unwrap();
+        store::set_webhook(&app.db, org, a.key.id).await.unwrap();
+        // Bypass the store: a raw update that would make two webhook keys.
+        let mut row: api_key::ActiveModel =
+            api_key::Entity::find_by_id(b.key.id.0).one(&app.db).await.unwrap().unwrap().into();
+        row.is_webhook = Set(true);
+        let err = row.update(&app.db).await.expect_err("partial unique index must refuse");
+        assert!(
+            matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))),
+            "{}: {err}",
+            app.backend
+        );
+        // Another organization may have its own webhook key.
+        let other = other_org(&app).await;
+        let c = store::create(&app.db, &app.state.sealer, other, "c".into(), Access::Full).await.unwrap();
+        store::set_webhook(&app.db, other, c.key.id).await.unwrap();
+        let count = api_key::Entity::find()
+            .filter(api_key::Column::IsWebhook.eq(true))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(count, 2);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_webhook_moves_leave_exactly_one() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org();
+        let mut ids = Vec::new();
+        for i in 0..4 {
+            let k = store::create(&app.db, &app.state.sealer, org, format!("k{i}"), Access::Full).await.unwrap();
+            ids.push(k.key.id);
+        }
+        let tasks: Vec<_> = ids
+            .iter()
+            .cycle()
+            .take(12)
+            .map(|id| {
+                let (db, id) = (app.db.clone(), *id);
+                tokio::spawn(async move { store::set_webhook(&db, org, id).await })
+            })
+            .collect();
+        for t in tasks {
+            // Under contention a move may fail; it must never leave two.
+            let _ = t.await.unwrap();
+        }
+        let holders = store::list(&app.db, org).await.unwrap().into_iter().filter(|k| k.is_webhook).count();
+        assert_eq!(holders, 1, "{}", app.backend);
+    }
+}
+
+#[tokio::test]
+async fn another_organizations_keys_are_invisible_and_untouchable() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let other = other_org(&app).await;
+        let foreign = store::create(&app.db, &app.state.sealer, other, "theirs".into(), Access::Full).await.unwrap();
+        let fid = foreign.key.id.0;
+        create(&app, "mine").await;
+
+        let names: Vec<_> = list(&app).await.iter().map(|k| k["name"].clone()).collect();
+        assert_eq!(names, vec![json!("mine")]);
+        let calls = [
+            ("/api/keys/update", json!({ "id": fid, "input": { "name": "pwned", "restricted": false } })),
+            ("/api/keys/delete", json!({ "id": fid })),
+            ("/api/keys/set-webhook", json!({ "id": fid })),
+        ];
+        for (path, body) in calls {
+            let (status, answer) = app.call(path, body).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(answer, json!("NotFound"), "same answer as a missing key");
+        }
+        let theirs = store::list(&app.db, other).await.unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].name, "theirs");
+        assert!(!theirs[0].is_webhook);
+    }
+}
+
+#[tokio::test]
+async fn undecodable_stored_restrictions_deny_everything() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let k = store::create(
+            &app.db,
+            &app.state.sealer,
+            app.org(),
+            "r".into(),
+            Access::Restricted(Restrictions::none().with(Group::Agent, Level::Edit).unwrap()),
+        )
+        .await
+        .unwrap();
+        let mut row: api_key::ActiveModel =
+            api_key::Entity::find_by_id(k.key.id.0).one(&app.db).await.unwrap().unwrap().into();
+        row.permissions = Set(r#"{"call":"read"}"#.into());
+        let row = row.update(&app.db).await.unwrap();
+        assert_eq!(store::access_of(&row), Access::Restricted(Restrictions::none()));
+    }
+}
+
+#[tokio::test]
+async fn the_page_renders_on_the_server_with_the_seed_wording() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        create(&app, "Production").await;
+        let (status, html) = app.get("/settings/api-keys").await;
+        assert_eq!(status, StatusCode::OK);
+        for text in ["API Keys", "Add", "Production", "Set as Webhook Key", "Full access", "Keep your API keys secure"] {
+            assert!(html.contains(text), "missing {text:?}");
+        }
+        let (status, _) = app.get("/no-such-page").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = app.get("/healthz").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    }
+}
