@@ -1,3 +1,5 @@
+#![recursion_limit = "256"]
+
 //! Keyward's shared crate: the permission model, the pages and components,
 //! and the server functions. Server-only code sits behind the `ssr` feature.
 

@@ -24,6 +24,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     let mut options = ConnectOptions::new(url.to_owned());
     // Statements are not worth logging at info, and parameters never are.
     options.sqlx_logging(false);
+    // Fail start-up within seconds when the database is unreachable,
+    // rather than after the pool's default 30 s.
+    options.connect_timeout(std::time::Duration::from_secs(5));
     let db = Database::connect(options)
         .await
         .map_err(|source| StartupError::Database { url: redact(url), source })?;

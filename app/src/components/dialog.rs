@@ -32,20 +32,20 @@ pub fn Dialog(
     );
     on_cleanup(move || {
         let opener = opener.take();
-        match opener {
+        // Cleanup runs while the modal is still in the document, when the
+        // rest of the page is inert and cannot take focus: wait a frame.
+        request_animation_frame(move || match opener {
             Some(el) if el.is_connected() => {
                 let _ = el.focus();
             }
-            // The opener is gone (its row was deleted): land on the heading.
-            _ => {
-                if let Some(h) = document()
-                    .get_element_by_id("page-heading")
-                    .and_then(|el| el.dyn_into::<HtmlElement>().ok())
-                {
-                    let _ = h.focus();
+            // The opener was re-rendered or removed (its row was deleted).
+            other => {
+                let label = other.and_then(|el| el.get_attribute("aria-label"));
+                if !label.is_some_and(|l| focus_by_label(&l)) {
+                    focus_page_heading();
                 }
             }
-        }
+        });
     });
 
     Effect::new(move |_| {
@@ -105,5 +105,24 @@ fn wrap_focus(dialog: &web_sys::HtmlDialogElement, ev: &KeyboardEvent) {
     } else if !ev.shift_key() && (is(last) || !inside) {
         ev.prevent_default();
         let _ = first.focus();
+    }
+}
+
+/// Focuses the button whose accessible label is `label`, if there is one.
+pub fn focus_by_label(label: &str) -> bool {
+    let Ok(list) = document().query_selector_all("button[aria-label]") else { return false };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
+        .find(|el| el.get_attribute("aria-label").as_deref() == Some(label))
+        .is_some_and(|el| el.focus().is_ok())
+}
+
+/// Focuses the page's main heading (it has `tabindex="-1"`).
+pub fn focus_page_heading() {
+    if let Some(h) =
+        document().get_element_by_id("page-heading").and_then(|el| el.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = h.focus();
     }
 }

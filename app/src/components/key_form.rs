@@ -23,9 +23,10 @@ pub enum KeyFormMode {
 pub fn KeyFormDialog(
     mode: KeyFormMode,
     #[prop(into)] on_close: Callback<()>,
-    /// Called after a successful save, so the list can refresh.
+    /// Called after a successful save with a status message and the key's
+    /// name, so the list can refresh.
     #[prop(into)]
-    on_saved: Callback<String>,
+    on_saved: Callback<(String, String)>,
 ) -> impl IntoView {
     let (initial_name, initial_access) = match &mode {
         KeyFormMode::Create => (String::new(), Access::Full),
@@ -52,18 +53,18 @@ pub fn KeyFormDialog(
         async move {
             match editing {
                 None => create_key(input).await.map(|c| {
-                    let msg = format!("Created “{}”.", c.key.name);
+                    let saved = (format!("Created “{}”.", c.key.name), c.key.name.clone());
                     created.try_set(Some(c));
-                    msg
+                    saved
                 }),
-                Some(id) => update_key(id, input).await.map(|k| format!("Saved “{}”.", k.name)),
+                Some(id) => update_key(id, input).await.map(|k| (format!("Saved “{}”.", k.name), k.name)),
             }
         }
     });
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(message)) => {
+        Some(Ok(saved)) => {
             error.set(None);
-            on_saved.run(message);
+            on_saved.run(saved);
             if editing.is_some() {
                 on_close.run(());
             }

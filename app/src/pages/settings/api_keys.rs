@@ -3,12 +3,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::dialog::Dialog;
+use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
 use crate::components::icons::TrashIcon;
 use crate::components::key_form::{KeyFormDialog, KeyFormMode};
 use crate::error::AppError;
 use crate::keys::server_fns::{delete_key, list_keys, set_webhook_key};
 use crate::keys::{KeyId, KeySummary, format_date};
+
+/// Where focus goes once a refreshed list is on screen.
+#[derive(Clone, Debug, PartialEq)]
+enum FocusAfterRefresh {
+    /// The button with this accessible label (e.g. `Edit Zapier`).
+    Button(String),
+    /// The page heading, when the row that had focus is gone.
+    Heading,
+}
 
 /// Which dialog, if any, is open.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,11 +35,41 @@ pub fn ApiKeysPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let page_error = RwSignal::new(None::<AppError>);
 
+    // A refresh re-renders the rows, and with them the button that had
+    // focus; this names the control to focus once the new rows are in.
+    let focus_after_refresh = RwSignal::new(None::<FocusAfterRefresh>);
     let refresh = move |message: String| {
         status.set(message);
         page_error.set(None);
         version.update(|v| *v += 1);
     };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = keys.get() {
+            if let Some(target) = focus_after_refresh.get_untracked() {
+                focus_after_refresh.set(None);
+                request_animation_frame(move || {
+                    let lost = document().active_element().is_none_or(|el| el.tag_name() == "BODY");
+                    match target {
+                        FocusAfterRefresh::Button(label) if lost => {
+                            if !focus_by_label(&label) {
+                                focus_page_heading();
+                            }
+                        }
+                        FocusAfterRefresh::Button(_) => {}
+                        FocusAfterRefresh::Heading => focus_page_heading(),
+                    }
+                });
+            }
+        }
+    });
+    let on_saved = Callback::new(move |(message, name): (String, String)| {
+        focus_after_refresh.set(Some(FocusAfterRefresh::Button(format!("Edit {name}"))));
+        refresh(message);
+    });
+    let on_deleted = Callback::new(move |message: String| {
+        focus_after_refresh.set(Some(FocusAfterRefresh::Heading));
+        refresh(message);
+    });
     let close = Callback::new(move |()| open.set(None));
 
     let set_webhook = Action::new(move |key: &KeySummary| {
@@ -38,7 +77,10 @@ pub fn ApiKeysPage() -> impl IntoView {
         async move { set_webhook_key(id).await.map(|()| name) }
     });
     Effect::new(move |_| match set_webhook.value().get() {
-        Some(Ok(name)) => refresh(format!("“{name}” is now the webhook key.")),
+        Some(Ok(name)) => {
+            focus_after_refresh.set(Some(FocusAfterRefresh::Button(format!("Edit {name}"))));
+            refresh(format!("“{name}” is now the webhook key."));
+        }
         Some(Err(err)) => page_error.set(Some(err)),
         None => {}
     });
@@ -99,10 +141,10 @@ pub fn ApiKeysPage() -> impl IntoView {
             open.get()
                 .map(|which| match which {
                     Open::Form(mode) => {
-                        view! { <KeyFormDialog mode on_close=close on_saved=refresh /> }.into_any()
+                        view! { <KeyFormDialog mode on_close=close on_saved /> }.into_any()
                     }
                     Open::ConfirmDelete(key) => {
-                        view! { <ConfirmDelete key on_close=close on_deleted=refresh /> }.into_any()
+                        view! { <ConfirmDelete key on_close=close on_deleted /> }.into_any()
                     }
                 })
         }}
@@ -161,6 +203,7 @@ fn KeyTable(
                         }}
                     </td>
                     <td class="actions">
+                        <div class="actions__inner">
                         {webhook_button}
                         <button
                             type="button"
@@ -180,6 +223,7 @@ fn KeyTable(
                         >
                             <TrashIcon />
                         </button>
+                        </div>
                     </td>
                 </tr>
             }

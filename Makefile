@@ -1,0 +1,51 @@
+# Keyward. `make run` and `make test` are the two commands a fresh machine
+# needs; both install whatever is missing first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# Builds may share a cache outside the clone (CI sets this).
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+# npm's wasm-opt must win over any Debian /usr/bin/wasm-opt.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+BIN := $(CARGO_TARGET_DIR)/release/keyward
+ADDR ?= 127.0.0.1:3000
+
+.PHONY: run dev build tools test test-rust test-e2e clean
+
+tools:
+	@.ci/ensure-tools
+
+## Release build: the WASM bundle (size-optimised through the wasm-release
+## profile), then the server (speed-optimised). One side after the other, as
+## separate packages: never one --workspace build, never two cargo builds
+## fighting over two cores.
+build: tools
+	cargo leptos build --release --cargo-locked --frontend-only
+	cargo leptos build --release --cargo-locked --server-only
+
+## Serves http://127.0.0.1:3000 with SQLite and the master key under ./data.
+run: build
+	mkdir -p data
+	LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(BIN)
+
+## Hot reload while editing.
+dev: tools
+	cargo leptos watch
+
+## Every test: Rust (each crate on its own side), then Playwright.
+test: test-rust test-e2e
+
+test-rust: tools
+	cargo test -p app --features ssr
+	cargo test -p server
+
+test-e2e: build
+	@.ci/ensure-tools --browser
+	cd end2end && KEYWARD_BIN=$(BIN) KEYWARD_E2E_PORT=$$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})") npx playwright test
+
+clean:
+	cargo clean
+	rm -rf target/site

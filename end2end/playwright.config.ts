@@ -1,0 +1,63 @@
+import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// `make test` builds the release server and picks a free port; this file
+// starts that server on a throwaway SQLite database for the run.
+const port = Number(process.env.KEYWARD_E2E_PORT ?? 3100);
+const root = resolve(__dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
+const server = process.env.KEYWARD_BIN ?? join(targetDir, 'release', 'keyward');
+const dataDir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
+process.env.KEYWARD_E2E_DATA_DIR = dataDir;
+
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: './tests',
+  globalTeardown: './global-teardown.ts',
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  use: {
+    baseURL,
+    browserName: 'chromium',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    // Runs first, against the empty database.
+    { name: 'fresh', testMatch: /empty-state\.spec\.ts/ },
+    { name: 'chromium', testIgnore: /empty-state\.spec\.ts/, dependencies: ['fresh'] },
+  ],
+  webServer: {
+    command: server,
+    cwd: root,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: `sqlite://${dataDir}/keyward.db?mode=rwc`,
+      KEYWARD_DATA_DIR: dataDir,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,73 @@
+import { test as base, expect, type Page, type Locator } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+/** Every test fails on a console error, a page error, or a hydration warning. */
+export const test = base.extend<{ consoleProblems: string[]; expectedConsoleErrors: RegExp[] }>({
+  // A test that provokes an error on purpose names it here.
+  expectedConsoleErrors: [[], { option: true }],
+  consoleProblems: [
+    async ({ page, expectedConsoleErrors }, use) => {
+      const problems: string[] = [];
+      page.on('console', (msg) => {
+        const text = msg.text();
+        if (expectedConsoleErrors.some((re) => re.test(text))) return;
+        if (msg.type() === 'error' || /hydrat/i.test(text)) problems.push(`${msg.type()}: ${text}`);
+      });
+      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+      await use(problems);
+      expect(problems, 'console errors or hydration warnings').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** Opens the API Keys page and waits until it is hydrated and interactive. */
+export async function openApiKeys(page: Page) {
+  await page.goto('/settings/api-keys');
+  await page.locator('body[data-hydrated]').waitFor();
+  await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();
+}
+
+/** A name no other test uses, since all tests share one organization. */
+export function uniqueName(label: string) {
+  return `${label} ${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export function keyRow(page: Page, name: string): Locator {
+  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
+}
+
+export const SECRET = /key_[A-Za-z0-9]{38}/;
+
+/** Creates a key through the Add dialog and returns its secret. */
+export async function addKey(
+  page: Page,
+  name: string,
+  levels?: Record<string, 'No Access' | 'Read' | 'Edit'>,
+): Promise<string> {
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add API key' });
+  await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+  if (levels) {
+    await dialog.getByRole('switch', { name: 'Restrict permissions' }).check();
+    for (const [group, level] of Object.entries(levels)) {
+      await dialog.getByRole('radiogroup', { name: group }).getByRole('radio', { name: level, exact: true }).check();
+    }
+  }
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  const reveal = page.getByRole('dialog', { name: 'Your new API key' });
+  const secret = (await reveal.locator('#new-key-secret').textContent()) ?? '';
+  expect(secret).toMatch(SECRET);
+  await reveal.getByRole('button', { name: 'Done' }).click();
+  await expect(reveal).toBeHidden();
+  await expect(keyRow(page, name)).toBeVisible();
+  return secret;
+}
+
+/** axe: no serious or critical violations. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
