@@ -39,11 +39,8 @@ export default defineConfig({
     },
     trace: 'retain-on-failure',
   },
-  projects: [
-    // Runs first, against the empty database.
-    { name: 'fresh', testMatch: /empty-state\.spec\.ts/ },
-    { name: 'chromium', testIgnore: /empty-state\.spec\.ts/, dependencies: ['fresh'] },
-  ],
+  // Every test signs up its own account, so tests never see each other's keys.
+  projects: [{ name: 'chromium' }],
   webServer: {
     command: server,
     cwd: root,

@@ -13,6 +13,17 @@ pub enum AppError {
     /// Missing, or belonging to another organization: the two look the same.
     #[error("That API key no longer exists. Refresh the page to see the current keys.")]
     NotFound,
+    /// No live session: signed out, expired, or never signed in.
+    #[error("You are signed out. Sign in to continue.")]
+    Unauthorized,
+    /// Wrong email or wrong password: one message for both.
+    #[error("Incorrect email or password.")]
+    SignInFailed,
+    #[error("Too many sign-in attempts. Wait a minute, then try again.")]
+    TooManyAttempts,
+    /// A state-changing request from another site.
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
     /// Details are logged on the server, never sent to the browser.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -41,6 +52,9 @@ impl AppError {
             AppError::Invalid { field, .. } if field == "body" => 400,
             AppError::Invalid { .. } => 422,
             AppError::NotFound => 404,
+            AppError::Unauthorized | AppError::SignInFailed => 401,
+            AppError::TooManyAttempts => 429,
+            AppError::CrossSite => 403,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

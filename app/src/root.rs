@@ -5,6 +5,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
+use crate::pages::auth::{LoginPage, SignupPage};
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsLayout;
 use crate::pages::settings::api_keys::ApiKeysPage;
@@ -44,6 +45,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/") view=|| view! { <Redirect path="/settings/api-keys" /> } />
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/signup") view=SignupPage />
                 <ParentRoute path=path!("/settings") view=SettingsLayout>
                     <Route path=path!("/api-keys") view=ApiKeysPage />
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />

@@ -1,4 +1,4 @@
-import { test, expect, openApiKeys, uniqueName, keyRow, addKey, expectAccessible, SECRET } from './fixtures';
+import { test, expect, openApiKeys, hydrated, uniqueName, keyRow, addKey, expectAccessible, SECRET } from './fixtures';
 
 test.describe('API Keys', () => {
   test('an unrestricted key shows its secret exactly once', async ({ page, context }) => {
@@ -35,7 +35,7 @@ test.describe('API Keys', () => {
     const name = uniqueName('History reader');
     await addKey(page, name, { History: 'Read', Call: 'Edit', Agent: 'Edit' });
     await page.reload();
-    await page.locator('body[data-hydrated]').waitFor();
+    await hydrated(page);
     await expect(keyRow(page, name)).toContainText('Agent: Edit · History: Read · Call: Edit');
 
     await keyRow(page, name).getByRole('button', { name: `Edit ${name}` }).click();
@@ -99,7 +99,7 @@ test.describe('API Keys', () => {
     await expect(keyRow(page, renamed)).toContainText('Export: Edit · Phone: Read');
 
     // Turning restrictions off gives full access back.
-    await page.locator('body[data-hydrated]').waitFor();
+    await hydrated(page);
     await keyRow(page, renamed).getByRole('button', { name: `Edit ${renamed}` }).click();
     await page.getByRole('switch', { name: 'Restrict permissions' }).uncheck();
     await page.getByRole('button', { name: 'Save' }).click();

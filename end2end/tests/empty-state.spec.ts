@@ -1,6 +1,6 @@
-import { test, expect, openApiKeys, expectAccessible } from './fixtures';
+import { test, expect, openApiKeys, signUp, expectAccessible } from './fixtures';
 
-// Runs before every other project, while the database has no keys.
+// Every test signs up its own organization, which starts with no keys.
 test('a new organization sees the empty state and can add its first key', async ({ page }) => {
   await openApiKeys(page);
   await expect(page.getByRole('heading', { name: 'No API keys yet' })).toBeVisible();
@@ -9,6 +9,7 @@ test('a new organization sees the empty state and can add its first key', async 
 });
 
 test('the root and /settings lead to API Keys', async ({ page }) => {
+  await signUp(page);
   await page.goto('/');
   await expect(page).toHaveURL(/\/settings\/api-keys$/);
   await page.goto('/settings');

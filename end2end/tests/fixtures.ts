@@ -22,8 +22,30 @@ export const test = base.extend<{ consoleProblems: string[]; expectedConsoleErro
 });
 export { expect };
 
-/** Opens the API Keys page and waits until it is hydrated and interactive. */
+export const PASSWORD = 'correct horse battery staple';
+
+export function uniqueEmail(label = 'user') {
+  return `${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+/** Signs up a fresh account (its own organization) in this browser context. */
+export async function signUp(page: Page, organization = 'Acme Voice') {
+  const email = uniqueEmail();
+  const response = await page.request.post('/api/auth/signup', {
+    data: { input: { email, password: PASSWORD, organization } },
+  });
+  expect(response.status()).toBe(200);
+  return email;
+}
+
+/** Waits until the server-rendered page is hydrated and interactive. */
+export async function hydrated(page: Page) {
+  await page.locator('body[data-hydrated]').waitFor();
+}
+
+/** Signs up a fresh account, opens its API Keys page and waits for hydration. */
 export async function openApiKeys(page: Page) {
+  await signUp(page);
   await page.goto('/settings/api-keys');
   await page.locator('body[data-hydrated]').waitFor();
   await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();

@@ -14,6 +14,9 @@ pub struct Config {
     /// `KEYWARD_MASTER_KEY`: base64 of 32 bytes. When unset, the key is kept
     /// in `<data_dir>/master.key`, created on first start with mode 0600.
     pub master_key: Option<String>,
+    /// `KEYWARD_COOKIE_SECURE=1`: mark the session cookie `Secure`. Set it
+    /// whenever the site is served over HTTPS.
+    pub cookie_secure: bool,
 }
 
 impl Config {
@@ -22,6 +25,11 @@ impl Config {
         let data_dir = PathBuf::from(var("KEYWARD_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}/keyward.db?mode=rwc", data_dir.display()));
-        Config { data_dir, database_url, master_key: var("KEYWARD_MASTER_KEY") }
+        Config {
+            data_dir,
+            database_url,
+            master_key: var("KEYWARD_MASTER_KEY"),
+            cookie_secure: var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+        }
     }
 }

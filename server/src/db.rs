@@ -1,18 +1,9 @@
 //! Connecting to SQLite or PostgreSQL and bringing the schema up to date.
 
-use app::ssr::OrgId;
-use app::ssr::entities::organization;
-use chrono::Utc;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectOptions, Database, DatabaseConnection, EntityTrait,
-    QueryOrder,
-};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::StartupError;
-
-/// Name of the organization everyone manages until accounts exist.
-pub const DEFAULT_ORGANIZATION: &str = "Default organization";
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     if let Some(path) = sqlite_file(url) {
@@ -32,26 +23,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
         .map_err(|source| StartupError::Database { url: redact(url), source })?;
     Migrator::up(&db, None).await.map_err(StartupError::Migration)?;
     Ok(db)
-}
-
-pub async fn ensure_default_organization(db: &DatabaseConnection) -> Result<OrgId, StartupError> {
-    let existing = organization::Entity::find()
-        .order_by_asc(organization::Column::Id)
-        .one(db)
-        .await
-        .map_err(StartupError::Migration)?;
-    if let Some(org) = existing {
-        return Ok(OrgId(org.id));
-    }
-    let org = organization::ActiveModel {
-        name: Set(DEFAULT_ORGANIZATION.to_owned()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(StartupError::Migration)?;
-    Ok(OrgId(org.id))
 }
 
 /// The file path of a `sqlite://` URL, if it names a file.

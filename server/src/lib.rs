@@ -4,11 +4,13 @@
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod guards;
 pub mod master_key;
 pub mod routes;
 
 use std::sync::Arc;
 
+use app::auth::throttle::SignInThrottle;
 use app::ssr::{AppState, Sealer};
 use leptos::config::LeptosOptions;
 
@@ -19,6 +21,11 @@ pub use error::StartupError;
 pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, StartupError> {
     let master_key = master_key::load(config)?;
     let db = db::connect(&config.database_url).await?;
-    let default_org = db::ensure_default_organization(&db).await?;
-    Ok(AppState { leptos_options, db, sealer: Arc::new(Sealer::new(&master_key)), default_org })
+    Ok(AppState {
+        leptos_options,
+        db,
+        sealer: Arc::new(Sealer::new(&master_key)),
+        sign_in_throttle: Arc::new(SignInThrottle::default()),
+        cookie_secure: config.cookie_secure,
+    })
 }

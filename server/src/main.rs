@@ -29,7 +29,8 @@ async fn run() -> Result<(), StartupError> {
         .await
         .map_err(|source| StartupError::Listen { addr, source })?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app)
+    // Connect info gives sign-in throttling the client's address.
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|source| StartupError::Listen { addr, source })

@@ -69,6 +69,7 @@ mod tests {
             data_dir: dir.to_owned(),
             database_url: String::new(),
             master_key: key.map(str::to_owned),
+            cookie_secure: false,
         }
     }
 

@@ -4,11 +4,15 @@
 use app::ssr::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 
+use crate::guards;
+
 pub fn router(state: AppState) -> Router {
     app::keys::server_fns::register();
+    app::auth::server_fns::register();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
@@ -16,6 +20,8 @@ pub fn router(state: AppState) -> Router {
         // Also registers every server function, with `AppState` in context.
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(state.clone(), guards::session_redirects))
+        .layer(from_fn(guards::refuse_cross_site))
         .with_state(state)
 }
 

@@ -7,9 +7,8 @@ use app::keys::secret::ApiKeySecret;
 use app::keys::store;
 use app::permissions::{Access, Group, Level, Restrictions};
 use app::ssr::OrgId;
-use app::ssr::entities::{api_key, organization};
+use app::ssr::entities::api_key;
 use axum::http::StatusCode;
-use chrono::Utc;
 use common::{TestApp, backends};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -29,15 +28,8 @@ async fn list(app: &TestApp) -> Vec<Value> {
 }
 
 async fn other_org(app: &TestApp) -> OrgId {
-    let org = organization::ActiveModel {
-        name: Set("Other".into()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    OrgId(org.id)
+    app.signup("owner@b.example", "Org B").await;
+    app.org_of("owner@b.example").await
 }
 
 #[tokio::test]
@@ -191,7 +183,7 @@ async fn webhook_badge_moves_and_only_one_key_holds_it() {
 async fn the_database_itself_refuses_a_second_webhook_key() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let org = app.org();
+        let org = app.org().await;
         let a = store::create(&app.db, &app.state.sealer, org, "a".into(), Access::Full).await.unwrap();
         let b = store::create(&app.db, &app.state.sealer, org, "b".into(), Access::Full).await.unwrap();
         store::set_webhook(&app.db, org, a.key.id).await.unwrap();
@@ -223,7 +215,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
 async fn concurrent_webhook_moves_leave_exactly_one() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let org = app.org();
+        let org = app.org().await;
         let mut ids = Vec::new();
         for i in 0..4 {
             let k = store::create(&app.db, &app.state.sealer, org, format!("k{i}"), Access::Full).await.unwrap();
@@ -282,7 +274,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
         let k = store::create(
             &app.db,
             &app.state.sealer,
-            app.org(),
+            app.org().await,
             "r".into(),
             Access::Restricted(Restrictions::none().with(Group::Agent, Level::Edit).unwrap()),
         )

@@ -2,3 +2,4 @@ pub mod dialog;
 pub mod icons;
 pub mod key_form;
 pub mod permission_grid;
+pub mod text_field;

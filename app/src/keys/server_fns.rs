@@ -11,7 +11,7 @@ use crate::error::AppError;
 pub async fn list_keys() -> Result<Vec<KeySummary>, AppError> {
     use crate::ssr::{caller, respond};
     respond(async {
-        let (caller, state) = caller()?;
+        let (caller, state) = caller().await?;
         super::store::list(&state.db, caller.org).await
     }
     .await)
@@ -21,7 +21,7 @@ pub async fn list_keys() -> Result<Vec<KeySummary>, AppError> {
 pub async fn create_key(input: KeyInput) -> Result<CreatedKey, AppError> {
     use crate::ssr::{caller, respond};
     respond(async {
-        let (caller, state) = caller()?;
+        let (caller, state) = caller().await?;
         let (name, access) = input.validate()?;
         super::store::create(&state.db, &state.sealer, caller.org, name, access).await
     }
@@ -32,7 +32,7 @@ pub async fn create_key(input: KeyInput) -> Result<CreatedKey, AppError> {
 pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppError> {
     use crate::ssr::{caller, respond};
     respond(async {
-        let (caller, state) = caller()?;
+        let (caller, state) = caller().await?;
         let (name, access) = input.validate()?;
         super::store::update(&state.db, caller.org, id, name, access).await
     }
@@ -43,7 +43,7 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppErr
 pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
     use crate::ssr::{caller, respond};
     respond(async {
-        let (caller, state) = caller()?;
+        let (caller, state) = caller().await?;
         super::store::delete(&state.db, caller.org, id).await
     }
     .await)
@@ -53,7 +53,7 @@ pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
 pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
     use crate::ssr::{caller, respond};
     respond(async {
-        let (caller, state) = caller()?;
+        let (caller, state) = caller().await?;
         super::store::set_webhook(&state.db, caller.org, id).await
     }
     .await)

@@ -3,20 +3,32 @@
 
 use leptos::prelude::use_context;
 
+use super::entities::user;
 use super::{AppState, OrgId};
+use crate::auth::session;
 use crate::error::AppError;
 
-/// The caller of a server function, as far as authorization is concerned.
-#[derive(Clone, Copy, Debug)]
+/// The signed-in caller of a server function.
+#[derive(Clone, Debug)]
 pub struct Caller {
+    pub user: user::Model,
     pub org: OrgId,
 }
 
-/// Establishes the caller and hands back the state to act with.
-pub fn caller() -> Result<(Caller, AppState), AppError> {
-    let state = use_context::<AppState>().ok_or_else(|| {
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
         tracing::error!("server function called without AppState in context");
         AppError::Internal
-    })?;
-    Ok((Caller { org: state.default_org }, state))
+    })
+}
+
+/// Establishes the signed-in caller from the session cookie, or refuses
+/// with `Unauthorized`; hands back the state to act with.
+pub async fn caller() -> Result<(Caller, AppState), AppError> {
+    let state = state()?;
+    let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthorized)?;
+    let token = session::token_from_headers(&parts.headers).ok_or(AppError::Unauthorized)?;
+    let user = session::lookup(&state.db, &token).await?.ok_or(AppError::Unauthorized)?;
+    let org = OrgId(user.organization_id);
+    Ok((Caller { user, org }, state))
 }

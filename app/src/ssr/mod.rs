@@ -13,7 +13,7 @@ pub mod caller;
 pub mod entities;
 pub mod sealing;
 
-pub use caller::{Caller, caller};
+pub use caller::{Caller, caller, state};
 pub use sealing::{MasterKey, Sealer};
 
 /// An organization's id. Every query about keys is scoped by one.
@@ -26,9 +26,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub sealer: Arc<Sealer>,
-    /// Until accounts exist, everyone who reaches the dashboard manages this
-    /// organization's keys.
-    pub default_org: OrgId,
+    pub sign_in_throttle: Arc<crate::auth::throttle::SignInThrottle>,
+    /// Mark the session cookie `Secure` (`KEYWARD_COOKIE_SECURE=1`).
+    pub cookie_secure: bool,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -5,13 +5,15 @@
 
 use std::sync::Arc;
 
+use app::auth::throttle::SignInThrottle;
+use app::ssr::entities::user;
 use app::ssr::{AppState, MasterKey, OrgId, Sealer};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -112,47 +114,99 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The whole server over a fresh database.
+/// The whole server over a fresh database, with one account signed in.
 pub struct TestApp {
     pub backend: &'static str,
     pub router: Router,
     pub state: AppState,
     pub db: DatabaseConnection,
+    /// The `Cookie` header of the account `call` acts as.
+    pub session: String,
     _test_db: TestDb,
 }
+
+pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
     pub async fn start(backend: &Backend) -> TestApp {
         let test_db = TestDb::create(backend).await;
         let db = server::db::connect(test_db.url()).await.expect("connect and migrate");
-        let default_org = server::db::ensure_default_organization(&db).await.unwrap();
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("keyward").build(),
             db: db.clone(),
             sealer: Arc::new(Sealer::new(&MasterKey::generate())),
-            default_org,
+            sign_in_throttle: Arc::new(SignInThrottle::default()),
+            cookie_secure: false,
         };
-        TestApp {
+        let mut app = TestApp {
             backend: backend.name(),
             router: server::routes::router(state.clone()),
             state,
             db,
+            session: String::new(),
             _test_db: test_db,
-        }
+        };
+        app.session = app.signup("owner@a.example", "Org A").await;
+        app
     }
 
-    pub fn org(&self) -> OrgId {
-        self.state.default_org
+    /// Signs up a new account and returns its session as a `Cookie` header.
+    pub async fn signup(&self, email: &str, organization: &str) -> String {
+        let (status, body, cookie) = self
+            .call_with(
+                None,
+                "/api/auth/signup",
+                serde_json::json!({ "input": { "email": email, "password": PASSWORD, "organization": organization } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "signup: {body}");
+        cookie.expect("signup sets a session cookie")
     }
 
-    /// POSTs JSON to a server function and returns the status and JSON body.
+    /// The organization of the account behind a session's email.
+    pub async fn org_of(&self, email: &str) -> OrgId {
+        let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(&self.db).await.unwrap().unwrap();
+        OrgId(u.organization_id)
+    }
+
+    pub async fn org(&self) -> OrgId {
+        self.org_of("owner@a.example").await
+    }
+
+    /// POSTs JSON to a server function as the signed-in account.
     pub async fn call(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let request = Request::post(path)
+        let (status, body, _) = self.call_with(Some(&self.session), path, body).await;
+        (status, body)
+    }
+
+    /// POSTs JSON with the given `Cookie` header (or none); returns the
+    /// status, the JSON body and the session cookie set, if any.
+    pub async fn call_with(
+        &self,
+        cookie: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value, Option<String>) {
+        let mut request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap();
-        self.send(request).await
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response =
+            self.router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let status = response.status();
+        let set_cookie = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("keyward_session=") && !c.contains("Max-Age=0"))
+            .map(|c| c.split(';').next().unwrap().to_owned());
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, json, set_cookie)
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
@@ -163,9 +217,21 @@ impl TestApp {
         (status, json)
     }
 
+    /// GETs a page as the signed-in account.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let response = self.router.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+        self.get_with(Some(&self.session.clone()), path).await
+    }
+
+    pub async fn get_with(&self, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+        let mut request = Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = self.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
+        if let Some(location) = response.headers().get(header::LOCATION) {
+            return (status, location.to_str().unwrap().to_owned());
+        }
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }

@@ -3,14 +3,50 @@
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::auth::server_fns::{logout, signed_in_user};
+
 pub mod api_keys;
 
 #[component]
 pub fn SettingsLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| signed_in_user());
+    let sign_out = Action::new(|_: &()| logout());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            // A full load: nothing of the signed-in page stays in memory.
+            let _ = window().location().assign("/login");
+        }
+    });
     view! {
         <a class="skip-link" href="#page-heading">"Skip to content"</a>
         <header class="topbar">
             <a class="topbar__brand" href="/settings/api-keys">"Keyward"</a>
+            <div class="topbar__user">
+                <Transition>
+                    {move || {
+                        user.get()
+                            .and_then(Result::ok)
+                            .map(|u| {
+                                view! {
+                                    <span class="topbar__who">
+                                        <span class="topbar__org">{u.organization}</span>
+                                        <span class="topbar__email">{u.email}</span>
+                                    </span>
+                                }
+                            })
+                    }}
+                </Transition>
+                <button
+                    type="button"
+                    class="btn btn--small"
+                    disabled=move || sign_out.pending().get()
+                    on:click=move |_| {
+                        sign_out.dispatch(());
+                    }
+                >
+                    "Sign out"
+                </button>
+            </div>
         </header>
         <div class="settings">
             <nav class="settings__nav" aria-label="Settings">

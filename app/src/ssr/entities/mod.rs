@@ -2,3 +2,5 @@
 
 pub mod api_key;
 pub mod organization;
+pub mod session;
+pub mod user;

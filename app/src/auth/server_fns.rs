@@ -1,0 +1,195 @@
+//! Sign-up, sign-in, sign-out and "who am I".
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{CurrentUser, LoginInput, SignupInput};
+use crate::error::AppError;
+
+/// Creates the user and their organization, and signs them in.
+#[server(prefix = "/api", endpoint = "auth/signup", input = Json)]
+pub async fn signup(input: SignupInput) -> Result<(), AppError> {
+    use crate::ssr::{respond, state};
+    respond(
+        async {
+            let state = state()?;
+            let (email, organization) = input.validate()?;
+            let hash = super::password::hash_blocking(input.password).await;
+            let token = ssr::create_account(&state.db, &email, &organization, hash).await?;
+            ssr::set_session_cookie(&token, state.cookie_secure);
+            tracing::info!("account created");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "auth/login", input = Json)]
+pub async fn login(input: LoginInput) -> Result<(), AppError> {
+    use crate::ssr::{respond, state};
+    respond(
+        async {
+            let state = state()?;
+            let email = input.email.trim().to_lowercase();
+            if email.is_empty() {
+                return Err(AppError::invalid("email", "Enter your email address."));
+            }
+            if input.password.is_empty() {
+                return Err(AppError::invalid("password", "Enter your password."));
+            }
+            if !state.sign_in_throttle.allow(&email, ssr::client_address().await) {
+                tracing::warn!("sign-in throttled");
+                return Err(AppError::TooManyAttempts);
+            }
+            // Long inputs are refused only after the same hashing work, so
+            // the answer's timing says nothing either.
+            let user = ssr::find_user(&state.db, &email).await?;
+            let ok = super::password::verify_blocking(
+                input.password,
+                user.as_ref().map(|u| u.password_hash.clone()),
+            )
+            .await;
+            let Some(user) = user.filter(|_| ok) else {
+                return Err(AppError::SignInFailed);
+            };
+            // A fresh session id at every sign-in; any session the browser
+            // presented is ended.
+            ssr::end_presented_session(&state).await?;
+            let token = super::session::create(&state.db, user.id).await?;
+            ssr::set_session_cookie(&token, state.cookie_secure);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::ssr::{respond, state};
+    respond(
+        async {
+            let state = state()?;
+            ssr::end_presented_session(&state).await?;
+            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+                resp.append_header(
+                    axum::http::header::SET_COOKIE,
+                    axum::http::HeaderValue::from_str(&super::session::clear_cookie(state.cookie_secure))
+                        .expect("cookie is a valid header value"),
+                );
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "auth/me", input = Json)]
+pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
+    use crate::ssr::{caller, respond};
+    respond(
+        async {
+            let (caller, state) = caller().await?;
+            let org = ssr::organization_name(&state.db, caller.org).await?;
+            Ok(CurrentUser { email: caller.user.email, organization: org })
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub fn register() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<Signup>();
+    register_explicit::<Login>();
+    register_explicit::<Logout>();
+    register_explicit::<SignedInUser>();
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::net::{IpAddr, SocketAddr};
+
+    use axum::extract::ConnectInfo;
+    use axum::http::{HeaderValue, header};
+    use chrono::Utc;
+    use leptos::prelude::use_context;
+    use sea_orm::{
+        ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+        QueryFilter, SqlErr, TransactionTrait,
+    };
+
+    use crate::auth::session::{self, SessionToken};
+    use crate::error::AppError;
+    use crate::ssr::entities::{organization, user};
+    use crate::ssr::{AppState, OrgId};
+
+    /// Organization, user and first session in one transaction.
+    pub async fn create_account(
+        db: &DatabaseConnection,
+        email: &str,
+        organization: &str,
+        password_hash: String,
+    ) -> Result<SessionToken, AppError> {
+        let txn = db.begin().await?;
+        let org = organization::ActiveModel {
+            name: Set(organization.to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let inserted = user::ActiveModel {
+            organization_id: Set(org.id),
+            email: Set(email.to_owned()),
+            password_hash: Set(password_hash),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let user = match inserted {
+            Ok(user) => user,
+            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(AppError::invalid(
+                    "email",
+                    "An account with this email already exists. Sign in instead.",
+                ));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let token = session::create(&txn, user.id).await?;
+        txn.commit().await?;
+        Ok(token)
+    }
+
+    pub async fn find_user(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>, AppError> {
+        Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+    }
+
+    pub async fn organization_name(db: &impl ConnectionTrait, org: OrgId) -> Result<String, AppError> {
+        Ok(organization::Entity::find_by_id(org.0).one(db).await?.map(|o| o.name).unwrap_or_default())
+    }
+
+    pub async fn end_presented_session(state: &AppState) -> Result<(), AppError> {
+        if let Some(parts) = use_context::<axum::http::request::Parts>() {
+            if let Some(token) = session::token_from_headers(&parts.headers) {
+                session::delete(&state.db, &token).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_session_cookie(token: &SessionToken, secure: bool) {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.append_header(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&session::set_cookie(token, secure)).expect("cookie is a valid header value"),
+            );
+        }
+    }
+
+    /// The peer address, when the server was started with connect info.
+    pub async fn client_address() -> Option<IpAddr> {
+        leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip())
+    }
+}

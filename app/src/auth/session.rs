@@ -1,0 +1,150 @@
+//! Sessions in the database, so that every instance sees the same ones.
+//! The cookie carries 256 random bits; the table keeps only their SHA-256,
+//! so a copy of the database holds no usable session.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{Duration, Utc};
+use cookie::{Cookie, SameSite};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+
+use crate::ssr::entities::{session, user};
+
+pub const COOKIE_NAME: &str = "keyward_session";
+/// A session not used for this long is over.
+pub const IDLE_EXPIRY: Duration = Duration::days(7);
+/// `last_seen_at` is written at most this often, not on every request.
+const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// The cookie's value. No `Debug`: it is as good as a password.
+pub struct SessionToken(String);
+
+impl SessionToken {
+    fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).expect("the OS random source is unavailable");
+        SessionToken(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    pub fn from_cookie_value(value: &str) -> Self {
+        SessionToken(value.to_owned())
+    }
+
+    fn digest(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+/// Starts a new session for `user_id`: always a fresh token.
+pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionToken, DbErr> {
+    let token = SessionToken::generate();
+    let now = Utc::now();
+    session::ActiveModel {
+        token_digest: Set(token.digest()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The user behind a live session, refreshing its idle timer. An expired
+/// session is removed and treated as absent.
+pub async fn lookup(db: &impl ConnectionTrait, token: &SessionToken) -> Result<Option<user::Model>, DbErr> {
+    let Some((row, user)) = session::Entity::find()
+        .filter(session::Column::TokenDigest.eq(token.digest()))
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if now - row.last_seen_at > IDLE_EXPIRY {
+        session::Entity::delete_by_id(row.id).exec(db).await?;
+        return Ok(None);
+    }
+    if now - row.last_seen_at > TOUCH_EVERY {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(row.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(user)
+}
+
+pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<(), DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenDigest.eq(token.digest()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The session token in a request's `Cookie` headers, if any.
+pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<SessionToken> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == COOKIE_NAME)
+        .map(|c| SessionToken::from_cookie_value(c.value()))
+}
+
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure when the
+/// site is served over HTTPS (`KEYWARD_COOKIE_SECURE=1`).
+pub fn set_cookie(token: &SessionToken, secure: bool) -> String {
+    Cookie::build((COOKIE_NAME, token.0.clone()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(IDLE_EXPIRY.num_seconds()))
+        .build()
+        .to_string()
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    Cookie::build((COOKIE_NAME, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_carry_the_required_attributes() {
+        let token = SessionToken::generate();
+        let plain = set_cookie(&token, false);
+        assert!(plain.starts_with("keyward_session="));
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && plain.contains("Path=/"));
+        assert!(!plain.contains("Secure"));
+        assert!(set_cookie(&token, true).contains("Secure"));
+        assert!(clear_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn tokens_are_found_among_other_cookies() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(axum::http::header::COOKIE, "a=1; keyward_session=abc; b=2".parse().unwrap());
+        assert_eq!(token_from_headers(&headers).unwrap().0, "abc");
+        assert!(token_from_headers(&axum::http::HeaderMap::new()).is_none());
+    }
+}

@@ -1,0 +1,107 @@
+//! Request guards in front of the dashboard: cross-site refusal for
+//! state-changing server function calls, and the signed-out redirect.
+
+use app::auth::session;
+use app::error::AppError;
+use app::ssr::AppState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Refuses a state-changing call to a server function (`/api/…`) that a
+/// browser says came from another site. Browsers send `Sec-Fetch-Site` on
+/// every request and `Origin` on every cross-origin POST; a client that
+/// sends neither is not a browser, and a cookie it holds was not lent to it
+/// by one.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && request.uri().path().starts_with("/api/") && is_cross_site(request.headers()) {
+        tracing::warn!(path = request.uri().path(), "cross-site request refused");
+        let err = AppError::CrossSite;
+        return (StatusCode::FORBIDDEN, axum::Json(err)).into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or_default();
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
+            origin_host != host.to_str().unwrap_or_default()
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// Settings pages need a session: signed-out visitors go to `/login` and
+/// come back afterwards. Sign-in pages send signed-in visitors onwards.
+pub async fn session_redirects(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let needs_session = path == "/settings" || path.starts_with("/settings/");
+    let is_sign_in_page = path == "/login" || path == "/signup";
+    if (needs_session || is_sign_in_page) && request.method() == Method::GET {
+        let signed_in = match session::token_from_headers(request.headers()) {
+            Some(token) => match session::lookup(&state.db, &token).await {
+                Ok(user) => user.is_some(),
+                Err(err) => {
+                    tracing::error!(error = %err, "session look-up failed");
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            },
+            None => false,
+        };
+        if needs_session && !signed_in {
+            let back = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/settings/api-keys");
+            let target = format!("/login?next={}", urlencode(back));
+            return Redirect::to(&target).into_response();
+        }
+        if is_sign_in_page && signed_in {
+            return Redirect::to("/settings/api-keys").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_is_told_by_fetch_metadata_then_origin() {
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
+        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
+        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
+        assert!(!is_cross_site(&headers(&[])), "not a browser");
+    }
+
+    #[test]
+    fn next_is_encoded() {
+        assert_eq!(urlencode("/settings/api-keys?a=b&c"), "/settings/api-keys%3Fa%3Db%26c");
+    }
+}
