@@ -3,6 +3,7 @@
 //! Keyward's shared crate: the permission model, the pages and components,
 //! and the server functions. Server-only code sits behind the `ssr` feature.
 
+pub mod api_routes;
 pub mod auth;
 pub mod components;
 pub mod error;

@@ -1,6 +1,7 @@
 //! The `keyward` server: configuration, database, and the HTTP router that
 //! serves the dashboard and its server functions.
 
+pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;

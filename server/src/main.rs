@@ -24,16 +24,25 @@ async fn run() -> Result<(), StartupError> {
     let leptos = get_configuration(None).map_err(|e| StartupError::Leptos(e.to_string()))?.leptos_options;
     let addr = leptos.site_addr;
     let state = build_state(&Config::from_env(), leptos).await?;
-    let app = routes::router(state);
+    let db = state.db.clone();
+    let last_used = std::sync::Arc::new(server::api::LastUsed::default());
+    let flusher = last_used.clone().spawn_flusher(db.clone(), std::time::Duration::from_secs(5));
+    let app = routes::router(state, last_used.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Listen { addr, source })?;
     tracing::info!("listening on http://{addr}");
     // Connect info gives sign-in throttling the client's address.
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|source| StartupError::Listen { addr, source })
+        .map_err(|source| StartupError::Listen { addr, source });
+    // Record the last uses collected since the last batch.
+    flusher.abort();
+    if let Err(err) = last_used.flush(&db).await {
+        tracing::warn!(error = %err, "could not record the last key uses at shutdown");
+    }
+    served
 }
 
 async fn shutdown_signal() {

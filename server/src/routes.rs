@@ -10,7 +10,10 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 
 use crate::guards;
 
-pub fn router(state: AppState) -> Router {
+/// The dashboard and the API on one router. `last_used` collects API key
+/// use for batched `last_used_at` writes.
+pub fn router(state: AppState, last_used: std::sync::Arc<crate::api::LastUsed>) -> Router {
+    let api = crate::api::router(crate::api::ApiState { db: state.db.clone(), last_used });
     app::keys::server_fns::register();
     app::auth::server_fns::register();
     let routes = generate_route_list(App);
@@ -23,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), guards::session_redirects))
         .layer(from_fn(guards::refuse_cross_site))
         .with_state(state)
+        .merge(api)
 }
 
 async fn healthz() -> &'static str {

@@ -204,3 +204,34 @@ fn summary(row: api_key::Model) -> KeySummary {
         last_used_at: row.last_used_at,
     }
 }
+
+/// The key a presented secret belongs to, found by its indexed digest and
+/// confirmed with a constant-time comparison. No slow hash runs here.
+pub async fn find_by_secret(
+    db: &impl ConnectionTrait,
+    secret: &super::secret::ApiKeySecret,
+) -> Result<Option<api_key::Model>, sea_orm::DbErr> {
+    let digest = secret.digest();
+    let row = ApiKey::find().filter(Column::SecretDigest.eq(digest.to_hex())).one(db).await?;
+    Ok(row.filter(|r| {
+        hex::decode(&r.secret_digest)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .is_some_and(|stored| super::secret::SecretDigest(stored).matches(&digest))
+    }))
+}
+
+/// Writes a batch of last-use times; keys deleted meanwhile are skipped.
+pub async fn record_last_used(
+    db: &impl ConnectionTrait,
+    uses: &[(i64, chrono::DateTime<Utc>)],
+) -> Result<(), sea_orm::DbErr> {
+    for (id, at) in uses {
+        ApiKey::update_many()
+            .col_expr(Column::LastUsedAt, Expr::value(*at))
+            .filter(Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}

@@ -122,6 +122,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The `Cookie` header of the account `call` acts as.
     pub session: String,
+    pub last_used: Arc<server::api::LastUsed>,
     _test_db: TestDb,
 }
 
@@ -138,9 +139,11 @@ impl TestApp {
             sign_in_throttle: Arc::new(SignInThrottle::default()),
             cookie_secure: false,
         };
+        let last_used = Arc::new(server::api::LastUsed::default());
         let mut app = TestApp {
             backend: backend.name(),
-            router: server::routes::router(state.clone()),
+            router: server::routes::router(state.clone(), last_used.clone()),
+            last_used,
             state,
             db,
             session: String::new(),

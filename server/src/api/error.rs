@@ -1,0 +1,70 @@
+//! The API's one error type, mapped once to a status and a JSON body:
+//! `{"error": {"status": 403, "message": "…", "field": "…"}}`.
+
+use app::permissions::Requirement;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The same answer for a missing header, a malformed key, an unknown
+    /// key and a deleted key: no oracle for which keys exist.
+    #[error("Missing or invalid API key. Send `Authorization: Bearer <key>`.")]
+    Unauthenticated,
+    #[error("This API key does not have the permission this route needs: {0}.")]
+    Forbidden(Requirement),
+    #[error("{message}")]
+    BadRequest { field: String, message: String },
+    #[error("{message}")]
+    Unprocessable { field: String, message: String },
+    #[error("{0} not found.")]
+    NotFound(&'static str),
+    #[error("The request body is larger than 1 MiB.")]
+    TooLarge,
+    #[error("Something went wrong on our side.")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Unprocessable { field: field.to_owned(), message: message.into() }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error in the API");
+        ApiError::Internal
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut error = json!({ "status": status.as_u16(), "message": self.to_string() });
+        match &self {
+            ApiError::BadRequest { field, .. } | ApiError::Unprocessable { field, .. } => {
+                error["field"] = json!(field);
+            }
+            ApiError::Forbidden(need) => {
+                error["required_permission"] = json!({ "group": need.group.label(), "level": need.level.label() });
+            }
+            _ => {}
+        }
+        (status, Json(json!({ "error": error }))).into_response()
+    }
+}

@@ -1,0 +1,41 @@
+//! `last_used_at` without a database write per request: uses are collected
+//! in memory and written in batches by a background task (and at shutdown).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+
+#[derive(Default)]
+pub struct LastUsed {
+    pending: Mutex<HashMap<i64, DateTime<Utc>>>,
+}
+
+impl LastUsed {
+    pub fn touch(&self, key_id: i64) {
+        self.pending.lock().expect("last-used lock").insert(key_id, Utc::now());
+    }
+
+    /// Writes what has been collected; returns how many keys it updated.
+    pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
+        let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("last-used lock")).into_iter().collect();
+        if !batch.is_empty() {
+            app::keys::store::record_last_used(db, &batch).await?;
+        }
+        Ok(batch.len())
+    }
+
+    pub fn spawn_flusher(self: Arc<Self>, db: DatabaseConnection, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(err) = self.flush(&db).await {
+                    tracing::warn!(error = %err, "could not record key use; will retry");
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! The public API: Retell-shaped routes authenticated with
+//! `Authorization: Bearer <key>`, each checked against the key's
+//! permissions. Everything is built from `app::api_routes::ROUTES`.
+
+pub mod auth;
+pub mod body;
+pub mod error;
+pub mod handlers;
+pub mod last_used;
+pub mod openapi;
+pub mod resources;
+pub mod voices;
+
+use std::sync::Arc;
+
+use app::api_routes::{Method, ROUTES};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodFilter, get};
+use sea_orm::DatabaseConnection;
+
+pub use last_used::LastUsed;
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: DatabaseConnection,
+    pub last_used: Arc<LastUsed>,
+}
+
+pub fn router(state: ApiState) -> Router {
+    let mut router = Router::new();
+    for route in ROUTES {
+        let filter = match route.method {
+            Method::Get => MethodFilter::GET,
+            Method::Post => MethodFilter::POST,
+            Method::Put => MethodFilter::PUT,
+            Method::Patch => MethodFilter::PATCH,
+            Method::Delete => MethodFilter::DELETE,
+        };
+        // The guard runs before the handler's extractors: authentication,
+        // then permission, and only then is the body or the resource read.
+        let guarded = handlers::handler(route.operation, filter)
+            .route_layer(from_fn_with_state((state.clone(), route.need), auth::guard));
+        router = router.route(route.path, guarded);
+    }
+    router
+        .route("/openapi.json", get(openapi::serve))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

@@ -1,0 +1,169 @@
+//! Resources as JSON documents, stored per organization. Every function
+//! takes the organization: another organization's resource is not found.
+
+use app::ssr::OrgId;
+use app::ssr::entities::api_resource::{self, ActiveModel, Column, Entity as Resource};
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde_json::{Value, json};
+
+use super::body::Object;
+use super::error::ApiError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Agent,
+    KnowledgeBase,
+    TestCaseDefinition,
+    Call,
+    BatchCall,
+    ExportRequest,
+    PhoneNumber,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Agent => "agent",
+            Kind::KnowledgeBase => "knowledge_base",
+            Kind::TestCaseDefinition => "test_case_definition",
+            Kind::Call => "call",
+            Kind::BatchCall => "batch_call",
+            Kind::ExportRequest => "export_request",
+            Kind::PhoneNumber => "phone_number",
+        }
+    }
+
+    /// How a 404 names it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Agent => "Agent",
+            Kind::KnowledgeBase => "Knowledge base",
+            Kind::TestCaseDefinition => "Test case definition",
+            Kind::Call => "Call",
+            Kind::BatchCall => "Batch call",
+            Kind::ExportRequest => "Export request",
+            Kind::PhoneNumber => "Phone number",
+        }
+    }
+}
+
+/// One page of a listing, shaped as the SDK's list responses.
+pub struct Page {
+    pub items: Vec<Object>,
+    pub has_more: bool,
+    pub pagination_key: Option<String>,
+}
+
+impl Page {
+    pub fn to_json(&self, items: Vec<Value>) -> Value {
+        let mut page = json!({ "items": items, "has_more": self.has_more });
+        if let Some(key) = &self.pagination_key {
+            page["pagination_key"] = json!(key);
+        }
+        page
+    }
+}
+
+pub async fn insert(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, body: &Object) -> Result<(), ApiError> {
+    let now = Utc::now();
+    ActiveModel {
+        organization_id: Set(org.0),
+        kind: Set(kind.as_str().to_owned()),
+        resource_id: Set(id.to_owned()),
+        body: Set(Value::Object(body.clone()).to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<Object, ApiError> {
+    let row = find(db, org, kind, id).await?.ok_or(ApiError::NotFound(kind.noun()))?;
+    decode(&row)
+}
+
+pub async fn exists(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<bool, ApiError> {
+    Ok(find(db, org, kind, id).await?.is_some())
+}
+
+/// Replaces the stored document.
+pub async fn put(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, body: &Object) -> Result<(), ApiError> {
+    let result = Resource::update_many()
+        .col_expr(Column::Body, Expr::value(Value::Object(body.clone()).to_string()))
+        .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(Column::OrganizationId.eq(org.0))
+        .filter(Column::Kind.eq(kind.as_str()))
+        .filter(Column::ResourceId.eq(id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::NotFound(kind.noun()));
+    }
+    Ok(())
+}
+
+pub async fn delete(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<(), ApiError> {
+    let result = Resource::delete_many()
+        .filter(Column::OrganizationId.eq(org.0))
+        .filter(Column::Kind.eq(kind.as_str()))
+        .filter(Column::ResourceId.eq(id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(ApiError::NotFound(kind.noun()));
+    }
+    Ok(())
+}
+
+/// Newest first. `after` is the `pagination_key` of the previous page: the
+/// id of its last item.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    limit: u64,
+    after: Option<&str>,
+) -> Result<Page, ApiError> {
+    let mut query = Resource::find()
+        .filter(Column::OrganizationId.eq(org.0))
+        .filter(Column::Kind.eq(kind.as_str()));
+    if let Some(after) = after {
+        let anchor = find(db, org, kind, after)
+            .await?
+            .ok_or_else(|| ApiError::unprocessable("pagination_key", "pagination_key does not name an item of this list."))?;
+        query = query.filter(Column::Id.lt(anchor.id));
+    }
+    let mut rows = query.order_by_desc(Column::Id).limit(limit + 1).all(db).await?;
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let pagination_key = if has_more { rows.last().map(|r| r.resource_id.clone()) } else { None };
+    let items = rows.iter().map(decode).collect::<Result<_, _>>()?;
+    Ok(Page { items, has_more, pagination_key })
+}
+
+async fn find(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<Option<api_resource::Model>, ApiError> {
+    Ok(Resource::find()
+        .filter(Column::OrganizationId.eq(org.0))
+        .filter(Column::Kind.eq(kind.as_str()))
+        .filter(Column::ResourceId.eq(id))
+        .one(db)
+        .await?)
+}
+
+fn decode(row: &api_resource::Model) -> Result<Object, ApiError> {
+    match serde_json::from_str(&row.body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => {
+            tracing::error!(resource = row.id, "stored resource is not a JSON object");
+            Err(ApiError::Internal)
+        }
+    }
+}

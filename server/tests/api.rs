@@ -1,0 +1,313 @@
+//! The public API: authentication, the permission matrix generated from the
+//! route table, request validation and organization isolation.
+
+mod common;
+
+use app::api_routes::{Method, Need, ROUTES};
+use app::keys::store;
+use app::permissions::{Access, Group, Level, Requirement, Restrictions};
+use app::ssr::OrgId;
+use app::ssr::entities::api_key;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{TestApp, backends};
+use http_body_util::BodyExt;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
+    store::create(&app.db, &app.state.sealer, org, "k".into(), access).await.unwrap().secret
+}
+
+fn restricted(group: Group, level: Level) -> Access {
+    Access::Restricted(Restrictions::none().with(group, level).unwrap())
+}
+
+async fn api(app: &TestApp, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(key) = key {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let body = match body {
+        Some(b) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = app.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// The route's path with its parameters filled with ids that do not exist.
+fn concrete(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.starts_with('{') { "missing" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn every_route_allows_or_refuses_exactly_as_the_table_says() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        // One key per (group, level) and one unrestricted key.
+        let mut keys = vec![(Access::Full, key(&app, org, Access::Full).await)];
+        for group in Group::ALL {
+            for level in group.levels() {
+                let access = restricted(group, *level);
+                keys.push((access.clone(), key(&app, org, access).await));
+            }
+        }
+        let mut checked = 0;
+        for route in ROUTES {
+            let path = concrete(route.path);
+            let body = matches!(route.method, Method::Post | Method::Put | Method::Patch).then(|| json!({}));
+            for (access, secret) in &keys {
+                let allowed = match route.need {
+                    Need::AnyKey => true,
+                    Need::Permission(need) => access.allows(need),
+                };
+                let (status, answer) = api(&app, route.method.as_str(), &path, Some(secret), body.clone()).await;
+                if allowed {
+                    assert!(
+                        status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
+                        "{} {} with {access:?}: {status} {answer}",
+                        route.method.as_str(),
+                        route.path
+                    );
+                } else {
+                    let Need::Permission(need) = route.need else { unreachable!() };
+                    assert_eq!(status, StatusCode::FORBIDDEN, "{} {} with {access:?}", route.method.as_str(), route.path);
+                    let message = answer["error"]["message"].as_str().unwrap();
+                    assert!(message.contains(&need.to_string()), "{message}");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, ROUTES.len() * keys.len());
+    }
+}
+
+#[tokio::test]
+async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        let live = key(&app, org, Access::Full).await;
+        let deleted = store::create(&app.db, &app.state.sealer, org, "gone".into(), Access::Full).await.unwrap();
+        store::delete(&app.db, org, deleted.key.id).await.unwrap();
+        let unknown = app::keys::secret::ApiKeySecret::generate().expose().to_owned();
+        let mut typo = live.clone().into_bytes();
+        typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+        let typo = String::from_utf8(typo).unwrap();
+
+        let (status, info) = api(&app, "GET", "/get-api-key-info", Some(&live), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(info, json!({ "api_key_name": "k", "org_name": "Org A" }));
+
+        let mut answers = Vec::new();
+        for presented in [None, Some("nonsense"), Some(typo.as_str()), Some(unknown.as_str()), Some(deleted.secret.as_str())] {
+            answers.push(api(&app, "GET", "/get-api-key-info", presented, None).await);
+        }
+        let basic = Request::get("/get-api-key-info").header(header::AUTHORIZATION, format!("Basic {live}"));
+        let response = app.router.clone().oneshot(basic.body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        for (status, body) in &answers {
+            assert_eq!(*status, StatusCode::UNAUTHORIZED);
+            assert_eq!(body, &answers[0].1);
+        }
+    }
+}
+
+#[tokio::test]
+async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full).await.unwrap();
+        let body = json!({ "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "11labs-Adrian" });
+        assert_eq!(api(&app, "POST", "/create-agent", Some(&created.secret), Some(body.clone())).await.0, StatusCode::OK);
+        store::update(&app.db, org, created.key.id, "k".into(), restricted(Group::Agent, Level::Read)).await.unwrap();
+        let (status, answer) = api(&app, "POST", "/create-agent", Some(&created.secret), Some(body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(answer["error"]["required_permission"], json!({ "group": "Agent", "level": "Edit" }));
+        assert_eq!(api(&app, "POST", "/v2/list-agents", Some(&created.secret), Some(json!({}))).await.0, StatusCode::OK);
+        store::delete(&app.db, org, created.key.id).await.unwrap();
+        assert_eq!(api(&app, "POST", "/v2/list-agents", Some(&created.secret), Some(json!({}))).await.0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn permission_is_checked_before_the_body_is_read() {
+    let app = TestApp::start(&backends()[0]).await;
+    let reader = key(&app, app.org().await, restricted(Group::Agent, Level::Read)).await;
+    let mut request = Request::post("/create-agent").header(header::AUTHORIZATION, format!("Bearer {reader}"));
+    request = request.header(header::CONTENT_TYPE, "application/json");
+    let response = app.router.clone().oneshot(request.body(Body::from("{not json")).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let huge = vec![b' '; 2 * 1024 * 1024];
+    let request = Request::post("/create-agent").header(header::AUTHORIZATION, format!("Bearer {reader}"));
+    let response = app.router.clone().oneshot(request.body(Body::from(huge)).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn bad_bodies_name_the_field_unknown_ids_are_404_and_big_bodies_413() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let full = key(&app, app.org().await, Access::Full).await;
+        let cases = [
+            ("POST", "/create-agent", json!({ "voice_id": "v" }), 422, "response_engine"),
+            ("POST", "/create-agent", json!({ "response_engine": { "type": "retell-llm" } }), 422, "voice_id"),
+            ("POST", "/create-agent", json!({ "response_engine": "llm", "voice_id": "v" }), 422, "response_engine"),
+            ("POST", "/v2/create-phone-call", json!({ "from_number": "+14155550100" }), 422, "to_number"),
+            ("POST", "/v2/create-phone-call", json!({ "from_number": "555", "to_number": "+14155550101" }), 422, "from_number"),
+            ("POST", "/v3/create-web-call", json!({ "agent_id": "agent_nope" }), 422, "agent_id"),
+            ("POST", "/create-batch-call", json!({ "from_number": "+14155550100", "tasks": [{ "to_number": "x" }] }), 422, "tasks[0].to_number"),
+            ("POST", "/create-test-case-definition", json!({ "name": "t", "response_engine": { "type": "retell-llm" }, "metrics": [] }), 422, "user_prompt"),
+            ("POST", "/v3/list-calls", json!({ "limit": 0 }), 422, "limit"),
+            ("POST", "/create-phone-number", json!({ "area_code": 12 }), 422, "area_code"),
+            ("POST", "/create-export-request", json!({ "channel": "fax" }), 422, "channel"),
+        ];
+        for (method, path, body, status, field) in cases {
+            let (got, answer) = api(&app, method, path, Some(&full), Some(body.clone())).await;
+            assert_eq!(got.as_u16(), status, "{path} {body}: {answer}");
+            assert_eq!(answer["error"]["field"], field, "{path} {body}");
+        }
+        let request = Request::post("/create-agent")
+            .header(header::AUTHORIZATION, format!("Bearer {full}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("[1, 2"))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+
+        let huge = format!("{{\"voice_id\": \"{}\"}}", "x".repeat(1024 * 1024));
+        let request = Request::post("/create-agent")
+            .header(header::AUTHORIZATION, format!("Bearer {full}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(huge))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+        for (method, path) in [("GET", "/get-agent/agent_nope"), ("GET", "/v2/get-call/nope"), ("DELETE", "/delete-phone-number/+14155550199"), ("GET", "/get-voice/nope")] {
+            let (status, answer) = api(&app, method, path, Some(&full), None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert!(answer["error"]["message"].as_str().unwrap().ends_with("not found."));
+        }
+    }
+}
+
+#[tokio::test]
+async fn resources_round_trip_and_keep_unknown_fields() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let full = key(&app, app.org().await, Access::Full).await;
+        let (status, agent) = api(&app, "POST", "/create-agent", Some(&full), Some(json!({
+            "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "11labs-Adrian",
+            "agent_name": "Front desk", "x_custom": { "kept": true },
+        }))).await;
+        assert_eq!(status, StatusCode::OK);
+        let id = agent["agent_id"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("agent_"));
+        assert_eq!(agent["x_custom"], json!({ "kept": true }));
+        assert!(agent["last_modification_timestamp"].as_i64().unwrap() > 1_700_000_000_000, "milliseconds");
+
+        let (_, updated) = api(&app, "PATCH", &format!("/update-agent/{id}"), Some(&full), Some(json!({ "agent_name": "Reception", "agent_id": "hijack" }))).await;
+        assert_eq!((updated["agent_name"].clone(), updated["agent_id"].clone()), (json!("Reception"), json!(id)));
+        let (_, listed) = api(&app, "POST", "/v2/list-agents", Some(&full), Some(json!({}))).await;
+        assert_eq!(listed["has_more"], false);
+        assert_eq!(listed["items"][0]["agent_name"], "Reception");
+
+        let (_, call) = api(&app, "POST", "/v2/create-phone-call", Some(&full), Some(json!({ "from_number": "+14155550100", "to_number": "+14155550101", "override_agent_id": id }))).await;
+        let call_id = call["call_id"].as_str().unwrap().to_owned();
+        assert_eq!((call["call_status"].clone(), call["agent_id"].clone()), (json!("registered"), json!(id)));
+        assert_eq!(api(&app, "POST", &format!("/v2/stop-call/{call_id}"), Some(&full), Some(json!({}))).await.0, StatusCode::NO_CONTENT);
+        let (_, ended) = api(&app, "GET", &format!("/v2/get-call/{call_id}"), Some(&full), None).await;
+        assert_eq!(ended["call_status"], "ended");
+
+        // Paging: newest first, a key to continue.
+        for _ in 0..3 {
+            api(&app, "POST", "/v3/create-web-call", Some(&full), Some(json!({ "agent_id": id }))).await;
+        }
+        let (_, first) = api(&app, "POST", "/v3/list-calls", Some(&full), Some(json!({ "limit": 3 }))).await;
+        assert_eq!((first["items"].as_array().unwrap().len(), first["has_more"].clone()), (3, json!(true)));
+        let (_, rest) = api(&app, "POST", "/v3/list-calls", Some(&full), Some(json!({ "limit": 3, "pagination_key": first["pagination_key"] }))).await;
+        assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+        assert_eq!(rest["items"][0]["call_id"], json!(call_id), "the oldest call comes last");
+
+        assert_eq!(api(&app, "DELETE", &format!("/delete-agent/{id}"), Some(&full), None).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(api(&app, "GET", &format!("/get-agent/{id}"), Some(&full), None).await.0, StatusCode::NOT_FOUND);
+    }
+}
+
+#[tokio::test]
+async fn another_organizations_resources_are_not_found() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let a = key(&app, app.org().await, Access::Full).await;
+        app.signup("owner@b.example", "Org B").await;
+        let b = key(&app, app.org_of("owner@b.example").await, Access::Full).await;
+        let (_, agent) = api(&app, "POST", "/create-agent", Some(&a), Some(json!({ "response_engine": { "type": "retell-llm" }, "voice_id": "v" }))).await;
+        let id = agent["agent_id"].as_str().unwrap();
+        let (_, number) = api(&app, "POST", "/create-phone-number", Some(&a), Some(json!({}))).await;
+        let number = number["phone_number"].as_str().unwrap();
+        for (method, path, body) in [
+            ("GET", format!("/get-agent/{id}"), None),
+            ("PATCH", format!("/update-agent/{id}"), Some(json!({ "agent_name": "pwned" }))),
+            ("DELETE", format!("/delete-agent/{id}"), None),
+            ("GET", format!("/get-phone-number/{number}"), None),
+            ("DELETE", format!("/delete-phone-number/{number}"), None),
+        ] {
+            assert_eq!(api(&app, method, &path, Some(&b), body).await.0, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+        let (_, listed) = api(&app, "POST", "/v2/list-agents", Some(&b), Some(json!({}))).await;
+        assert_eq!(listed["items"], json!([]));
+        let (_, info) = api(&app, "GET", "/get-api-key-info", Some(&b), None).await;
+        assert_eq!(info["org_name"], "Org B");
+        // A's agent is untouched.
+        let (_, mine) = api(&app, "GET", &format!("/get-agent/{id}"), Some(&a), None).await;
+        assert_eq!(mine["agent_name"], Value::Null);
+    }
+}
+
+#[tokio::test]
+async fn last_use_is_recorded_in_batches() {
+    let app = TestApp::start(&backends()[0]).await;
+    let org = app.org().await;
+    let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full).await.unwrap();
+    for _ in 0..3 {
+        api(&app, "GET", "/get-api-key-info", Some(&created.secret), None).await;
+    }
+    let row = api_key::Entity::find_by_id(created.key.id.0).one(&app.db).await.unwrap().unwrap();
+    assert!(row.last_used_at.is_none(), "no write per request");
+    assert_eq!(app.last_used.flush(&app.db).await.unwrap(), 1, "three uses, one write");
+    let row = api_key::Entity::find_by_id(created.key.id.0).one(&app.db).await.unwrap().unwrap();
+    assert!(row.last_used_at.is_some());
+    let (_, keys) = app.call("/api/keys/list", json!({})).await;
+    assert!(keys[0]["last_used_at"].is_string(), "shown on the API Keys page");
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_with_its_permission() {
+    let app = TestApp::start(&backends()[0]).await;
+    let response = app.router.clone().oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+    for route in ROUTES {
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        let expected = match route.need {
+            Need::AnyKey => "Requires: any valid API key.".to_owned(),
+            Need::Permission(Requirement { group, level }) => format!("Requires: {} → {}.", group.label(), level.label()),
+        };
+        assert_eq!(op["description"], expected, "{}", route.path);
+    }
+}
