@@ -9,7 +9,8 @@ const port = Number(process.env.KEYWARD_E2E_PORT ?? 3100);
 const root = resolve(__dirname, '..');
 const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, 'target');
 const server = process.env.KEYWARD_BIN ?? join(targetDir, 'release', 'keyward');
-const dataDir = mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
+// Workers load this file too; they inherit the main process's folder.
+const dataDir = process.env.KEYWARD_E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
 process.env.KEYWARD_E2E_DATA_DIR = dataDir;
 
 export const baseURL = `http://127.0.0.1:${port}`;
