@@ -5,6 +5,9 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::StartupError;
 
+/// Connections to a SQLite file: readers in parallel, one writer at a time.
+const SQLITE_CONNECTIONS: u32 = 8;
+
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     if let Some(path) = sqlite_file(url) {
         if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -18,6 +21,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     // Fail start-up within seconds when the database is unreachable,
     // rather than after the pool's default 30 s.
     options.connect_timeout(std::time::Duration::from_secs(5));
+    if sqlite_file(url).is_some() {
+        // SeaORM gives SQLite a single pooled connection by default, which
+        // queues every request behind one another. WAL lets readers run
+        // beside the one writer; writers wait for each other (busy timeout).
+        options.max_connections(SQLITE_CONNECTIONS);
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(10))
+        });
+    }
     let db = Database::connect(options)
         .await
         .map_err(|source| StartupError::Database { url: redact(url), source })?;

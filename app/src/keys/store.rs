@@ -133,30 +133,29 @@ async fn try_set_webhook(
     id: KeyId,
 ) -> Result<(), SetWebhookError> {
     let txn = db.begin().await?;
-    let target = ApiKey::find()
-        .filter(Column::OrganizationId.eq(org.0))
-        .filter(Column::Id.eq(id.0))
-        .one(&txn)
-        .await?
-        .ok_or(SetWebhookError::App(AppError::NotFound))?;
-    if target.is_webhook {
-        return Ok(txn.commit().await?);
-    }
     let now = Utc::now();
+    // Writes first: the first statement takes the write lock, so on SQLite
+    // a concurrent move waits for it instead of failing to upgrade a read.
     ApiKey::update_many()
         .col_expr(Column::IsWebhook, Expr::value(false))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::IsWebhook.eq(true))
+        .filter(Column::Id.ne(id.0))
         .exec(&txn)
         .await?;
-    ApiKey::update_many()
+    let moved = ApiKey::update_many()
         .col_expr(Column::IsWebhook, Expr::value(true))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::Id.eq(id.0))
         .exec(&txn)
         .await?;
+    if moved.rows_affected == 0 {
+        // Not this organization's key: undo, and answer like a missing one.
+        txn.rollback().await?;
+        return Err(SetWebhookError::App(AppError::NotFound));
+    }
     Ok(txn.commit().await?)
 }
 
