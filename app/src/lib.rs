@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 pub mod pages;
 pub mod permissions;
+pub mod webhooks;
 mod root;
 #[cfg(feature = "ssr")]
 pub mod ssr;

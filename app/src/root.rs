@@ -9,6 +9,7 @@ use crate::pages::auth::{LoginPage, SignupPage};
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsLayout;
 use crate::pages::settings::api_keys::ApiKeysPage;
+use crate::pages::settings::webhooks::WebhooksPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage />
                 <ParentRoute path=path!("/settings") view=SettingsLayout>
                     <Route path=path!("/api-keys") view=ApiKeysPage />
+                    <Route path=path!("/webhooks") view=WebhooksPage />
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />
                 </ParentRoute>
             </Routes>

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_organizations_and_api_keys;
 mod m20261127_000002_users_and_sessions;
 mod m20261127_000003_api_resources;
+mod m20261127_000004_webhooks;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_organizations_and_api_keys::Migration),
             Box::new(m20261127_000002_users_and_sessions::Migration),
             Box::new(m20261127_000003_api_resources::Migration),
+            Box::new(m20261127_000004_webhooks::Migration),
         ]
     }
 }

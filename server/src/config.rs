@@ -17,6 +17,9 @@ pub struct Config {
     /// `KEYWARD_COOKIE_SECURE=1`: mark the session cookie `Secure`. Set it
     /// whenever the site is served over HTTPS.
     pub cookie_secure: bool,
+    /// `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`: let webhooks go to loopback and
+    /// private addresses. For tests and local development only.
+    pub webhook_allow_private: bool,
 }
 
 impl Config {
@@ -30,6 +33,7 @@ impl Config {
             database_url,
             master_key: var("KEYWARD_MASTER_KEY"),
             cookie_secure: var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+            webhook_allow_private: var("KEYWARD_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
         }
     }
 }

@@ -23,10 +23,13 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), StartupError> {
     let leptos = get_configuration(None).map_err(|e| StartupError::Leptos(e.to_string()))?.leptos_options;
     let addr = leptos.site_addr;
-    let state = build_state(&Config::from_env(), leptos).await?;
+    let config = Config::from_env();
+    let state = build_state(&config, leptos).await?;
     let db = state.db.clone();
     let last_used = std::sync::Arc::new(server::api::LastUsed::default());
     let flusher = last_used.clone().spawn_flusher(db.clone(), std::time::Duration::from_secs(5));
+    let deliveries = server::webhooks::DeliveryWorker::new(db.clone(), state.sealer.clone(), config.webhook_allow_private)
+        .spawn(std::time::Duration::from_millis(500));
     let app = routes::router(state, last_used.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -39,6 +42,8 @@ async fn run() -> Result<(), StartupError> {
         .map_err(|source| StartupError::Listen { addr, source });
     // Record the last uses collected since the last batch.
     flusher.abort();
+    // Deliveries in flight keep their lease and are retried after it ends.
+    deliveries.abort();
     if let Err(err) = last_used.flush(&db).await {
         tracing::warn!(error = %err, "could not record the last key uses at shutdown");
     }

@@ -70,6 +70,7 @@ mod tests {
             database_url: String::new(),
             master_key: key.map(str::to_owned),
             cookie_secure: false,
+            webhook_allow_private: false,
         }
     }
 

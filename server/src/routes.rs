@@ -16,6 +16,7 @@ pub fn router(state: AppState, last_used: std::sync::Arc<crate::api::LastUsed>) 
     let api = crate::api::router(crate::api::ApiState { db: state.db.clone(), last_used });
     app::keys::server_fns::register();
     app::auth::server_fns::register();
+    app::webhooks::server_fns::register();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use chrono::Utc;
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::{Value, json};
 
 use super::ApiState;
@@ -21,6 +21,16 @@ use super::body::{JsonBody, Object, optional_str, require_array, require_engine,
 use super::error::ApiError;
 use super::resources::{self, Kind};
 use super::voices;
+
+/// Stores a new call and queues its `call_started` webhook in one
+/// transaction: the event exists exactly when the call does.
+async fn insert_call(state: &ApiState, caller: &ApiCaller, id: &str, call: &Object) -> Result<(), ApiError> {
+    let txn = state.db.begin().await?;
+    resources::insert(&txn, caller.org, Kind::Call, id, call).await?;
+    app::webhooks::outbox::enqueue(&txn, caller.org, "call_started", &Value::Object(call.clone())).await?;
+    txn.commit().await?;
+    Ok(())
+}
 
 type Answer = Result<Response, ApiError>;
 
@@ -401,7 +411,7 @@ async fn create_phone_call(
         .cloned()
         .unwrap_or_default(),
     );
-    resources::insert(&state.db, caller.org, Kind::Call, &id, &call).await?;
+    insert_call(&state, &caller, &id, &call).await?;
     ok(call)
 }
 
@@ -424,7 +434,7 @@ async fn create_web_call(
         .cloned()
         .unwrap_or_default(),
     );
-    resources::insert(&state.db, caller.org, Kind::Call, &id, &call).await?;
+    insert_call(&state, &caller, &id, &call).await?;
     ok(call)
 }
 
@@ -462,7 +472,10 @@ async fn stop_call(State(state): State<ApiState>, Extension(caller): Extension<A
     let mut call = resources::get(&state.db, caller.org, Kind::Call, &id).await?;
     call.insert("call_status".into(), json!("ended"));
     call.insert("end_timestamp".into(), json!(now_ms()));
-    resources::put(&state.db, caller.org, Kind::Call, &id, &call).await?;
+    let txn = state.db.begin().await?;
+    resources::put(&txn, caller.org, Kind::Call, &id, &call).await?;
+    app::webhooks::outbox::enqueue(&txn, caller.org, "call_ended", &Value::Object(call)).await?;
+    txn.commit().await?;
     no_content()
 }
 

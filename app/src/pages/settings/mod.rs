@@ -6,6 +6,7 @@ use leptos_router::components::{A, Outlet};
 use crate::auth::server_fns::{logout, signed_in_user};
 
 pub mod api_keys;
+pub mod webhooks;
 
 #[component]
 pub fn SettingsLayout() -> impl IntoView {
@@ -54,6 +55,9 @@ pub fn SettingsLayout() -> impl IntoView {
                 <ul>
                     <li>
                         <A href="/settings/api-keys">"API Keys"</A>
+                    </li>
+                    <li>
+                        <A href="/settings/webhooks">"Webhooks"</A>
                     </li>
                 </ul>
             </nav>

@@ -5,3 +5,5 @@ pub mod api_resource;
 pub mod organization;
 pub mod session;
 pub mod user;
+pub mod webhook_delivery;
+pub mod webhook_setting;

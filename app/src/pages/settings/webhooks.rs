@@ -1,0 +1,230 @@
+//! Settings > Webhooks: where events go, which key signs them, and what
+//! became of each delivery.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::text_field::TextField;
+use crate::error::AppError;
+use crate::keys::format_date;
+use crate::webhooks::server_fns::{load_webhooks, resend_delivery, save_webhook_url, send_test_event};
+use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookOverview, validate_url};
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let overview = Resource::new(move || version.get(), |_| load_webhooks());
+    let refresh = move || version.update(|v| *v += 1);
+
+    // Deliveries are sent in the background: look again every few seconds.
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)).ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+        });
+    });
+
+    view! {
+        <Title text="Webhooks · Settings · Keyward" />
+        <div class="page-header">
+            <h1 id="page-heading" tabindex="-1">"Webhooks"</h1>
+        </div>
+        <p class="lead">
+            "Keyward sends call events to your URL, signed with your webhook key, so that you can check each one with "
+            <code>"Retell.verify"</code> "."
+        </p>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading webhooks…"</p> }>
+            {move || {
+                overview
+                    .get()
+                    .map(|result| match result {
+                        Ok(o) => view! { <WebhooksBody overview=o on_change=refresh /> }.into_any(),
+                        Err(err) => {
+                            view! {
+                                <p class="form-error" role="alert">
+                                    "The webhook settings could not be loaded. " {err.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn WebhooksBody(overview: WebhookOverview, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let WebhookOverview { url, webhook_key, deliveries } = overview;
+    let has_url = url.is_some();
+    let url_value = RwSignal::new(url.unwrap_or_default());
+    let error = RwSignal::new(None::<AppError>);
+    let status = RwSignal::new(String::new());
+
+    let save = Action::new(|url: &String| {
+        let url = url.clone();
+        async move { save_webhook_url(url).await }
+    });
+    let test = Action::new(|_: &()| send_test_event());
+    let resend = Action::new(|id: &i64| {
+        let id = *id;
+        async move { resend_delivery(id).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(())) => {
+            error.set(None);
+            status.set("Webhook URL saved.".into());
+            on_change();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move |_| match test.value().get() {
+        Some(Ok(())) => {
+            status.set("Test event queued.".into());
+            on_change();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move |_| match resend.value().get() {
+        Some(Ok(())) => {
+            status.set("Delivery queued again.".into());
+            on_change();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match validate_url(&url_value.get_untracked()) {
+            Ok(url) => {
+                save.dispatch(url);
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let url_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
+    let other_error = move || {
+        error.with(|e| e.as_ref().filter(|e| e.message_for("url").is_none()).map(ToString::to_string))
+    };
+
+    view! {
+        {match webhook_key {
+            Some(name) => {
+                view! {
+                    <p class="notice notice--ok">
+                        "Deliveries are signed with “" {name} "”, your webhook key. "
+                        <a href="/settings/api-keys">"Manage API keys"</a>
+                    </p>
+                }
+                    .into_any()
+            }
+            None => {
+                view! {
+                    <p class="warning" role="note">
+                        "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
+                        <a href="/settings/api-keys">"API Keys"</a> "."
+                    </p>
+                }
+                    .into_any()
+            }
+        }}
+        <form class="webhook-form" on:submit=on_submit novalidate>
+            <TextField
+                id="webhook-url"
+                label="Webhook URL"
+                input_type="url"
+                hint="Events are POSTed here as JSON, with an x-retell-signature header."
+                value=url_value
+                error=url_error
+            />
+            <div class="webhook-form__actions">
+                <button type="submit" class="btn btn--primary" disabled=move || save.pending().get()>
+                    "Save"
+                </button>
+                <button
+                    type="button"
+                    class="btn"
+                    disabled=move || !has_url || test.pending().get()
+                    on:click=move |_| {
+                        test.dispatch(());
+                    }
+                >
+                    "Send test event"
+                </button>
+            </div>
+        </form>
+        <p class="status" role="status">{move || status.get()}</p>
+        {move || other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+        <h2>"Recent deliveries"</h2>
+        <DeliveryLog deliveries resend />
+    }
+}
+
+#[component]
+fn DeliveryLog(deliveries: Vec<DeliverySummary>, resend: Action<i64, Result<(), AppError>>) -> impl IntoView {
+    if deliveries.is_empty() {
+        return view! { <p class="empty">"No deliveries yet."</p> }.into_any();
+    }
+    let rows = deliveries
+        .into_iter()
+        .map(|d| {
+            let status_text = match (&d.status, &d.last_error) {
+                (DeliveryStatus::NotSent, Some(reason)) => reason.clone(),
+                (DeliveryStatus::Pending, Some(err)) if d.attempts > 0 => format!("Retrying: {err}"),
+                (s, _) => s.label().to_owned(),
+            };
+            let id = d.id;
+            view! {
+                <tr>
+                    <th scope="row">{d.event.clone()}</th>
+                    <td data-label="Status">{status_text}</td>
+                    <td data-label="Response">{d.last_status_code.map(|c| c.to_string()).unwrap_or_else(|| "–".into())}</td>
+                    <td data-label="Attempts">{d.attempts}</td>
+                    <td data-label="Time">
+                        <time datetime=d.created_at.to_rfc3339()>
+                            {format!("{} {}", format_date(&d.created_at), d.created_at.format("%H:%M:%S UTC"))}
+                        </time>
+                    </td>
+                    <td class="actions">
+                        <div class="actions__inner">
+                            <button
+                                type="button"
+                                class="btn btn--small"
+                                aria-label=format!("Resend {} delivery {}", d.event, id)
+                                on:click=move |_| {
+                                    resend.dispatch(id);
+                                }
+                            >
+                                "Resend"
+                            </button>
+                        </div>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="keys deliveries">
+            <caption class="visually-hidden">"Recent webhook deliveries"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Event"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Response"</th>
+                    <th scope="col">"Attempts"</th>
+                    <th scope="col">"Time"</th>
+                    <th scope="col">
+                        <span class="visually-hidden">"Actions"</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+        .into_any()
+}

@@ -1,0 +1,116 @@
+//! Outgoing webhooks: the organization's URL, the outbox of deliveries, and
+//! what the Webhooks page shows. Signing and the outbox live behind `ssr`;
+//! sending is the server's delivery worker.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+pub mod server_fns;
+
+#[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
+pub mod signature;
+
+pub const URL_MAX_CHARS: usize = 2048;
+
+/// Everything the Webhooks page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookOverview {
+    pub url: Option<String>,
+    /// The name of the organization's webhook key, if one is set.
+    pub webhook_key: Option<String>,
+    pub deliveries: Vec<DeliverySummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliverySummary {
+    pub id: i64,
+    pub event: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+    NotSent,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::NotSent => "not_sent",
+        }
+    }
+
+    pub fn parse(s: &str) -> DeliveryStatus {
+        match s {
+            "delivered" => DeliveryStatus::Delivered,
+            "failed" => DeliveryStatus::Failed,
+            "not_sent" => DeliveryStatus::NotSent,
+            _ => DeliveryStatus::Pending,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "Pending",
+            DeliveryStatus::Delivered => "Delivered",
+            DeliveryStatus::Failed => "Failed",
+            DeliveryStatus::NotSent => "Not sent",
+        }
+    }
+}
+
+/// http or https, a host, at most 2048 characters, no spaces. The server
+/// parses it strictly again before each send.
+pub fn validate_url(raw: &str) -> Result<String, AppError> {
+    let url = raw.trim();
+    if url.is_empty() {
+        return Err(AppError::invalid("url", "Enter the URL that should receive webhooks."));
+    }
+    if url.chars().count() > URL_MAX_CHARS {
+        return Err(AppError::invalid("url", format!("Use at most {URL_MAX_CHARS} characters.")));
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| AppError::invalid("url", "The URL must start with https:// or http://."))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = if host.starts_with('[') { host } else { host.split(':').next().unwrap_or_default() };
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(AppError::invalid("url", "The URL needs a host, like https://example.com/webhooks."));
+    }
+    Ok(url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_need_a_scheme_a_host_and_a_bounded_length() {
+        assert_eq!(validate_url(" https://example.com/hook ").unwrap(), "https://example.com/hook");
+        assert!(validate_url("http://127.0.0.1:8080").is_ok());
+        assert!(validate_url("http://[::1]:8080/x").is_ok());
+        for bad in ["", "ftp://example.com", "example.com", "https://", "https:///path", "https://exa mple.com"] {
+            assert!(validate_url(bad).unwrap_err().message_for("url").is_some(), "{bad:?}");
+        }
+        let long = format!("https://example.com/{}", "a".repeat(2048));
+        assert!(validate_url(&long).unwrap_err().message_for("url").unwrap().contains("2048"));
+    }
+}

@@ -1,0 +1,175 @@
+//! The webhook delivery worker: claims due deliveries from the outbox,
+//! signs each with the organization's current webhook key, and POSTs it.
+//! Any number of workers (or instances) can run: a claim is a lease that
+//! only one of them wins.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::keys::secret::ApiKeySecret;
+use app::ssr::entities::webhook_delivery;
+use app::ssr::{OrgId, Sealer};
+use app::webhooks::outbox::{self, Outcome};
+use app::webhooks::signature;
+use sea_orm::DatabaseConnection;
+
+/// How long one request may take.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries claimed per round.
+const BATCH: u64 = 32;
+
+#[derive(Clone)]
+pub struct DeliveryWorker {
+    db: DatabaseConnection,
+    sealer: Arc<Sealer>,
+    /// `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`: allow loopback and private
+    /// addresses (tests and local development).
+    allow_private: bool,
+}
+
+impl DeliveryWorker {
+    pub fn new(db: DatabaseConnection, sealer: Arc<Sealer>, allow_private: bool) -> Self {
+        DeliveryWorker { db, sealer, allow_private }
+    }
+
+    /// Polls the outbox every `every` until the task is aborted.
+    pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(err) = self.run_once().await {
+                    tracing::warn!(error = %err, "webhook worker round failed; will retry");
+                }
+            }
+        })
+    }
+
+    /// One round: claims what is due and sends it, concurrently. Returns how
+    /// many deliveries it attempted.
+    pub async fn run_once(&self) -> Result<usize, sea_orm::DbErr> {
+        let claimed = outbox::claim_due(&self.db, BATCH).await?;
+        let count = claimed.len();
+        let mut sends = tokio::task::JoinSet::new();
+        for row in claimed {
+            let worker = self.clone();
+            sends.spawn(async move {
+                let outcome = worker.attempt(&row).await;
+                if let Err(err) = outbox::record(&worker.db, &row, outcome).await {
+                    tracing::warn!(delivery = row.id, error = %err, "could not record a delivery attempt");
+                }
+            });
+        }
+        while sends.join_next().await.is_some() {}
+        Ok(count)
+    }
+
+    async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
+        let (url, secret) = match outbox::destination(&self.db, &self.sealer, OrgId(row.organization_id)).await {
+            Ok(found) => found,
+            Err(err) => return Outcome::Failed { status_code: None, error: format!("database: {err}") },
+        };
+        let Some(url) = url else {
+            return Outcome::NotSent { reason: "not sent: no webhook URL".into() };
+        };
+        // Never unsigned: without a webhook key there is nothing to sign with.
+        let Some(secret) = secret else {
+            return Outcome::NotSent { reason: "not sent: no webhook key".into() };
+        };
+        match self.post(&url, &secret, &row.body).await {
+            Ok(status) if (200..300).contains(&status) => Outcome::Delivered { status_code: status },
+            Ok(status) => Outcome::Failed { status_code: Some(status), error: format!("receiver answered {status}") },
+            Err(Refusal::Final(reason)) => Outcome::NotSent { reason },
+            Err(Refusal::Retry(error)) => Outcome::Failed { status_code: None, error },
+        }
+    }
+
+    async fn post(&self, url: &str, secret: &ApiKeySecret, body: &str) -> Result<u16, Refusal> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| Refusal::Final(format!("not sent: bad URL ({e})")))?;
+        let host = parsed.host_str().ok_or_else(|| Refusal::Final("not sent: URL without a host".into()))?.to_owned();
+        let port = parsed.port_or_known_default().unwrap_or(443);
+        let lookup_host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
+            .await
+            .map_err(|e| Refusal::Retry(format!("cannot resolve {host}: {e}")))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Refusal::Retry(format!("{host} has no address")));
+        }
+        if !self.allow_private {
+            if let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
+                return Err(Refusal::Final(format!("not sent: {host} resolves to a non-public address ({})", addr.ip())));
+            }
+        }
+        // Pin the checked addresses, so a second resolution cannot swap them.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .resolve_to_addrs(&lookup_host, &addrs)
+            .build()
+            .map_err(|e| Refusal::Retry(format!("client: {e}")))?;
+        let timestamp = chrono::Utc::now().timestamp_millis();
+        let response = client
+            .post(parsed)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(signature::HEADER, signature::sign(secret, body, timestamp))
+            .body(body.to_owned())
+            .send()
+            .await
+            .map_err(|e| Refusal::Retry(if e.is_timeout() { "timed out after 10 s".into() } else { format!("{e}") }))?;
+        Ok(response.status().as_u16())
+    }
+}
+
+enum Refusal {
+    /// Will not change by retrying: recorded as not sent.
+    Final(String),
+    Retry(String),
+}
+
+/// Whether an address is on the public internet: not loopback, private,
+/// link-local, shared, unspecified, broadcast or documentation space.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1"] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+}

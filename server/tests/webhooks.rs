@@ -1,0 +1,261 @@
+//! Webhooks: the outbox, the delivery worker, signatures and the Webhooks
+//! server functions, against a real HTTP receiver on loopback.
+
+mod common;
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+
+use app::ssr::entities::webhook_delivery;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{Duration, Utc};
+use common::{TestApp, backends};
+use hmac::{Hmac, Mac};
+use sea_orm::sea_query::Expr;
+use sea_orm::{EntityTrait, QueryOrder};
+use serde_json::{Value, json};
+use server::webhooks::DeliveryWorker;
+use sha2::Sha256;
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<(String, String)>>>,
+    answer: Arc<AtomicU16>,
+}
+
+impl Receiver {
+    async fn start() -> (Receiver, String) {
+        let receiver = Receiver { answer: Arc::new(AtomicU16::new(200)), ..Default::default() };
+        async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
+            let sig = headers.get("x-retell-signature").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            r.got.lock().unwrap().push((sig, body));
+            StatusCode::from_u16(r.answer.load(Ordering::SeqCst)).unwrap()
+        }
+        let app = Router::new().route("/hook", axum::routing::post(hook)).with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (receiver, url)
+    }
+
+    fn received(&self) -> Vec<(String, String)> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// What `Retell.verify` computes: HMAC-SHA256(secret, body + timestamp).
+fn verifies(secret: &str, body: &str, signature: &str) -> bool {
+    let Some((v, d)) = signature.strip_prefix("v=").and_then(|s| s.split_once(",d=")) else { return false };
+    let ts: i64 = v.parse().unwrap();
+    if (Utc::now().timestamp_millis() - ts).abs() > 5 * 60 * 1000 {
+        return false;
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{body}{ts}").as_bytes());
+    hex::encode(mac.finalize().into_bytes()) == d
+}
+
+/// An app with a webhook URL, a webhook key, and an API key for calls.
+async fn setup(app: &TestApp, url: &str) -> (String, String) {
+    assert_eq!(app.call("/api/webhooks/save-url", json!({ "url": url })).await.0, StatusCode::OK);
+    let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "signer", "restricted": false } })).await;
+    let webhook_secret = created["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await.0, StatusCode::OK);
+    (webhook_secret.clone(), webhook_secret)
+}
+
+fn worker(app: &TestApp) -> DeliveryWorker {
+    DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), true)
+}
+
+async fn create_call(app: &TestApp, api_key: &str, to: &str) -> StatusCode {
+    let request = axum::http::Request::post("/v2/create-phone-call")
+        .header("authorization", format!("Bearer {api_key}"))
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({ "from_number": "+14155550100", "to_number": to }).to_string()))
+        .unwrap();
+    tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap().status()
+}
+
+async fn deliveries(app: &TestApp) -> Vec<webhook_delivery::Model> {
+    webhook_delivery::Entity::find().order_by_asc(webhook_delivery::Column::Id).all(&app.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_created_call_is_delivered_signed_with_the_webhook_key() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (receiver, url) = Receiver::start().await;
+        let (secret, api_key) = setup(&app, &url).await;
+        assert_eq!(create_call(&app, &api_key, "+14155550101").await, StatusCode::OK);
+        assert_eq!(worker(&app).run_once().await.unwrap(), 1);
+        let got = receiver.received();
+        assert_eq!(got.len(), 1);
+        let (signature, body) = &got[0];
+        assert!(verifies(&secret, body, signature), "{signature}");
+        assert!(!verifies(&secret, &body.replace("+14155550101", "+14155550199"), signature), "tampered");
+        let event: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(event["event"], "call_started");
+        assert_eq!(event["call"]["to_number"], "+14155550101");
+        let d = &deliveries(&app).await[0];
+        assert_eq!((d.status.as_str(), d.attempts, d.last_status_code), ("delivered", 1, Some(200)));
+    }
+}
+
+#[tokio::test]
+async fn pending_deliveries_survive_a_restart() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (receiver, url) = Receiver::start().await;
+        let (_, api_key) = setup(&app, &url).await;
+        for to in ["+14155550101", "+14155550102"] {
+            create_call(&app, &api_key, to).await;
+        }
+        // No worker ran; a claim was left behind by one that died mid-send.
+        webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        // A new process: a fresh worker over the same database.
+        let fresh = DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), true);
+        assert_eq!(fresh.run_once().await.unwrap(), 2);
+        assert_eq!(receiver.received().len(), 2);
+        assert!(deliveries(&app).await.iter().all(|d| d.status == "delivered"));
+    }
+}
+
+#[tokio::test]
+async fn failures_are_retried_with_growing_waits_then_given_up() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer.store(500, Ordering::SeqCst);
+    let (_, api_key) = setup(&app, &url).await;
+    create_call(&app, &api_key, "+14155550101").await;
+    let w = worker(&app);
+    let mut waits = Vec::new();
+    for attempt in 1..=app::webhooks::outbox::MAX_ATTEMPTS {
+        let before = Utc::now();
+        assert_eq!(w.run_once().await.unwrap(), 1, "attempt {attempt}");
+        let d = deliveries(&app).await.remove(0);
+        assert_eq!(d.attempts, attempt);
+        assert_eq!(d.last_status_code, Some(500));
+        if attempt < app::webhooks::outbox::MAX_ATTEMPTS {
+            assert_eq!(d.status, "pending");
+            waits.push((d.next_attempt_at - before).num_seconds());
+            // Not due yet: nothing is sent.
+            assert_eq!(w.run_once().await.unwrap(), 0);
+            // Let the wait pass.
+            webhook_delivery::Entity::update_many()
+                .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() - Duration::seconds(1)))
+                .exec(&app.db)
+                .await
+                .unwrap();
+        } else {
+            assert_eq!(d.status, "failed");
+        }
+    }
+    assert_eq!(waits, vec![30, 60, 120, 240, 480]);
+    assert_eq!(receiver.received().len(), app::webhooks::outbox::MAX_ATTEMPTS as usize);
+    // Resend starts it over.
+    receiver.answer.store(204, Ordering::SeqCst);
+    let id = deliveries(&app).await[0].id;
+    assert_eq!(app.call("/api/webhooks/resend", json!({ "id": id })).await.0, StatusCode::OK);
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    assert_eq!(deliveries(&app).await[0].status, "delivered");
+}
+
+#[tokio::test]
+async fn two_workers_never_send_the_same_delivery() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (receiver, url) = Receiver::start().await;
+        let (_, api_key) = setup(&app, &url).await;
+        for i in 0..20 {
+            create_call(&app, &api_key, &format!("+141555501{i:02}")).await;
+        }
+        let (a, b) = (worker(&app), worker(&app));
+        let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
+        assert_eq!(ra.unwrap() + rb.unwrap(), 20);
+        let mut bodies: Vec<String> = receiver.received().into_iter().map(|(_, b)| b).collect();
+        bodies.sort();
+        bodies.dedup();
+        assert_eq!(bodies.len(), 20, "{}", app.backend);
+        assert_eq!(receiver.received().len(), 20, "each delivery sent once");
+        assert!(deliveries(&app).await.iter().all(|d| d.attempts == 1 && d.status == "delivered"));
+    }
+}
+
+#[tokio::test]
+async fn without_a_webhook_key_nothing_goes_out_unsigned() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    assert_eq!(app.call("/api/webhooks/save-url", json!({ "url": url })).await.0, StatusCode::OK);
+    assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+    worker(&app).run_once().await.unwrap();
+    assert!(receiver.received().is_empty());
+    let d = deliveries(&app).await.remove(0);
+    assert_eq!((d.status.as_str(), d.last_error.as_deref()), ("not_sent", Some("not sent: no webhook key")));
+    let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+    assert_eq!(overview["webhook_key"], Value::Null);
+    assert_eq!(overview["deliveries"][0]["status"], "not_sent");
+}
+
+#[tokio::test]
+async fn a_new_webhook_key_signs_every_later_delivery() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    let (old_secret, _) = setup(&app, &url).await;
+    let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "new signer", "restricted": false } })).await;
+    let new_secret = created["secret"].as_str().unwrap().to_owned();
+    app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await;
+    app.call("/api/webhooks/test", json!({})).await;
+    worker(&app).run_once().await.unwrap();
+    let (signature, body) = receiver.received().remove(0);
+    assert!(verifies(&new_secret, &body, &signature));
+    assert!(!verifies(&old_secret, &body, &signature));
+    let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+    assert_eq!(overview["webhook_key"], "new signer");
+}
+
+#[tokio::test]
+async fn private_addresses_are_refused_unless_allowed() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    setup(&app, &url).await;
+    app.call("/api/webhooks/test", json!({})).await;
+    let strict = DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), false);
+    strict.run_once().await.unwrap();
+    assert!(receiver.received().is_empty());
+    let d = deliveries(&app).await.remove(0);
+    assert_eq!(d.status, "not_sent");
+    assert!(d.last_error.unwrap().contains("non-public address (127.0.0.1)"));
+}
+
+#[tokio::test]
+async fn webhook_server_functions_refuse_what_they_must() {
+    let app = TestApp::start(&backends()[0]).await;
+    for url in ["", "ftp://x.example", "https://", &format!("https://x.example/{}", "a".repeat(2048))] {
+        let (status, body) = app.call("/api/webhooks/save-url", json!({ "url": url })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url:?}");
+        assert_eq!(body["Invalid"]["field"], "url");
+    }
+    let (status, body) = app.call("/api/webhooks/test", json!({})).await;
+    assert_eq!((status, body["Invalid"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("url")));
+    // Another organization's delivery is not found; signed-out calls are refused.
+    let (_, url) = Receiver::start().await;
+    app.call("/api/webhooks/save-url", json!({ "url": url })).await;
+    app.call("/api/webhooks/test", json!({})).await;
+    let id = deliveries(&app).await[0].id;
+    let b = app.signup("owner@b.example", "Org B").await;
+    let (status, _, _) = app.call_with(Some(&b), "/api/webhooks/resend", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, theirs, _) = app.call_with(Some(&b), "/api/webhooks/overview", json!({})).await;
+    assert_eq!((theirs["url"].clone(), theirs["deliveries"].clone()), (Value::Null, json!([])));
+    for path in ["/api/webhooks/overview", "/api/webhooks/save-url", "/api/webhooks/test", "/api/webhooks/resend"] {
+        let (status, _, _) = app.call_with(None, path, json!({ "url": url, "id": id })).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
