@@ -56,6 +56,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
       RUST_LOG: 'warn',
+      // The test receivers listen on loopback.
+      KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1',
     },
   },
 });

@@ -8,15 +8,20 @@ use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::keys::format_date;
 use crate::webhooks::server_fns::{load_webhooks, resend_delivery, save_webhook_url, send_test_event};
-use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookOverview, validate_url};
+use crate::webhooks::{DeliveryStatus, DeliverySummary, validate_url};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
+    // The form is filled once; the key status and the log follow `live`,
+    // which is fetched again after each change and every few seconds, since
+    // deliveries are sent in the background.
+    let initial = Resource::new(|| (), |_| load_webhooks());
     let version = RwSignal::new(0u32);
-    let overview = Resource::new(move || version.get(), |_| load_webhooks());
+    let live = Resource::new(move || version.get(), |_| load_webhooks());
     let refresh = move || version.update(|v| *v += 1);
+    let status = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
 
-    // Deliveries are sent in the background: look again every few seconds.
     Effect::new(move |_| {
         let handle = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)).ok();
         on_cleanup(move || {
@@ -25,6 +30,33 @@ pub fn WebhooksPage() -> impl IntoView {
             }
         });
     });
+
+    let test = Action::new(|_: &()| send_test_event());
+    let resend = Action::new(|id: &i64| {
+        let id = *id;
+        async move { resend_delivery(id).await }
+    });
+    Effect::new(move |_| match test.value().get() {
+        Some(Ok(())) => {
+            error.set(None);
+            status.set("Test event queued.".into());
+            refresh();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move |_| match resend.value().get() {
+        Some(Ok(())) => {
+            error.set(None);
+            status.set("Delivery queued again.".into());
+            refresh();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let other_error = move || {
+        error.with(|e| e.as_ref().filter(|e| e.message_for("url").is_none()).map(ToString::to_string))
+    };
 
     view! {
         <Title text="Webhooks · Settings · Keyward" />
@@ -35,12 +67,17 @@ pub fn WebhooksPage() -> impl IntoView {
             "Keyward sends call events to your URL, signed with your webhook key, so that you can check each one with "
             <code>"Retell.verify"</code> "."
         </p>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading webhooks…"</p> }>
+        <Transition fallback=|| ()>
+            {move || live.get().and_then(Result::ok).map(|o| view! { <KeyStatus webhook_key=o.webhook_key /> })}
+        </Transition>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading webhooks…"</p> }>
             {move || {
-                overview
+                initial
                     .get()
                     .map(|result| match result {
-                        Ok(o) => view! { <WebhooksBody overview=o on_change=refresh /> }.into_any(),
+                        Ok(o) => {
+                            view! { <WebhookForm initial_url=o.url status error test on_saved=refresh /> }.into_any()
+                        }
                         Err(err) => {
                             view! {
                                 <p class="form-error" role="alert">
@@ -51,53 +88,65 @@ pub fn WebhooksPage() -> impl IntoView {
                         }
                     })
             }}
+        </Suspense>
+        <p class="status" role="status">{move || status.get()}</p>
+        {move || other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+        <h2>"Recent deliveries"</h2>
+        <Transition fallback=|| ()>
+            {move || live.get().and_then(Result::ok).map(|o| view! { <DeliveryLog deliveries=o.deliveries resend /> })}
         </Transition>
     }
 }
 
 #[component]
-fn WebhooksBody(overview: WebhookOverview, on_change: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
-    let WebhookOverview { url, webhook_key, deliveries } = overview;
-    let has_url = url.is_some();
-    let url_value = RwSignal::new(url.unwrap_or_default());
-    let error = RwSignal::new(None::<AppError>);
-    let status = RwSignal::new(String::new());
+fn KeyStatus(webhook_key: Option<String>) -> impl IntoView {
+    match webhook_key {
+        Some(name) => {
+            view! {
+                <p class="notice notice--ok">
+                    "Deliveries are signed with “" {name} "”, your webhook key. "
+                    <a href="/settings/api-keys">"Manage API keys"</a>
+                </p>
+            }
+                .into_any()
+        }
+        None => {
+            view! {
+                <p class="warning" role="note">
+                    "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
+                    <a href="/settings/api-keys">"API Keys"</a> "."
+                </p>
+            }
+                .into_any()
+        }
+    }
+}
 
+#[component]
+fn WebhookForm(
+    initial_url: Option<String>,
+    status: RwSignal<String>,
+    error: RwSignal<Option<AppError>>,
+    test: Action<(), Result<(), AppError>>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    // A test event needs somewhere to go.
+    let has_url = RwSignal::new(initial_url.is_some());
+    let url_value = RwSignal::new(initial_url.unwrap_or_default());
     let save = Action::new(|url: &String| {
         let url = url.clone();
         async move { save_webhook_url(url).await }
     });
-    let test = Action::new(|_: &()| send_test_event());
-    let resend = Action::new(|id: &i64| {
-        let id = *id;
-        async move { resend_delivery(id).await }
-    });
     Effect::new(move |_| match save.value().get() {
         Some(Ok(())) => {
             error.set(None);
+            has_url.set(true);
             status.set("Webhook URL saved.".into());
-            on_change();
+            on_saved();
         }
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
-    Effect::new(move |_| match test.value().get() {
-        Some(Ok(())) => {
-            status.set("Test event queued.".into());
-            on_change();
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
-    Effect::new(move |_| match resend.value().get() {
-        Some(Ok(())) => {
-            status.set("Delivery queued again.".into());
-            on_change();
-        }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
-    });
-
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match validate_url(&url_value.get_untracked()) {
@@ -108,31 +157,7 @@ fn WebhooksBody(overview: WebhookOverview, on_change: impl Fn() + Copy + Send + 
         }
     };
     let url_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
-    let other_error = move || {
-        error.with(|e| e.as_ref().filter(|e| e.message_for("url").is_none()).map(ToString::to_string))
-    };
-
     view! {
-        {match webhook_key {
-            Some(name) => {
-                view! {
-                    <p class="notice notice--ok">
-                        "Deliveries are signed with “" {name} "”, your webhook key. "
-                        <a href="/settings/api-keys">"Manage API keys"</a>
-                    </p>
-                }
-                    .into_any()
-            }
-            None => {
-                view! {
-                    <p class="warning" role="note">
-                        "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
-                        <a href="/settings/api-keys">"API Keys"</a> "."
-                    </p>
-                }
-                    .into_any()
-            }
-        }}
         <form class="webhook-form" on:submit=on_submit novalidate>
             <TextField
                 id="webhook-url"
@@ -149,7 +174,7 @@ fn WebhooksBody(overview: WebhookOverview, on_change: impl Fn() + Copy + Send + 
                 <button
                     type="button"
                     class="btn"
-                    disabled=move || !has_url || test.pending().get()
+                    disabled=move || !has_url.get() || test.pending().get()
                     on:click=move |_| {
                         test.dispatch(());
                     }
@@ -158,10 +183,6 @@ fn WebhooksBody(overview: WebhookOverview, on_change: impl Fn() + Copy + Send + 
                 </button>
             </div>
         </form>
-        <p class="status" role="status">{move || status.get()}</p>
-        {move || other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-        <h2>"Recent deliveries"</h2>
-        <DeliveryLog deliveries resend />
     }
 }
 
