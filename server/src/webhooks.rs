@@ -26,11 +26,21 @@ pub struct DeliveryWorker {
     /// `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`: allow loopback and private
     /// addresses (tests and local development).
     allow_private: bool,
+    /// One client for every delivery, so connections are reused. Its
+    /// resolver refuses non-public addresses, so the address checked is the
+    /// address connected to.
+    client: reqwest::Client,
 }
 
 impl DeliveryWorker {
     pub fn new(db: DatabaseConnection, sealer: Arc<Sealer>, allow_private: bool) -> Self {
-        DeliveryWorker { db, sealer, allow_private }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .dns_resolver(Arc::new(CheckedResolver { allow_private }))
+            .build()
+            .expect("the HTTP client builds with static settings");
+        DeliveryWorker { db, sealer, allow_private, client }
     }
 
     /// Polls the outbox every `every` until the task is aborted.
@@ -40,8 +50,17 @@ impl DeliveryWorker {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(err) = self.run_once().await {
-                    tracing::warn!(error = %err, "webhook worker round failed; will retry");
+                // Keep going while rounds come back full: a backlog drains
+                // as fast as receivers answer, not one batch per tick.
+                loop {
+                    match self.run_once().await {
+                        Ok(n) if n as u64 == BATCH => continue,
+                        Ok(_) => break,
+                        Err(err) => {
+                            tracing::warn!(error = %err, "webhook worker round failed; will retry");
+                            break;
+                        }
+                    }
                 }
             }
         })
@@ -90,28 +109,18 @@ impl DeliveryWorker {
         let parsed = reqwest::Url::parse(url).map_err(|e| Refusal::Final(format!("not sent: bad URL ({e})")))?;
         let host = parsed.host_str().ok_or_else(|| Refusal::Final("not sent: URL without a host".into()))?.to_owned();
         let port = parsed.port_or_known_default().unwrap_or(443);
-        let lookup_host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup_host.as_str(), port))
-            .await
-            .map_err(|e| Refusal::Retry(format!("cannot resolve {host}: {e}")))?
-            .collect();
-        if addrs.is_empty() {
-            return Err(Refusal::Retry(format!("{host} has no address")));
-        }
         if !self.allow_private {
+            // An address written in the URL never reaches the resolver:
+            // check it here. A name is checked here for a clear "not sent",
+            // and again by the resolver when connecting.
+            let addrs = resolve(&host, port).await.map_err(Refusal::Retry)?;
             if let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
                 return Err(Refusal::Final(format!("not sent: {host} resolves to a non-public address ({})", addr.ip())));
             }
         }
-        // Pin the checked addresses, so a second resolution cannot swap them.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .resolve_to_addrs(&lookup_host, &addrs)
-            .build()
-            .map_err(|e| Refusal::Retry(format!("client: {e}")))?;
         let timestamp = chrono::Utc::now().timestamp_millis();
-        let response = client
+        let response = self
+            .client
             .post(parsed)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(signature::HEADER, signature::sign(secret, body, timestamp))
@@ -120,6 +129,37 @@ impl DeliveryWorker {
             .await
             .map_err(|e| Refusal::Retry(if e.is_timeout() { "timed out after 10 s".into() } else { format!("{e}") }))?;
         Ok(response.status().as_u16())
+    }
+}
+
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> =
+        tokio::net::lookup_host((bare, port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    if addrs.is_empty() {
+        return Err(format!("{host} has no address"));
+    }
+    Ok(addrs)
+}
+
+/// The client's DNS: resolves, then refuses non-public answers.
+struct CheckedResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs = resolve(&host, 0).await?;
+            if !allow_private {
+                if let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
+                    return Err(format!("{host} resolves to a non-public address ({})", addr.ip()).into());
+                }
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 

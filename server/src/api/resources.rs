@@ -6,8 +6,8 @@ use app::ssr::entities::api_resource::{self, ActiveModel, Column, Entity as Reso
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -99,9 +99,7 @@ pub async fn put(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, bo
     let result = Resource::update_many()
         .col_expr(Column::Body, Expr::value(Value::Object(body.clone()).to_string()))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(Column::OrganizationId.eq(org.0))
-        .filter(Column::Kind.eq(kind.as_str()))
-        .filter(Column::ResourceId.eq(id))
+        .filter(scope(org, kind, id))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
@@ -111,12 +109,7 @@ pub async fn put(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, bo
 }
 
 pub async fn delete(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<(), ApiError> {
-    let result = Resource::delete_many()
-        .filter(Column::OrganizationId.eq(org.0))
-        .filter(Column::Kind.eq(kind.as_str()))
-        .filter(Column::ResourceId.eq(id))
-        .exec(db)
-        .await?;
+    let result = Resource::delete_many().filter(scope(org, kind, id)).exec(db).await?;
     if result.rows_affected == 0 {
         return Err(ApiError::NotFound(kind.noun()));
     }
@@ -150,12 +143,15 @@ pub async fn list(
 }
 
 async fn find(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<Option<api_resource::Model>, ApiError> {
-    Ok(Resource::find()
-        .filter(Column::OrganizationId.eq(org.0))
-        .filter(Column::Kind.eq(kind.as_str()))
-        .filter(Column::ResourceId.eq(id))
-        .one(db)
-        .await?)
+    Ok(Resource::find().filter(scope(org, kind, id)).one(db).await?)
+}
+
+/// One resource of one organization: every single-resource query uses this.
+fn scope(org: OrgId, kind: Kind, id: &str) -> Condition {
+    Condition::all()
+        .add(Column::OrganizationId.eq(org.0))
+        .add(Column::Kind.eq(kind.as_str()))
+        .add(Column::ResourceId.eq(id))
 }
 
 fn decode(row: &api_resource::Model) -> Result<Object, ApiError> {
