@@ -43,6 +43,11 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 /// come back afterwards. Sign-in pages send signed-in visitors onwards.
 pub async fn session_redirects(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
+    // The root has nothing of its own: answer with a redirect before any
+    // rendering, so it works without JavaScript too.
+    if path == "/" && request.method() == Method::GET {
+        return Redirect::to("/settings/api-keys").into_response();
+    }
     let needs_session = path == "/settings" || path.starts_with("/settings/");
     let is_sign_in_page = path == "/login" || path == "/signup";
     if (needs_session || is_sign_in_page) && request.method() == Method::GET {

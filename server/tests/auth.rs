@@ -210,6 +210,9 @@ async fn sign_in_attempts_are_throttled_per_account() {
 #[tokio::test]
 async fn settings_pages_redirect_signed_out_visitors_and_back() {
     let app = TestApp::start(&backends()[0]).await;
+    let (status, location) = app.get_with(None, "/").await;
+    assert!(status.is_redirection(), "{status}");
+    assert_eq!(location, "/settings/api-keys");
     let (status, location) = app.get_with(None, "/settings/api-keys").await;
     assert!(status.is_redirection(), "{status}");
     assert_eq!(location, "/login?next=/settings/api-keys");
