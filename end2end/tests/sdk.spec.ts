@@ -72,6 +72,33 @@ test('an unrestricted key does a full agent round trip', async ({ request }) => 
   expect((await retell.exportRequest.list()).items).toEqual([]);
 });
 
+test('test case definitions and call records through the SDK', async ({ request }) => {
+  await account(request);
+  const retell = client((await createKey(request, 'QA')).secret);
+  const definition = await retell.tests.createTestCaseDefinition({
+    name: 'Books an appointment',
+    user_prompt: 'You want to book a cleaning next Tuesday.',
+    metrics: ['appointment booked'],
+    response_engine: { type: 'retell-llm', llm_id: 'llm_1' },
+  });
+  expect(definition.test_case_definition_id).toBeTruthy();
+  const id = definition.test_case_definition_id;
+  expect((await retell.tests.getTestCaseDefinition(id)).name).toBe('Books an appointment');
+  const renamed = await retell.tests.updateTestCaseDefinition(id, { name: 'Books a cleaning' });
+  expect(renamed.name).toBe('Books a cleaning');
+  const listed = await retell.tests.listTestCaseDefinitions({ type: 'retell-llm', llm_id: 'llm_1' });
+  expect(listed.items.map((d) => d.test_case_definition_id)).toContain(id);
+  await retell.tests.deleteTestCaseDefinition(id);
+  await expect(retell.tests.getTestCaseDefinition(id)).rejects.toBeInstanceOf(Retell.NotFoundError);
+
+  const agent = await retell.agent.create({ response_engine: { type: 'retell-llm', llm_id: 'llm_1' }, voice_id: '11labs-Amy' });
+  const call = await retell.call.createWebCall({ agent_id: agent.agent_id });
+  const updated = await retell.call.update(call.call_id, { metadata: { ticket: 42 } });
+  expect(updated.metadata).toEqual({ ticket: 42 });
+  await retell.call.delete(call.call_id);
+  await expect(retell.call.retrieve(call.call_id)).rejects.toBeInstanceOf(Retell.NotFoundError);
+});
+
 test('a History → Read key reads calls and is refused agent.create', async ({ request }) => {
   await account(request);
   const admin = client((await createKey(request, 'Admin')).secret);

@@ -235,6 +235,29 @@ async fn private_addresses_are_refused_unless_allowed() {
 }
 
 #[tokio::test]
+async fn redirects_are_not_followed() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    // A receiver that points elsewhere: the worker must not go there.
+    let moved = Router::new().route(
+        "/old",
+        axum::routing::post(move || {
+            let to = url.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let old = format!("http://{}/old", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, moved).await.unwrap() });
+    setup(&app, &old).await;
+    app.call("/api/webhooks/test", json!({})).await;
+    worker(&app).run_once().await.unwrap();
+    assert!(receiver.received().is_empty(), "the redirect target was not called");
+    let d = deliveries(&app).await.remove(0);
+    assert_eq!((d.status.as_str(), d.last_status_code), ("pending", Some(307)), "a redirect is a failed attempt");
+}
+
+#[tokio::test]
 async fn webhook_server_functions_refuse_what_they_must() {
     let app = TestApp::start(&backends()[0]).await;
     for url in ["", "ftp://x.example", "https://", &format!("https://x.example/{}", "a".repeat(2048))] {
