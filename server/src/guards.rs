@@ -41,7 +41,7 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 
 /// Settings pages need a session: signed-out visitors go to `/login` and
 /// come back afterwards. Sign-in pages send signed-in visitors onwards.
-pub async fn session_redirects(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn session_redirects(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     // The root has nothing of its own: answer with a redirect before any
     // rendering, so it works without JavaScript too.
@@ -51,16 +51,21 @@ pub async fn session_redirects(State(state): State<AppState>, request: Request, 
     let needs_session = path == "/settings" || path.starts_with("/settings/");
     let is_sign_in_page = path == "/login" || path == "/signup";
     if (needs_session || is_sign_in_page) && request.method() == Method::GET {
-        let signed_in = match session::token_from_headers(request.headers()) {
+        let user = match session::token_from_headers(request.headers()) {
             Some(token) => match session::lookup(&state.db, &token).await {
-                Ok(user) => user.is_some(),
+                Ok(user) => user,
                 Err(err) => {
                     tracing::error!(error = %err, "session look-up failed");
                     return StatusCode::INTERNAL_SERVER_ERROR.into_response();
                 }
             },
-            None => false,
+            None => None,
         };
+        let signed_in = user.is_some();
+        if let Some(user) = user {
+            // The page's server functions take the caller from here.
+            request.extensions_mut().insert(session::Authenticated(user));
+        }
         if needs_session && !signed_in {
             let back = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/settings/api-keys");
             let target = format!("/login?next={}", urlencode(back));

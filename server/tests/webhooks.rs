@@ -57,13 +57,14 @@ fn verifies(secret: &str, body: &str, signature: &str) -> bool {
     hex::encode(mac.finalize().into_bytes()) == d
 }
 
-/// An app with a webhook URL, a webhook key, and an API key for calls.
-async fn setup(app: &TestApp, url: &str) -> (String, String) {
+/// An app with a webhook URL and a webhook key; the key has full access, so
+/// it also serves as the API key that creates calls. Returns its secret.
+async fn setup(app: &TestApp, url: &str) -> String {
     assert_eq!(app.call("/api/webhooks/save-url", json!({ "url": url })).await.0, StatusCode::OK);
     let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "signer", "restricted": false } })).await;
     let webhook_secret = created["secret"].as_str().unwrap().to_owned();
     assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await.0, StatusCode::OK);
-    (webhook_secret.clone(), webhook_secret)
+    webhook_secret
 }
 
 fn worker(app: &TestApp) -> DeliveryWorker {
@@ -88,7 +89,8 @@ async fn a_created_call_is_delivered_signed_with_the_webhook_key() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (receiver, url) = Receiver::start().await;
-        let (secret, api_key) = setup(&app, &url).await;
+        let secret = setup(&app, &url).await;
+        let api_key = secret.clone();
         assert_eq!(create_call(&app, &api_key, "+14155550101").await, StatusCode::OK);
         assert_eq!(worker(&app).run_once().await.unwrap(), 1);
         let got = receiver.received();
@@ -109,7 +111,7 @@ async fn pending_deliveries_survive_a_restart() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (receiver, url) = Receiver::start().await;
-        let (_, api_key) = setup(&app, &url).await;
+        let api_key = setup(&app, &url).await;
         for to in ["+14155550101", "+14155550102"] {
             create_call(&app, &api_key, to).await;
         }
@@ -132,7 +134,7 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
     let app = TestApp::start(&backends()[0]).await;
     let (receiver, url) = Receiver::start().await;
     receiver.answer.store(500, Ordering::SeqCst);
-    let (_, api_key) = setup(&app, &url).await;
+    let api_key = setup(&app, &url).await;
     create_call(&app, &api_key, "+14155550101").await;
     let w = worker(&app);
     let mut waits = Vec::new();
@@ -172,7 +174,7 @@ async fn two_workers_never_send_the_same_delivery() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (receiver, url) = Receiver::start().await;
-        let (_, api_key) = setup(&app, &url).await;
+        let api_key = setup(&app, &url).await;
         for i in 0..20 {
             create_call(&app, &api_key, &format!("+141555501{i:02}")).await;
         }
@@ -207,7 +209,7 @@ async fn without_a_webhook_key_nothing_goes_out_unsigned() {
 async fn a_new_webhook_key_signs_every_later_delivery() {
     let app = TestApp::start(&backends()[0]).await;
     let (receiver, url) = Receiver::start().await;
-    let (old_secret, _) = setup(&app, &url).await;
+    let old_secret = setup(&app, &url).await;
     let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "new signer", "restricted": false } })).await;
     let new_secret = created["secret"].as_str().unwrap().to_owned();
     app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await;

@@ -20,6 +20,12 @@ pub const IDLE_EXPIRY: Duration = Duration::days(7);
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
+/// The signed-in user, attached to a request by the server's guard after it
+/// looked the session up, so that rendering the page does not look it up
+/// again. Request extensions are set by the server only.
+#[derive(Clone, Debug)]
+pub struct Authenticated(pub user::Model);
+
 /// The cookie's value. No `Debug`: it is as good as a password.
 pub struct SessionToken(String);
 

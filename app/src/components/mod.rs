@@ -1,3 +1,4 @@
+pub mod data_table;
 pub mod dialog;
 pub mod icons;
 pub mod key_form;

@@ -27,8 +27,14 @@ pub fn state() -> Result<AppState, AppError> {
 pub async fn caller() -> Result<(Caller, AppState), AppError> {
     let state = state()?;
     let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthorized)?;
-    let token = session::token_from_headers(&parts.headers).ok_or(AppError::Unauthorized)?;
-    let user = session::lookup(&state.db, &token).await?.ok_or(AppError::Unauthorized)?;
+    let user = match parts.extensions.get::<session::Authenticated>() {
+        // Already looked up for this request (a page being rendered).
+        Some(session::Authenticated(user)) => user.clone(),
+        None => {
+            let token = session::token_from_headers(&parts.headers).ok_or(AppError::Unauthorized)?;
+            session::lookup(&state.db, &token).await?.ok_or(AppError::Unauthorized)?
+        }
+    };
     let org = OrgId(user.organization_id);
     Ok((Caller { user, org }, state))
 }

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::data_table::DataTable;
+
 use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
 use crate::components::icons::TrashIcon;
 use crate::components::key_form::{KeyFormDialog, KeyFormMode};
@@ -230,22 +232,9 @@ fn KeyTable(
         })
         .collect_view();
     view! {
-        <table class="keys">
-            <caption class="visually-hidden">"API keys"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Key"</th>
-                    <th scope="col">"Access"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col">"Last used"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Actions"</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable caption="API keys" columns=&["Name", "Key", "Access", "Created", "Last used"]>
+            {rows}
+        </DataTable>
     }
 }
 

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::components::data_table::DataTable;
+
 use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::keys::format_date;
@@ -230,22 +232,9 @@ fn DeliveryLog(deliveries: Vec<DeliverySummary>, resend: Action<i64, Result<(), 
         })
         .collect_view();
     view! {
-        <table class="keys deliveries">
-            <caption class="visually-hidden">"Recent webhook deliveries"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Event"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Response"</th>
-                    <th scope="col">"Attempts"</th>
-                    <th scope="col">"Time"</th>
-                    <th scope="col">
-                        <span class="visually-hidden">"Actions"</span>
-                    </th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <DataTable caption="Recent webhook deliveries" columns=&["Event", "Status", "Response", "Attempts", "Time"] class="deliveries">
+            {rows}
+        </DataTable>
     }
         .into_any()
 }
