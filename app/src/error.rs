@@ -21,6 +21,10 @@ pub enum AppError {
     SignInFailed,
     #[error("Too many sign-in attempts. Wait a minute, then try again.")]
     TooManyAttempts,
+    /// The change would break a rule of the current state, e.g. deleting
+    /// the webhook key; the message says what to do instead.
+    #[error("{0}")]
+    Conflict(String),
     /// A state-changing request from another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
@@ -54,6 +58,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Unauthorized | AppError::SignInFailed => 401,
             AppError::TooManyAttempts => 429,
+            AppError::Conflict(_) => 409,
             AppError::CrossSite => 403,
             AppError::Internal | AppError::Transport(_) => 500,
         }

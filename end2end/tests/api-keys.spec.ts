@@ -151,19 +151,6 @@ test.describe('API Keys', () => {
     await expect(keyRow(page, name)).toHaveCount(0);
   });
 
-  test('deleting the webhook key warns that webhooks stop being signed', async ({ page }) => {
-    await openApiKeys(page);
-    const name = uniqueName('Signer');
-    await addKey(page, name);
-    await keyRow(page, name).getByRole('button', { name: 'Set as Webhook Key' }).click();
-    await expect(keyRow(page, name).getByText('Webhook', { exact: true })).toBeVisible();
-    await keyRow(page, name).getByRole('button', { name: `Delete ${name}` }).click();
-    const confirm = page.getByRole('dialog', { name: 'Delete API key' });
-    await expect(confirm).toContainText('webhooks will stop being signed until you set another key as the webhook key');
-    await confirm.getByRole('button', { name: 'Delete' }).click();
-    await expect(keyRow(page, name)).toHaveCount(0);
-  });
-
   test('an empty or too long name is refused next to the field', async ({ page }) => {
     await openApiKeys(page);
     await page.getByRole('button', { name: 'Add', exact: true }).click();

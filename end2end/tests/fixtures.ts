@@ -1,5 +1,7 @@
 import { test as base, expect, type Page, type Locator } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 
 /** Every test fails on a console error, a page error, or a hydration warning. */
 export const test = base.extend<{ consoleProblems: string[]; expectedConsoleErrors: RegExp[] }>({
@@ -92,4 +94,33 @@ export async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/**
+ * Sets a column of a key's row (found by its unique test name) to a UTC
+ * instant, straight in the server's SQLite database: how a test makes time
+ * pass for one key without a test-only clock in the server.
+ */
+export function setKeyTime(name: string, column: 'expires_at' | 'previous_secret_until', at: Date) {
+  const db = join(process.env.KEYWARD_E2E_DATA_DIR ?? '', 'keyward.db');
+  const script = [
+    'import sqlite3, sys',
+    'con = sqlite3.connect(sys.argv[1], timeout=30)',
+    `n = con.execute("UPDATE api_keys SET ${column} = ? WHERE name = ?", (sys.argv[3], sys.argv[2])).rowcount`,
+    'con.commit()',
+    'sys.exit(0 if n == 1 else 1)',
+  ].join('\n');
+  execFileSync('python3', ['-c', script, db, name, at.toISOString().replace('Z', '+00:00')]);
+}
+
+/** The API's answer to a key: GET /get-api-key-info. */
+export async function keyInfo(page: Page, secret: string) {
+  const response = await page.request.get('/get-api-key-info', { headers: { Authorization: `Bearer ${secret}` } });
+  return { status: response.status(), body: await response.json() };
+}
+
+/** A date as the page writes it: `Dec 27, 2026` (UTC). */
+export function pageDate(at: Date) {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  return `${months[at.getUTCMonth()]} ${at.getUTCDate()}, ${at.getUTCFullYear()}`;
 }

@@ -7,6 +7,7 @@ mod m20261127_000001_organizations_and_api_keys;
 mod m20261127_000002_users_and_sessions;
 mod m20261127_000003_api_resources;
 mod m20261127_000004_webhooks;
+mod m20261127_000005_key_lifecycle;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_users_and_sessions::Migration),
             Box::new(m20261127_000003_api_resources::Migration),
             Box::new(m20261127_000004_webhooks::Migration),
+            Box::new(m20261127_000005_key_lifecycle::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::webhook_delivery;
 use app::ssr::{OrgId, Sealer};
-use app::webhooks::outbox::{self, Outcome};
+use app::webhooks::outbox::{self, Outcome, Signing};
 use app::webhooks::signature;
 use sea_orm::DatabaseConnection;
 
@@ -86,16 +86,19 @@ impl DeliveryWorker {
     }
 
     async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
-        let (url, secret) = match outbox::destination(&self.db, &self.sealer, OrgId(row.organization_id)).await {
+        let now = chrono::Utc::now();
+        let (url, signing) = match outbox::destination(&self.db, &self.sealer, OrgId(row.organization_id), now).await {
             Ok(found) => found,
             Err(err) => return Outcome::Failed { status_code: None, error: format!("database: {err}") },
         };
         let Some(url) = url else {
             return Outcome::NotSent { reason: "not sent: no webhook URL".into() };
         };
-        // Never unsigned: without a webhook key there is nothing to sign with.
-        let Some(secret) = secret else {
-            return Outcome::NotSent { reason: "not sent: no webhook key".into() };
+        // Never unsigned: without a usable webhook key there is nothing to sign with.
+        let secret = match signing {
+            Signing::With(secret) => secret,
+            Signing::NoKey => return Outcome::NotSent { reason: "not sent: no webhook key".into() },
+            Signing::Expired => return Outcome::NotSent { reason: "not sent: the webhook key expired".into() },
         };
         match self.post(&url, &secret, &row.body).await {
             Ok(status) if (200..300).contains(&status) => Outcome::Delivered { status_code: status },

@@ -4,12 +4,14 @@
 mod common;
 
 use app::api_routes::{Method, Need, ROUTES};
+use app::keys::lifecycle::Expiry;
 use app::keys::store;
 use app::permissions::{Access, Group, Level, Requirement, Restrictions};
 use app::ssr::OrgId;
 use app::ssr::entities::api_key;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use chrono::Utc;
 use common::{TestApp, backends};
 use http_body_util::BodyExt;
 use sea_orm::EntityTrait;
@@ -17,7 +19,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
-    store::create(&app.db, &app.state.sealer, org, "k".into(), access).await.unwrap().secret
+    store::create(&app.db, &app.state.sealer, org, "k".into(), access, None).await.unwrap().secret
 }
 
 fn restricted(group: Group, level: Level) -> Access {
@@ -25,21 +27,7 @@ fn restricted(group: Group, level: Level) -> Access {
 }
 
 async fn api(app: &TestApp, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(key) = key {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
-    }
-    let body = match body {
-        Some(b) => {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let response = app.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    app.api(method, path, key, body).await
 }
 
 /// The route's path with its parameters filled with ids that do not exist.
@@ -99,7 +87,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
         let live = key(&app, org, Access::Full).await;
-        let deleted = store::create(&app.db, &app.state.sealer, org, "gone".into(), Access::Full).await.unwrap();
+        let deleted = store::create(&app.db, &app.state.sealer, org, "gone".into(), Access::Full, None).await.unwrap();
         store::delete(&app.db, org, deleted.key.id).await.unwrap();
         let unknown = app::keys::secret::ApiKeySecret::generate().expose().to_owned();
         let mut typo = live.clone().into_bytes();
@@ -129,10 +117,12 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
-        let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full).await.unwrap();
+        let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full, None).await.unwrap();
         let body = json!({ "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "11labs-Adrian" });
         assert_eq!(api(&app, "POST", "/create-agent", Some(&created.secret), Some(body.clone())).await.0, StatusCode::OK);
-        store::update(&app.db, org, created.key.id, "k".into(), restricted(Group::Agent, Level::Read)).await.unwrap();
+        store::update(&app.db, org, created.key.id, "k".into(), restricted(Group::Agent, Level::Read), &Expiry::Keep, Utc::now())
+            .await
+            .unwrap();
         let (status, answer) = api(&app, "POST", "/create-agent", Some(&created.secret), Some(body)).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert_eq!(answer["error"]["required_permission"], json!({ "group": "Agent", "level": "Edit" }));
@@ -281,7 +271,7 @@ async fn another_organizations_resources_are_not_found() {
 async fn last_use_is_recorded_in_batches() {
     let app = TestApp::start(&backends()[0]).await;
     let org = app.org().await;
-    let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full).await.unwrap();
+    let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full, None).await.unwrap();
     for _ in 0..3 {
         api(&app, "GET", "/get-api-key-info", Some(&created.secret), None).await;
     }

@@ -173,9 +173,15 @@ async fn webhook_badge_moves_and_only_one_key_holds_it() {
         // Setting it again is a no-op, not an error.
         assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": b })).await.0, StatusCode::OK);
         assert_eq!(webhook(list(&app).await), vec![json!("b")]);
-        // Deleting the webhook key is allowed and leaves none.
+        // The webhook key cannot be deleted: 409, saying what to do instead.
+        let (status, body) = app.call("/api/keys/delete", json!({ "id": b })).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(body["Conflict"].as_str().unwrap().contains("Set another key as the webhook key, or roll this one"));
+        assert_eq!(webhook(list(&app).await), vec![json!("b")]);
+        // Once another key holds the badge, the old one can go.
+        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": a })).await.0, StatusCode::OK);
         assert_eq!(app.call("/api/keys/delete", json!({ "id": b })).await.0, StatusCode::OK);
-        assert!(webhook(list(&app).await).is_empty());
+        assert_eq!(webhook(list(&app).await), vec![json!("a")]);
     }
 }
 
@@ -184,8 +190,8 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
-        let a = store::create(&app.db, &app.state.sealer, org, "a".into(), Access::Full).await.unwrap();
-        let b = store::create(&app.db, &app.state.sealer, org, "b".into(), Access::Full).await.unwrap();
+        let a = store::create(&app.db, &app.state.sealer, org, "a".into(), Access::Full, None).await.unwrap();
+        let b = store::create(&app.db, &app.state.sealer, org, "b".into(), Access::Full, None).await.unwrap();
         store::set_webhook(&app.db, org, a.key.id).await.unwrap();
         // Bypass the store: a raw update that would make two webhook keys.
         let mut row: api_key::ActiveModel =
@@ -199,7 +205,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
         );
         // Another organization may have its own webhook key.
         let other = other_org(&app).await;
-        let c = store::create(&app.db, &app.state.sealer, other, "c".into(), Access::Full).await.unwrap();
+        let c = store::create(&app.db, &app.state.sealer, other, "c".into(), Access::Full, None).await.unwrap();
         store::set_webhook(&app.db, other, c.key.id).await.unwrap();
         let count = api_key::Entity::find()
             .filter(api_key::Column::IsWebhook.eq(true))
@@ -218,7 +224,7 @@ async fn concurrent_webhook_moves_leave_exactly_one() {
         let org = app.org().await;
         let mut ids = Vec::new();
         for i in 0..4 {
-            let k = store::create(&app.db, &app.state.sealer, org, format!("k{i}"), Access::Full).await.unwrap();
+            let k = store::create(&app.db, &app.state.sealer, org, format!("k{i}"), Access::Full, None).await.unwrap();
             ids.push(k.key.id);
         }
         let tasks: Vec<_> = ids
@@ -244,7 +250,7 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let other = other_org(&app).await;
-        let foreign = store::create(&app.db, &app.state.sealer, other, "theirs".into(), Access::Full).await.unwrap();
+        let foreign = store::create(&app.db, &app.state.sealer, other, "theirs".into(), Access::Full, None).await.unwrap();
         let fid = foreign.key.id.0;
         create(&app, "mine").await;
 
@@ -277,6 +283,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
             app.org().await,
             "r".into(),
             Access::Restricted(Restrictions::none().with(Group::Agent, Level::Edit).unwrap()),
+            None,
         )
         .await
         .unwrap();

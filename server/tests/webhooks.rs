@@ -6,7 +6,10 @@ mod common;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
-use app::ssr::entities::webhook_delivery;
+use app::keys::secret::ApiKeySecret;
+use app::ssr::entities::{api_key, webhook_delivery};
+use app::webhooks::outbox::{self, Signing};
+use app::webhooks::signature;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -219,7 +222,7 @@ async fn a_new_webhook_key_signs_every_later_delivery() {
     assert!(verifies(&new_secret, &body, &signature));
     assert!(!verifies(&old_secret, &body, &signature));
     let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
-    assert_eq!(overview["webhook_key"], "new signer");
+    assert_eq!(overview["webhook_key"]["name"], "new signer");
 }
 
 #[tokio::test]
@@ -282,5 +285,91 @@ async fn webhook_server_functions_refuse_what_they_must() {
     for path in ["/api/webhooks/overview", "/api/webhooks/save-url", "/api/webhooks/test", "/api/webhooks/resend"] {
         let (status, _, _) = app.call_with(None, path, json!({ "url": url, "id": id })).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
+
+/// The id of the organization's webhook key (the one `setup` made).
+async fn webhook_key_id(app: &TestApp) -> i64 {
+    let (_, keys) = app.call("/api/keys/list", json!({})).await;
+    keys.as_array().unwrap().iter().find(|k| k["is_webhook"] == true).unwrap()["id"].as_i64().unwrap()
+}
+
+/// Queues a test event, runs one worker round, and returns what arrived.
+async fn send_test(app: &TestApp, receiver: &Receiver) -> (String, String) {
+    let before = receiver.received().len();
+    assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+    worker(app).run_once().await.unwrap();
+    let got = receiver.received();
+    assert_eq!(got.len(), before + 1, "one delivery arrived");
+    got[before].clone()
+}
+
+#[tokio::test]
+async fn during_a_rolls_grace_period_the_previous_secret_signs_then_the_new_one() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (receiver, url) = Receiver::start().await;
+        let old = setup(&app, &url).await;
+        let id = webhook_key_id(&app).await;
+        let (_, rolled) = app.call("/api/keys/roll", json!({ "id": id, "grace": "one_hour" })).await;
+        let new = rolled["secret"].as_str().unwrap().to_owned();
+
+        // Receivers keep verifying with the secret they have for the whole period.
+        let (signature, body) = send_test(&app, &receiver).await;
+        assert!(verifies(&old, &body, &signature), "{}: signed with the previous secret", app.backend);
+        assert!(!verifies(&new, &body, &signature));
+        let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        let until = overview["webhook_key"]["previous_signs_until"].as_str().expect("the page says until when");
+
+        // The signer the worker uses, on a fake clock: at the end of the
+        // period it switches to the new secret.
+        let org = app.org().await;
+        let until = chrono::DateTime::parse_from_rfc3339(until).unwrap().to_utc();
+        for (at, expected) in [(until - Duration::seconds(1), &old), (until, &new)] {
+            let (_, signing) = outbox::destination(&app.db, &app.state.sealer, org, at).await.unwrap();
+            let Signing::With(secret) = signing else { panic!("a key signs") };
+            assert_eq!(
+                signature::sign(&secret, "{}", 1_700_000_000_000),
+                signature::sign(&ApiKeySecret::parse(expected).unwrap(), "{}", 1_700_000_000_000)
+            );
+        }
+
+        // Once the period has passed, deliveries are signed with the new one.
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::PreviousSecretUntil, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let (signature, body) = send_test(&app, &receiver).await;
+        assert!(verifies(&new, &body, &signature) && !verifies(&old, &body, &signature));
+        let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        assert_eq!(overview["webhook_key"]["previous_signs_until"], Value::Null);
+
+        // Rolling with Now switches at once.
+        let (_, rolled) = app.call("/api/keys/roll", json!({ "id": id, "grace": "now" })).await;
+        let newest = rolled["secret"].as_str().unwrap();
+        let (signature, body) = send_test(&app, &receiver).await;
+        assert!(verifies(newest, &body, &signature) && !verifies(&new, &body, &signature));
+    }
+}
+
+#[tokio::test]
+async fn an_expired_webhook_key_signs_nothing() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (receiver, url) = Receiver::start().await;
+        setup(&app, &url).await;
+        api_key::Entity::update_many()
+            .col_expr(api_key::Column::ExpiresAt, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+        worker(&app).run_once().await.unwrap();
+        assert!(receiver.received().is_empty(), "{}", app.backend);
+        let d = deliveries(&app).await.remove(0);
+        assert_eq!((d.status.as_str(), d.last_error.as_deref()), ("not_sent", Some("not sent: the webhook key expired")));
+        let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        assert_eq!(overview["webhook_key"]["expired"], true);
     }
 }

@@ -7,7 +7,10 @@ use leptos::prelude::*;
 
 use super::dialog::Dialog;
 use super::permission_grid::PermissionGrid;
+use super::select_field::SelectField;
+use super::text_field::TextField;
 use crate::error::AppError;
+use crate::keys::lifecycle::{EXPIRY_PRESET_DAYS, Expiry, format_time};
 use crate::keys::server_fns::{create_key, update_key};
 use crate::keys::{CreatedKey, KeyInput, KeySummary, NAME_MAX_CHARS, validate_name};
 use crate::permissions::{Access, Group};
@@ -40,6 +43,9 @@ pub fn KeyFormDialog(
         Access::Full => BTreeMap::new(),
         Access::Restricted(r) => BTreeMap::from_iter(r.granted()),
     });
+    let (expiry_options, initial_expiry) = expiry_options(&mode);
+    let expiry_choice = RwSignal::new(initial_expiry);
+    let expiry_date = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let created = RwSignal::new(None::<CreatedKey>);
     let name_input = NodeRef::<leptos::html::Input>::new();
@@ -95,6 +101,7 @@ pub fn KeyFormDialog(
             name: name.get_untracked(),
             restricted: restricted.get_untracked(),
             levels: levels.get_untracked(),
+            expires: expiry_from(&expiry_choice.get_untracked(), expiry_date.get_untracked()),
         });
     };
 
@@ -108,10 +115,12 @@ pub fn KeyFormDialog(
             _ => None,
         })
     });
+    let expires_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("expires"))));
+    let date_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("expiry_date"))));
     let other_error = move || {
         error.with(|e| match e {
             Some(AppError::Invalid { field, .. })
-                if field == "name" || field.starts_with("permissions.") =>
+                if ["name", "expires", "expiry_date"].contains(&field.as_str()) || field.starts_with("permissions.") =>
             {
                 None
             }
@@ -126,13 +135,7 @@ pub fn KeyFormDialog(
     };
 
     view! {
-        <Dialog title_id="key-form-title" on_close>
-            <Show
-                when=move || created.with(Option::is_none)
-                fallback=move || {
-                    view! { <RevealSecret created=created.get().expect("shown when set") on_close /> }
-                }
-            >
+        <SecretDialog title_id="key-form-title" reveal_title="Your new API key" revealed=created on_close>
                 <form class="dialog__body" on:submit=submit novalidate>
                     <h2 id="key-form-title" class="dialog__title">{title}</h2>
                     <div class="field">
@@ -192,6 +195,23 @@ pub fn KeyFormDialog(
                     <Show when=move || restricted.get()>
                         <PermissionGrid levels error=group_error />
                     </Show>
+                    <SelectField
+                        id="key-expires"
+                        label="Expires"
+                        options=expiry_options.clone()
+                        value=expiry_choice
+                        error=expires_error
+                    />
+                    <Show when=move || expiry_choice.with(|c| c == ON_A_DATE)>
+                        <TextField
+                            id="key-expiry-date"
+                            label="Expiry date"
+                            input_type="date"
+                            hint="The key stops working at 00:00 UTC on this date."
+                            value=expiry_date
+                            error=date_error
+                        />
+                    </Show>
                     {move || {
                         other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })
                     }}
@@ -204,14 +224,82 @@ pub fn KeyFormDialog(
                         </button>
                     </div>
                 </form>
+        </SecretDialog>
+    }
+}
+
+/// A dialog that shows its form until a secret arrives in `revealed`, then
+/// that secret, once (Add and Roll).
+#[component]
+pub fn SecretDialog(
+    /// The id of the headings that name the dialog, in the form and after.
+    title_id: &'static str,
+    reveal_title: &'static str,
+    revealed: RwSignal<Option<CreatedKey>>,
+    on_close: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! {
+        <Dialog title_id on_close>
+            <Show
+                when=move || revealed.with(Option::is_none)
+                fallback=move || {
+                    view! {
+                        <RevealSecret
+                            created=revealed.get().expect("shown when set")
+                            title_id
+                            title=reveal_title
+                            on_close
+                        />
+                    }
+                }
+            >
+                {children()}
             </Show>
         </Dialog>
     }
 }
 
-/// The one time the full secret is shown.
+/// The **Expires** choices' form values besides the preset day counts.
+const KEEP: &str = "keep";
+const NEVER: &str = "never";
+const ON_A_DATE: &str = "date";
+
+/// The **Expires** options, and the one selected at first. Editing a key
+/// that expires offers to keep its expiry, and does so by default, so that
+/// renaming an expired key does not need a new date.
+fn expiry_options(mode: &KeyFormMode) -> (Vec<(String, String)>, String) {
+    let mut options = vec![(NEVER.to_owned(), "Never".to_owned())];
+    options.extend(EXPIRY_PRESET_DAYS.iter().map(|d| (d.to_string(), format!("In {d} days"))));
+    options.push((ON_A_DATE.to_owned(), "On a date".to_owned()));
+    match mode {
+        KeyFormMode::Edit(KeySummary { expires_at: Some(at), expired, .. }) => {
+            let verb = if *expired { "expired" } else { "expires" };
+            options.insert(0, (KEEP.to_owned(), format!("Unchanged ({verb} {})", format_time(at))));
+            (options, KEEP.to_owned())
+        }
+        _ => (options, NEVER.to_owned()),
+    }
+}
+
+/// What the **Expires** choice asks the server for.
+fn expiry_from(choice: &str, date: String) -> Expiry {
+    match choice {
+        KEEP => Expiry::Keep,
+        ON_A_DATE => Expiry::OnDate { date },
+        days => days.parse().map(|days| Expiry::InDays { days }).unwrap_or(Expiry::Never),
+    }
+}
+
+/// The one time the full secret is shown: after Add, and after Roll.
 #[component]
-fn RevealSecret(created: CreatedKey, on_close: Callback<()>) -> impl IntoView {
+fn RevealSecret(
+    created: CreatedKey,
+    /// The id the enclosing dialog is labelled by, and its heading.
+    title_id: &'static str,
+    title: &'static str,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let copy_status = RwSignal::new(String::new());
     let secret = created.secret.clone();
     let copy = move |_| {
@@ -228,10 +316,10 @@ fn RevealSecret(created: CreatedKey, on_close: Callback<()>) -> impl IntoView {
     };
     view! {
         <div class="dialog__body">
-            <h2 id="key-form-title" class="dialog__title">"Your new API key"</h2>
+            <h2 id=title_id class="dialog__title">{title}</h2>
             <p>
                 "Copy “" {created.key.name.clone()}
-                "” now. For your security it will not be shown again: if you lose it, delete the key and create a new one."
+                "” now. For your security it will not be shown again: if you lose it, roll the key to get a new one."
             </p>
             <div class="secret">
                 <code class="secret__value" id="new-key-secret">{created.secret.clone()}</code>

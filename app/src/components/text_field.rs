@@ -16,20 +16,7 @@ pub fn TextField(
 ) -> impl IntoView {
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
-    let describedby = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        let has_hint = hint.is_some();
-        move || {
-            let mut ids = Vec::new();
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if error.with(Option::is_some) {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let describedby = describedby(&id, hint.is_some(), error);
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
@@ -48,5 +35,21 @@ pub fn TextField(
                 error.get().map(|m| view! { <p class="field-error" id=error_id.clone() role="alert">{m}</p> })
             }}
         </div>
+    }
+}
+
+/// `aria-describedby` of a field: its hint, if it has one, and its error
+/// while there is one (ids `<id>-hint` and `<id>-error`).
+pub fn describedby(id: &str, has_hint: bool, error: Signal<Option<String>>) -> impl Fn() -> Option<String> + use<> {
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    move || {
+        let mut ids = Vec::new();
+        if has_hint {
+            ids.push(hint_id.clone());
+        }
+        if error.with(Option::is_some) {
+            ids.push(error_id.clone());
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
     }
 }

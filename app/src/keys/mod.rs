@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::permissions::{Access, Group, Level};
+use lifecycle::Expiry;
 
+pub mod lifecycle;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
@@ -18,6 +20,10 @@ pub mod store;
 
 /// Longest name a key may have, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
+
+/// What to do instead of deleting the webhook key (as Retell does, it
+/// cannot be deleted): the page's explanation and the server's 409 say it.
+pub const WEBHOOK_KEY_UNDELETABLE: &str = "Set another key as the webhook key, or roll this one, before deleting it.";
 
 /// A key's id. Only meaningful within its organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -35,6 +41,14 @@ pub struct KeySummary {
     pub access: Access,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When the key stops working, if it expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Whether `expires_at` had passed when the list was read (the browser
+    /// has no clock of the server's; the list is read again after changes).
+    pub expired: bool,
+    /// After a roll with a grace period: when the previous secret stops
+    /// working, while it still works.
+    pub previous_secret_until: Option<DateTime<Utc>>,
 }
 
 /// What the Add and Edit dialogs send. Levels are sent as chosen and
@@ -46,6 +60,9 @@ pub struct KeyInput {
     pub restricted: bool,
     #[serde(default)]
     pub levels: BTreeMap<Group, Level>,
+    /// Absent means keep the key's expiry (none, for a new key).
+    #[serde(default)]
+    pub expires: Expiry,
 }
 
 impl KeyInput {
@@ -67,11 +84,19 @@ impl KeyInput {
     }
 }
 
-/// A newly created key: the only time the full secret leaves the server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A newly created or rolled key: the only time the full secret leaves the
+/// server.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedKey {
     pub key: KeySummary,
     pub secret: String,
+}
+
+/// Never prints the secret, so a stray `{:?}` cannot put it in a log.
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey").field("key", &self.key).field("secret", &"<redacted>").finish()
+    }
 }
 
 /// Trims the name and checks its length; the error names the field.
@@ -118,6 +143,7 @@ mod tests {
             name: "ci".into(),
             restricted: false,
             levels: [(Group::Call, Level::Read)].into(),
+            expires: Expiry::Keep,
         };
         assert_eq!(input.validate().unwrap(), ("ci".into(), Access::Full));
     }
@@ -128,9 +154,33 @@ mod tests {
             name: "ci".into(),
             restricted: true,
             levels: [(Group::Call, Level::Read)].into(),
+            expires: Expiry::Keep,
         };
         let err = input.validate().unwrap_err();
         assert!(err.message_for("permissions.call").unwrap().contains("action-only"));
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_new_secret() {
+        let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().to_utc();
+        let created = CreatedKey {
+            key: KeySummary {
+                id: KeyId(1),
+                name: "ci".into(),
+                display: "key_Ab3x…9fQz".into(),
+                is_webhook: false,
+                access: Access::Full,
+                created_at: at,
+                last_used_at: None,
+                expires_at: None,
+                expired: false,
+                previous_secret_until: None,
+            },
+            secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
+        };
+        let shown = format!("{created:?} {created:#?}");
+        assert!(!shown.contains("0123456789ABCDEF"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("ci"));
     }
 
     #[test]

@@ -43,6 +43,11 @@ impl SecretDigest {
         hex::encode(self.0)
     }
 
+    /// A digest as stored in the database; `None` if it is not 64 hex digits.
+    pub fn from_hex(text: &str) -> Option<SecretDigest> {
+        hex::decode(text).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).map(SecretDigest)
+    }
+
     /// Constant-time comparison, for checking a stored digest against a
     /// presented one.
     pub fn matches(&self, other: &SecretDigest) -> bool {

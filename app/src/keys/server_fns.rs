@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
+use super::lifecycle::RollGrace;
 use super::{CreatedKey, KeyId, KeyInput, KeySummary};
 use crate::error::AppError;
 
@@ -23,7 +24,8 @@ pub async fn create_key(input: KeyInput) -> Result<CreatedKey, AppError> {
     respond(async {
         let (caller, state) = caller().await?;
         let (name, access) = input.validate()?;
-        super::store::create(&state.db, &state.sealer, caller.org, name, access).await
+        let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
+        super::store::create(&state.db, &state.sealer, caller.org, name, access, expires_at).await
     }
     .await)
 }
@@ -34,7 +36,7 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppErr
     respond(async {
         let (caller, state) = caller().await?;
         let (name, access) = input.validate()?;
-        super::store::update(&state.db, caller.org, id, name, access).await
+        super::store::update(&state.db, caller.org, id, name, access, &input.expires, chrono::Utc::now()).await
     }
     .await)
 }
@@ -59,6 +61,18 @@ pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
     .await)
 }
 
+/// A new secret for the key; the old one keeps working for `grace`. The
+/// answer carries the new secret, the only time it is shown.
+#[server(prefix = "/api", endpoint = "keys/roll", input = Json)]
+pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<CreatedKey, AppError> {
+    use crate::ssr::{caller, respond};
+    respond(async {
+        let (caller, state) = caller().await?;
+        super::store::roll(&state.db, &state.sealer, caller.org, id, grace, chrono::Utc::now()).await
+    }
+    .await)
+}
+
 /// Registers these functions with the server explicitly, so that a linker
 /// that drops "unused" objects cannot lose their routes.
 #[cfg(feature = "ssr")]
@@ -69,4 +83,5 @@ pub fn register() {
     register_explicit::<UpdateKey>();
     register_explicit::<DeleteKey>();
     register_explicit::<SetWebhookKey>();
+    register_explicit::<RollKey>();
 }

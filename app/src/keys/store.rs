@@ -1,15 +1,16 @@
 //! Database operations on API keys. Every function takes the organization
 //! and filters by it, so a key id of another organization is simply not found.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
 };
 
-use super::secret::ApiKeySecret;
-use super::{CreatedKey, KeyId, KeySummary};
+use super::lifecycle::{Expiry, RollGrace, SecretSlot};
+use super::secret::{ApiKeySecret, SecretDigest};
+use super::{CreatedKey, KeyId, KeySummary, WEBHOOK_KEY_UNDELETABLE};
 use crate::error::AppError;
 use crate::permissions::{Access, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
@@ -22,7 +23,8 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
         .order_by_asc(Column::Id)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(summary).collect())
+    let now = Utc::now();
+    Ok(rows.into_iter().map(|row| summary(row, now)).collect())
 }
 
 pub async fn create(
@@ -31,6 +33,7 @@ pub async fn create(
     org: OrgId,
     name: String,
     access: Access,
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<CreatedKey, AppError> {
     let secret = ApiKeySecret::generate();
     let digest = secret.digest();
@@ -48,44 +51,116 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         last_used_at: Set(None),
+        expires_at: Set(expires_at),
+        previous_secret_digest: Set(None),
+        previous_sealed_secret: Set(None),
+        previous_secret_until: Set(None),
         ..Default::default()
     }
     .insert(db)
     .await?;
     tracing::info!(org = org.0, key = row.id, "api key created");
-    Ok(CreatedKey { key: summary(row), secret: secret.expose().to_owned() })
+    Ok(CreatedKey { key: summary(row, now), secret: secret.expose().to_owned() })
 }
 
+/// Renames, re-restricts and re-dates a key in one transaction, so that two
+/// edits at once cannot mix, and `Keep` keeps the expiry read in it.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     org: OrgId,
     id: KeyId,
     name: String,
     access: Access,
+    expiry: &Expiry,
+    now: DateTime<Utc>,
 ) -> Result<KeySummary, AppError> {
-    let row = find(db, org, id).await?;
+    let txn = db.begin().await?;
+    let row = find(&txn, org, id).await?;
+    let expires_at = expiry.resolve(now, row.expires_at)?;
     let (restricted, permissions) = encode_access(&access);
     let mut active: ActiveModel = row.into();
     active.name = Set(name);
     active.restricted = Set(restricted);
     active.permissions = Set(permissions);
-    active.updated_at = Set(Utc::now());
-    let row = active.update(db).await?;
+    active.expires_at = Set(expires_at);
+    active.updated_at = Set(now);
+    let row = active.update(&txn).await.map_err(not_found_if_gone)?;
+    txn.commit().await?;
     tracing::info!(org = org.0, key = row.id, "api key updated");
-    Ok(summary(row))
+    Ok(summary(row, now))
 }
 
+/// Deletes a key, unless it is the webhook key: one conditional statement,
+/// so a concurrent Set as Webhook Key cannot slip in between check and delete.
 pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: KeyId) -> Result<(), AppError> {
     let result = ApiKey::delete_many()
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::Id.eq(id.0))
+        .filter(Column::IsWebhook.eq(false))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
-        return Err(AppError::NotFound);
+        // Missing (or another organization's): 404. Otherwise it is the
+        // webhook key.
+        find(db, org, id).await?;
+        return Err(AppError::Conflict(format!("This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}")));
     }
     tracing::info!(org = org.0, key = id.0, "api key deleted");
     Ok(())
+}
+
+/// Gives a key a new secret; everything else about it stays. The secret it
+/// replaces keeps working until `grace` ends (not at all for `Now`), and a
+/// previous secret from an earlier roll stops at once: at most two live.
+pub async fn roll(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    org: OrgId,
+    id: KeyId,
+    grace: RollGrace,
+    now: DateTime<Utc>,
+) -> Result<CreatedKey, AppError> {
+    const ATTEMPTS: usize = 3;
+    for _ in 0..ATTEMPTS {
+        let row = find(db, org, id).await?;
+        let secret = ApiKeySecret::generate();
+        let digest = secret.digest();
+        // The replaced secret's digest is kept, so that presenting it is
+        // answered "replaced by a roll"; its sealed copy only while it still
+        // works (never for Now: a compromised secret is not kept at all).
+        let previous_until = now + grace.period();
+        let previous_sealed = (grace != RollGrace::Now).then(|| row.sealed_secret.clone());
+        // Only if no other roll got there first: otherwise the secret shown
+        // would be one that a concurrent roll has already replaced.
+        let rolled = ApiKey::update_many()
+            .col_expr(Column::SecretDigest, Expr::value(digest.to_hex()))
+            .col_expr(Column::SealedSecret, Expr::value(sealer.seal(&secret, &digest)))
+            .col_expr(Column::DisplayForm, Expr::value(secret.display_form()))
+            .col_expr(Column::PreviousSecretDigest, Expr::value(Some(row.secret_digest.clone())))
+            .col_expr(Column::PreviousSealedSecret, Expr::value(previous_sealed))
+            .col_expr(Column::PreviousSecretUntil, Expr::value(Some(previous_until)))
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::OrganizationId.eq(org.0))
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::SecretDigest.eq(row.secret_digest))
+            .exec(db)
+            .await?;
+        if rolled.rows_affected == 1 {
+            tracing::info!(org = org.0, key = id.0, grace = grace.slug(), "api key rolled");
+            let row = find(db, org, id).await?;
+            return Ok(CreatedKey { key: summary(row, now), secret: secret.expose().to_owned() });
+        }
+        tracing::warn!(org = org.0, key = id.0, "api key rolled concurrently; trying again");
+    }
+    Err(AppError::Conflict("This key was changed at the same time. Try again.".to_owned()))
+}
+
+/// `update` of a row deleted since it was read: the key is gone.
+fn not_found_if_gone(err: DbErr) -> AppError {
+    match err {
+        DbErr::RecordNotUpdated => AppError::NotFound,
+        other => other.into(),
+    }
 }
 
 /// Moves the webhook badge to `id` in one transaction. The partial unique
@@ -192,10 +267,14 @@ pub fn access_of(row: &api_key::Model) -> Access {
     }
 }
 
-fn summary(row: api_key::Model) -> KeySummary {
+fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
+    let lifetimes = row.lifetimes();
     KeySummary {
         id: KeyId(row.id),
         access: access_of(&row),
+        expires_at: row.expires_at,
+        expired: lifetimes.expired(now),
+        previous_secret_until: lifetimes.previous_live_until(now),
         name: row.name,
         display: row.display_form,
         is_webhook: row.is_webhook,
@@ -204,19 +283,30 @@ fn summary(row: api_key::Model) -> KeySummary {
     }
 }
 
-/// The key a presented secret belongs to, found by its indexed digest and
-/// confirmed with a constant-time comparison. No slow hash runs here.
+/// The key a presented secret belongs to, and which of its secrets it is.
+/// The look-up goes through the indexed digest columns (by digest, so its
+/// timing says nothing about the secret); the match is then confirmed by
+/// comparing digests in constant time. No slow hash runs here. Whether that
+/// secret still works (expiry, grace period) is the caller's check.
 pub async fn find_by_secret(
     db: &impl ConnectionTrait,
-    secret: &super::secret::ApiKeySecret,
-) -> Result<Option<api_key::Model>, sea_orm::DbErr> {
+    secret: &ApiKeySecret,
+) -> Result<Option<(api_key::Model, SecretSlot)>, DbErr> {
     let digest = secret.digest();
-    let row = ApiKey::find().filter(Column::SecretDigest.eq(digest.to_hex())).one(db).await?;
-    Ok(row.filter(|r| {
-        hex::decode(&r.secret_digest)
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .is_some_and(|stored| super::secret::SecretDigest(stored).matches(&digest))
+    let hex = digest.to_hex();
+    let row = ApiKey::find()
+        .filter(Condition::any().add(Column::SecretDigest.eq(hex.clone())).add(Column::PreviousSecretDigest.eq(hex)))
+        .one(db)
+        .await?;
+    let matches = |stored: Option<&str>| stored.and_then(SecretDigest::from_hex).is_some_and(|d| d.matches(&digest));
+    Ok(row.and_then(|r| {
+        if matches(Some(&r.secret_digest)) {
+            Some((r, SecretSlot::Current))
+        } else if matches(r.previous_secret_digest.as_deref()) {
+            Some((r, SecretSlot::Previous))
+        } else {
+            None
+        }
     }))
 }
 

@@ -20,9 +20,21 @@ pub const URL_MAX_CHARS: usize = 2048;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookOverview {
     pub url: Option<String>,
-    /// The name of the organization's webhook key, if one is set.
-    pub webhook_key: Option<String>,
+    /// The organization's webhook key, if one is set.
+    pub webhook_key: Option<WebhookKeyStatus>,
     pub deliveries: Vec<DeliverySummary>,
+}
+
+/// Which key signs deliveries, and with which of its secrets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookKeyStatus {
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// An expired webhook key signs nothing: deliveries are not sent.
+    pub expired: bool,
+    /// After a roll with a grace period, deliveries are signed with the
+    /// previous secret until this instant, then with the new one.
+    pub previous_signs_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

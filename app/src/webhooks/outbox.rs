@@ -10,8 +10,9 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::{DeliveryStatus, DeliverySummary, WebhookOverview};
+use super::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview};
 use crate::error::AppError;
+use crate::keys::lifecycle::SecretSlot;
 use crate::keys::secret::{ApiKeySecret, SecretDigest};
 use crate::ssr::entities::{api_key, webhook_delivery as delivery, webhook_setting};
 use crate::ssr::{OrgId, Sealer};
@@ -55,12 +56,16 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: OrgId, event: &str, call: &
 
 pub async fn overview(db: &impl ConnectionTrait, org: OrgId) -> Result<WebhookOverview, AppError> {
     let url = webhook_setting::Entity::find_by_id(org.0).one(db).await?.map(|s| s.url);
-    let webhook_key = api_key::Entity::find()
-        .filter(api_key::Column::OrganizationId.eq(org.0))
-        .filter(api_key::Column::IsWebhook.eq(true))
-        .one(db)
-        .await?
-        .map(|k| k.name);
+    let now = Utc::now();
+    let webhook_key = webhook_key(db, org).await?.map(|k| {
+        let lifetimes = k.lifetimes();
+        WebhookKeyStatus {
+            expired: lifetimes.expired(now),
+            previous_signs_until: lifetimes.previous_live_until(now),
+            expires_at: k.expires_at,
+            name: k.name,
+        }
+    });
     let deliveries = delivery::Entity::find()
         .filter(delivery::Column::OrganizationId.eq(org.0))
         .order_by_desc(delivery::Column::Id)
@@ -186,30 +191,49 @@ pub async fn record(db: &impl ConnectionTrait, row: &delivery::Model, outcome: O
     Ok(())
 }
 
-/// The URL and the current webhook key's secret for an organization, read
-/// at send time so that a changed key signs every later delivery.
+/// How a delivery can be signed at a given instant.
+pub enum Signing {
+    NoKey,
+    /// The webhook key has expired: it signs nothing any more.
+    Expired,
+    With(ApiKeySecret),
+}
+
+async fn webhook_key(db: &impl ConnectionTrait, org: OrgId) -> Result<Option<api_key::Model>, sea_orm::DbErr> {
+    api_key::Entity::find()
+        .filter(api_key::Column::OrganizationId.eq(org.0))
+        .filter(api_key::Column::IsWebhook.eq(true))
+        .one(db)
+        .await
+}
+
+/// The URL and how to sign for an organization at `now`, read at send time:
+/// a changed webhook key signs every later delivery; during a roll's grace
+/// period the previous secret signs, so receivers have the whole period to
+/// switch; an expired key signs nothing.
 pub async fn destination(
     db: &impl ConnectionTrait,
     sealer: &Sealer,
     org: OrgId,
-) -> Result<(Option<String>, Option<ApiKeySecret>), sea_orm::DbErr> {
+    now: DateTime<Utc>,
+) -> Result<(Option<String>, Signing), sea_orm::DbErr> {
     let url = webhook_setting::Entity::find_by_id(org.0).one(db).await?.map(|s| s.url);
-    let key = api_key::Entity::find()
-        .filter(api_key::Column::OrganizationId.eq(org.0))
-        .filter(api_key::Column::IsWebhook.eq(true))
-        .one(db)
-        .await?;
-    let secret = key.and_then(|k| {
-        let digest = hex::decode(&k.secret_digest).ok().and_then(|b| <[u8; 32]>::try_from(b).ok())?;
-        match sealer.unseal(&k.sealed_secret, &SecretDigest(digest)) {
-            Ok(secret) => Some(secret),
-            Err(err) => {
-                tracing::error!(key = k.id, error = %err, "webhook key does not unseal");
-                None
-            }
-        }
+    let Some(key) = webhook_key(db, org).await? else { return Ok((url, Signing::NoKey)) };
+    let lifetimes = key.lifetimes();
+    if lifetimes.expired(now) {
+        return Ok((url, Signing::Expired));
+    }
+    let (digest, sealed) = match lifetimes.signing_slot(now) {
+        SecretSlot::Previous => (key.previous_secret_digest.as_deref(), key.previous_sealed_secret.as_deref()),
+        SecretSlot::Current => (Some(key.secret_digest.as_str()), Some(key.sealed_secret.as_slice())),
+    };
+    let secret = digest.and_then(SecretDigest::from_hex).zip(sealed).and_then(|(digest, sealed)| {
+        sealer
+            .unseal(sealed, &digest)
+            .inspect_err(|err| tracing::error!(key = key.id, error = %err, "webhook key does not unseal"))
+            .ok()
     });
-    Ok((url, secret))
+    Ok((url, secret.map_or(Signing::NoKey, Signing::With)))
 }
 
 #[cfg(test)]

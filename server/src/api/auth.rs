@@ -1,6 +1,7 @@
 //! Bearer-key authentication and the per-route permission check.
 
 use app::api_routes::Need;
+use app::keys::lifecycle::Refusal;
 use app::keys::secret::ApiKeySecret;
 use app::keys::store;
 use app::permissions::Access;
@@ -40,7 +41,8 @@ pub async fn guard(State((state, need)): State<(ApiState, Need)>, mut request: R
 }
 
 /// A malformed or badly-checksummed key is refused without the database;
-/// a well-formed one is found by its indexed digest.
+/// a well-formed one is found by its indexed digest, then must still work:
+/// not expired, and not a previous secret past its grace period.
 pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
     let presented = headers
         .get(header::AUTHORIZATION)
@@ -50,7 +52,11 @@ pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCa
         .map(|(_, key)| key.trim())
         .ok_or(ApiError::Unauthenticated)?;
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
-    let row = store::find_by_secret(&state.db, &secret).await?.ok_or(ApiError::Unauthenticated)?;
+    let (row, slot) = store::find_by_secret(&state.db, &secret).await?.ok_or(ApiError::Unauthenticated)?;
+    row.lifetimes().check(slot, chrono::Utc::now()).map_err(|refusal| match refusal {
+        Refusal::Expired { at } => ApiError::Expired { at },
+        Refusal::RolledOut { at } => ApiError::RolledOut { at },
+    })?;
     Ok(ApiCaller {
         key_id: row.id,
         access: store::access_of(&row),

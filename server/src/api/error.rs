@@ -1,7 +1,9 @@
 //! The API's one error type, mapped once to a status and a JSON body:
 //! `{"error": {"status": 403, "message": "…", "field": "…"}}`.
 
+use app::keys::lifecycle::format_time;
 use app::permissions::Requirement;
+use chrono::{DateTime, Utc};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +15,13 @@ pub enum ApiError {
     /// key and a deleted key: no oracle for which keys exist.
     #[error("Missing or invalid API key. Send `Authorization: Bearer <key>`.")]
     Unauthenticated,
+    /// Only the holder of the key's full secret gets this, so saying that
+    /// the key exists and when it expired reveals nothing.
+    #[error("This API key expired on {}. Create a new key, or edit this one's expiry in Settings > API Keys.", format_time(.at))]
+    Expired { at: DateTime<Utc> },
+    /// A secret replaced by a roll, after its grace period.
+    #[error("This secret was replaced when the key was rolled and stopped working on {}. Use the key's new secret.", format_time(.at))]
+    RolledOut { at: DateTime<Utc> },
     #[error("This API key does not have the permission this route needs: {0}.")]
     Forbidden(Requirement),
     #[error("{message}")]
@@ -34,7 +43,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::Expired { .. } | ApiError::RolledOut { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -8,9 +8,11 @@ use crate::components::data_table::DataTable;
 use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
 use crate::components::icons::TrashIcon;
 use crate::components::key_form::{KeyFormDialog, KeyFormMode};
+use crate::components::roll_dialog::RollKeyDialog;
 use crate::error::AppError;
+use crate::keys::lifecycle::format_time;
 use crate::keys::server_fns::{delete_key, list_keys, set_webhook_key};
-use crate::keys::{KeyId, KeySummary, format_date};
+use crate::keys::{KeyId, KeySummary, WEBHOOK_KEY_UNDELETABLE, format_date};
 
 /// Where focus goes once a refreshed list is on screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +27,7 @@ enum FocusAfterRefresh {
 #[derive(Clone, Debug, PartialEq)]
 enum Open {
     Form(KeyFormMode),
+    Roll(KeySummary),
     ConfirmDelete(KeySummary),
 }
 
@@ -145,6 +148,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     Open::Form(mode) => {
                         view! { <KeyFormDialog mode on_close=close on_saved /> }.into_any()
                     }
+                    Open::Roll(key) => view! { <RollKeyDialog key on_close=close on_rolled=on_saved /> }.into_any(),
                     Open::ConfirmDelete(key) => {
                         view! { <ConfirmDelete key on_close=close on_deleted /> }.into_any()
                     }
@@ -180,7 +184,13 @@ fn KeyTable(
                 }
             });
             let edit_key = key.clone();
+            let roll_key = key.clone();
             let delete_key = key.clone();
+            let lifetime = match (key.expires_at, key.expired) {
+                (Some(at), true) => Some(format!("Expired {}", format_time(&at))),
+                (Some(at), false) => Some(format!("Expires {}", format_time(&at))),
+                (None, _) => None,
+            };
             view! {
                 <tr>
                     <th scope="row">
@@ -188,6 +198,17 @@ fn KeyTable(
                             {key.name.clone()}
                         </span>
                         {key.is_webhook.then(|| view! { <span class="badge">"Webhook"</span> })}
+                        {key.expired.then(|| view! { <span class="badge badge--danger">"Expired"</span> })}
+                        {lifetime.map(|text| view! { <span class="key-meta">{text}</span> })}
+                        {key
+                            .previous_secret_until
+                            .map(|until| {
+                                view! {
+                                    <span class="key-meta">
+                                        "Previous secret works until " {format_time(&until)}
+                                    </span>
+                                }
+                            })}
                     </th>
                     <td data-label="Key">
                         <code>{key.display.clone()}</code>
@@ -219,6 +240,14 @@ fn KeyTable(
                         </button>
                         <button
                             type="button"
+                            class="btn btn--small"
+                            aria-label=format!("Roll {}", key.name)
+                            on:click=move |_| open.set(Some(Open::Roll(roll_key.clone())))
+                        >
+                            "Roll"
+                        </button>
+                        <button
+                            type="button"
                             class="btn btn--small btn--icon"
                             aria-label=format!("Delete {}", key.name)
                             on:click=move |_| open.set(Some(Open::ConfirmDelete(delete_key.clone())))
@@ -244,6 +273,27 @@ fn ConfirmDelete(
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_deleted: Callback<String>,
 ) -> impl IntoView {
+    // The webhook key cannot be deleted: the dialog explains what to do
+    // instead, and offers nothing that would fail.
+    if key.is_webhook {
+        return view! {
+            <Dialog title_id="delete-title" describedby="delete-desc" on_close>
+                <div class="dialog__body">
+                    <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
+                    <div id="delete-desc">
+                        <p>"“" {key.name.clone()} "” is your webhook key, so it cannot be deleted."</p>
+                        <p>{WEBHOOK_KEY_UNDELETABLE}</p>
+                    </div>
+                    <div class="dialog__actions">
+                        <button type="button" class="btn btn--primary" autofocus on:click=move |_| on_close.run(())>
+                            "Close"
+                        </button>
+                    </div>
+                </div>
+            </Dialog>
+        }
+            .into_any();
+    }
     let id: KeyId = key.id;
     let name = key.name.clone();
     let remove = Action::new(move |_: &()| {
@@ -261,21 +311,10 @@ fn ConfirmDelete(
         <Dialog title_id="delete-title" describedby="delete-desc" on_close>
             <div class="dialog__body">
                 <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
-                <div id="delete-desc">
-                    <p>
-                        "Delete “" {key.name.clone()}
-                        "”? Programs that use this key will stop working immediately. This cannot be undone."
-                    </p>
-                    {key
-                        .is_webhook
-                        .then(|| {
-                            view! {
-                                <p class="warning">
-                                    "This is your webhook key: webhooks will stop being signed until you set another key as the webhook key."
-                                </p>
-                            }
-                        })}
-                </div>
+                <p id="delete-desc">
+                    "Delete “" {key.name.clone()}
+                    "”? Programs that use this key will stop working immediately. This cannot be undone."
+                </p>
                 {move || error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
                 <div class="dialog__actions">
                     <button type="button" class="btn" autofocus on:click=move |_| on_close.run(())>
@@ -295,4 +334,5 @@ fn ConfirmDelete(
             </div>
         </Dialog>
     }
+        .into_any()
 }

@@ -10,7 +10,8 @@ use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::keys::format_date;
 use crate::webhooks::server_fns::{load_webhooks, resend_delivery, save_webhook_url, send_test_event};
-use crate::webhooks::{DeliveryStatus, DeliverySummary, validate_url};
+use crate::keys::lifecycle::format_time;
+use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, validate_url};
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -101,13 +102,34 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 #[component]
-fn KeyStatus(webhook_key: Option<String>) -> impl IntoView {
+fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView {
+    let manage = || view! { <a href="/settings/api-keys">"Manage API keys"</a> };
     match webhook_key {
-        Some(name) => {
+        Some(WebhookKeyStatus { name, expired: true, expires_at, .. }) => {
+            let when = expires_at.map(|at| format!(" on {}", format_time(&at))).unwrap_or_default();
+            view! {
+                <p class="warning" role="note">
+                    "Your webhook key “" {name} "” expired" {when}
+                    ", so deliveries are not being sent. Set another key as the webhook key, or change this key's expiry. "
+                    {manage()}
+                </p>
+            }
+                .into_any()
+        }
+        Some(WebhookKeyStatus { name, previous_signs_until: Some(until), .. }) => {
             view! {
                 <p class="notice notice--ok">
-                    "Deliveries are signed with “" {name} "”, your webhook key. "
-                    <a href="/settings/api-keys">"Manage API keys"</a>
+                    "Deliveries are signed with the previous secret of “" {name} "”, your webhook key, until "
+                    {format_time(&until)} ", then with its new secret. " {manage()}
+                </p>
+            }
+                .into_any()
+        }
+        Some(WebhookKeyStatus { name, expires_at, .. }) => {
+            let until = expires_at.map(|at| format!(" It expires on {}.", format_time(&at))).unwrap_or_default();
+            view! {
+                <p class="notice notice--ok">
+                    "Deliveries are signed with “" {name} "”, your webhook key." {until} " " {manage()}
                 </p>
             }
                 .into_any()

@@ -22,6 +22,24 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub last_used_at: Option<DateTimeUtc>,
+    /// From this instant on the key is refused; `None`: never.
+    pub expires_at: Option<DateTimeUtc>,
+    /// The secret the last roll replaced: its digest (unique, for look-up,
+    /// so that presenting it is answered "replaced by a roll"), when it stops
+    /// working, and, while it works, its sealed copy (a webhook key signs
+    /// with it during the grace period). A roll with Now keeps no sealed copy.
+    pub previous_secret_digest: Option<String>,
+    pub previous_sealed_secret: Option<Vec<u8>>,
+    pub previous_secret_until: Option<DateTimeUtc>,
+}
+
+impl Model {
+    pub fn lifetimes(&self) -> crate::keys::lifecycle::Lifetimes {
+        crate::keys::lifecycle::Lifetimes {
+            expires_at: self.expires_at,
+            previous_until: self.previous_secret_digest.as_ref().and(self.previous_secret_until),
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
