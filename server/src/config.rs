@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 /// Everything the server reads from its environment (besides Leptos's own
-/// `LEPTOS_*` variables).
-#[derive(Clone, Debug)]
+/// `LEPTOS_*` variables). Its `Debug` hides the master key and the database
+/// password, so logging a configuration cannot leak either.
+#[derive(Clone)]
 pub struct Config {
     /// `KEYWARD_DATA_DIR`, default `./data`.
     pub data_dir: PathBuf,
@@ -22,6 +23,18 @@ pub struct Config {
     pub webhook_allow_private: bool,
 }
 
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &crate::db::redact(&self.database_url))
+            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field("cookie_secure", &self.cookie_secure)
+            .field("webhook_allow_private", &self.webhook_allow_private)
+            .finish()
+    }
+}
+
 impl Config {
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
@@ -35,5 +48,24 @@ impl Config {
             cookie_secure: var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
             webhook_allow_private: var("KEYWARD_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_master_key_and_the_database_password() {
+        let config = Config {
+            data_dir: "./data".into(),
+            database_url: "postgres://keyward:hunter2-db@db:5432/keyward".into(),
+            master_key: Some("bWFzdGVyLWtleS1tYXRlcmlhbC0zMi1ieXRlcyEhISE=".into()),
+            cookie_secure: true,
+            webhook_allow_private: false,
+        };
+        let shown = format!("{config:?} {config:#?}");
+        assert!(!shown.contains("hunter2-db") && !shown.contains("bWFzdGVy"), "{shown}");
+        assert!(shown.contains("postgres://keyward:***@db:5432/keyward") && shown.contains("<redacted>"));
     }
 }

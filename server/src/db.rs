@@ -47,7 +47,7 @@ fn sqlite_file(url: &str) -> Option<&str> {
 }
 
 /// The URL without a password, for error messages.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let userinfo = &url[scheme + 3..at];

@@ -21,17 +21,34 @@ pub const EMAIL_MAX_CHARS: usize = 254;
 pub const ORGANIZATION_MAX_CHARS: usize = 100;
 
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignupInput {
     pub email: String,
     pub password: String,
     pub organization: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginInput {
     pub email: String,
     pub password: String,
+}
+
+// Passwords never reach a log through `{:?}`.
+impl std::fmt::Debug for SignupInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignupInput")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("organization", &self.organization)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginInput").field("email", &self.email).field("password", &"<redacted>").finish()
+    }
 }
 
 /// Who is signed in, as the Settings layout shows it.
@@ -112,15 +129,26 @@ impl SignupInput {
 }
 
 /// Where to go after signing in: only a path on this site, so that `next`
-/// cannot send anyone to another origin.
+/// cannot send anyone to another origin. Browsers parse URLs leniently (they
+/// drop tabs and newlines anywhere, trim controls and spaces, and read `\`
+/// as `/`), so `/\t/evil.example` would become `//evil.example`: a path is
+/// accepted only if it has none of those, starts with one `/`, and so can
+/// carry no scheme or authority.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+        {
             path.to_owned()
         }
-        _ => "/settings/api-keys".to_owned(),
+        _ => DEFAULT_NEXT.to_owned(),
     }
 }
+
+/// Where a sign-in goes when `next` is absent or refused.
+pub const DEFAULT_NEXT: &str = "/settings/api-keys";
 
 #[cfg(test)]
 mod tests {
@@ -144,6 +172,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_password() {
+        let signup = SignupInput { email: "a@example.com".into(), password: "pw-hunter2".into(), organization: "A".into() };
+        let login = LoginInput { email: "a@example.com".into(), password: "pw-hunter2".into() };
+        let shown = format!("{signup:?} {signup:#?} {login:?} {login:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("a@example.com") && shown.contains("<redacted>"));
+    }
+
+    #[test]
     fn organization_names_are_required() {
         assert!(validate_organization("  ").unwrap_err().message_for("organization").is_some());
         assert_eq!(validate_organization(" Acme ").unwrap(), "Acme");
@@ -156,5 +193,36 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/settings/api-keys");
         assert_eq!(safe_next(Some("/\\evil.example")), "/settings/api-keys");
         assert_eq!(safe_next(None), "/settings/api-keys");
+        assert_eq!(safe_next(Some("/settings/webhooks?tab=log#x")), "/settings/webhooks?tab=log#x");
+    }
+
+    /// Pieces that mean something to a URL parser; `next` strings are made
+    /// of them, so that tricks like `/` + tab + `/` come up thousands of times.
+    const URL_ATOMS: &[&str] =
+        &["/", "/", "\\", "\t", "\n", "\r", " ", "\u{0}", "\u{1f}", "evil.example", ".", ":", "@", "?", "#", "%09", "a"];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Whatever `next` is, a browser resolving the answer against this
+        /// site (the `url` crate is the WHATWG parser browsers follow) stays
+        /// on this site.
+        #[test]
+        fn next_never_leaves_the_site(
+            atoms in proptest::collection::vec(proptest::sample::select(URL_ATOMS), 0..7)
+        ) {
+            let next = atoms.concat();
+            let base = url::Url::parse("https://keyward.example/login").unwrap();
+            let target = base.join(&safe_next(Some(&next))).unwrap();
+            proptest::prop_assert_eq!(target.origin(), base.origin(), "{:?} -> {}", next, target);
+        }
+    }
+
+    #[test]
+    fn next_refuses_what_browsers_would_read_as_another_site() {
+        // `/login?next=/%09/evil.example` decodes to a tab, which browsers drop.
+        for trick in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", " //evil.example", "/ /evil.example", "/\u{0}/x", "\\\\evil.example"] {
+            assert_eq!(safe_next(Some(trick)), DEFAULT_NEXT, "{trick:?}");
+        }
     }
 }
