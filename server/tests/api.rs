@@ -285,6 +285,21 @@ async fn last_use_is_recorded_in_batches() {
 }
 
 #[tokio::test]
+async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
+    let app = TestApp::start(&backends()[0]).await;
+    let org = app.org().await;
+    let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full, None).await.unwrap();
+    api(&app, "GET", "/get-api-key-info", Some(&created.secret), None).await;
+    // A database without the schema: the write fails.
+    let broken = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    assert!(app.last_used.flush(&broken).await.is_err());
+    assert_eq!(app.last_used.pending(), 1, "the batch went back");
+    assert_eq!(app.last_used.flush(&app.db).await.unwrap(), 1);
+    let row = api_key::Entity::find_by_id(created.key.id.0).one(&app.db).await.unwrap().unwrap();
+    assert!(row.last_used_at.is_some(), "recorded on the next flush");
+}
+
+#[tokio::test]
 async fn the_openapi_document_lists_every_route_with_its_permission() {
     let app = TestApp::start(&backends()[0]).await;
     let response = app.router.clone().oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap()).await.unwrap();

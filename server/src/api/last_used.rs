@@ -19,12 +19,27 @@ impl LastUsed {
     }
 
     /// Writes what has been collected; returns how many keys it updated.
+    /// A batch that cannot be written goes back, merged with the uses
+    /// collected meanwhile (the later time wins), for the next flush.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
         let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("last-used lock")).into_iter().collect();
-        if !batch.is_empty() {
-            app::keys::store::record_last_used(db, &batch).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        if let Err(err) = app::keys::store::record_last_used(db, &batch).await {
+            let mut pending = self.pending.lock().expect("last-used lock");
+            for (id, at) in batch {
+                let slot = pending.entry(id).or_insert(at);
+                *slot = (*slot).max(at);
+            }
+            return Err(err);
         }
         Ok(batch.len())
+    }
+
+    /// How many keys have uses waiting to be written.
+    pub fn pending(&self) -> usize {
+        self.pending.lock().expect("last-used lock").len()
     }
 
     pub fn spawn_flusher(self: Arc<Self>, db: DatabaseConnection, every: Duration) -> tokio::task::JoinHandle<()> {
