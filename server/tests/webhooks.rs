@@ -3,72 +3,21 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::{api_key, webhook_delivery};
 use app::webhooks::outbox::{self, Signing};
 use app::webhooks::signature;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
+use common::receiver::{Receiver, setup, verifies};
 use common::{TestApp, backends};
-use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 use server::webhooks::DeliveryWorker;
-use sha2::Sha256;
-
-#[derive(Clone, Default)]
-struct Receiver {
-    got: Arc<Mutex<Vec<(String, String)>>>,
-    answer: Arc<AtomicU16>,
-}
-
-impl Receiver {
-    async fn start() -> (Receiver, String) {
-        let receiver = Receiver { answer: Arc::new(AtomicU16::new(200)), ..Default::default() };
-        async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
-            let sig = headers.get("x-retell-signature").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-            r.got.lock().unwrap().push((sig, body));
-            StatusCode::from_u16(r.answer.load(Ordering::SeqCst)).unwrap()
-        }
-        let app = Router::new().route("/hook", axum::routing::post(hook)).with_state(receiver.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (receiver, url)
-    }
-
-    fn received(&self) -> Vec<(String, String)> {
-        self.got.lock().unwrap().clone()
-    }
-}
-
-/// What `Retell.verify` computes: HMAC-SHA256(secret, body + timestamp).
-fn verifies(secret: &str, body: &str, signature: &str) -> bool {
-    let Some((v, d)) = signature.strip_prefix("v=").and_then(|s| s.split_once(",d=")) else { return false };
-    let ts: i64 = v.parse().unwrap();
-    if (Utc::now().timestamp_millis() - ts).abs() > 5 * 60 * 1000 {
-        return false;
-    }
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{body}{ts}").as_bytes());
-    hex::encode(mac.finalize().into_bytes()) == d
-}
-
-/// An app with a webhook URL and a webhook key; the key has full access, so
-/// it also serves as the API key that creates calls. Returns its secret.
-async fn setup(app: &TestApp, url: &str) -> String {
-    assert_eq!(app.call("/api/webhooks/save-url", json!({ "url": url })).await.0, StatusCode::OK);
-    let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "signer", "restricted": false } })).await;
-    let webhook_secret = created["secret"].as_str().unwrap().to_owned();
-    assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await.0, StatusCode::OK);
-    webhook_secret
-}
 
 fn worker(app: &TestApp) -> DeliveryWorker {
     DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), true)
@@ -236,7 +185,10 @@ async fn private_addresses_are_refused_unless_allowed() {
     assert!(receiver.received().is_empty());
     let d = deliveries(&app).await.remove(0);
     assert_eq!(d.status, "not_sent");
-    assert!(d.last_error.unwrap().contains("non-public address (127.0.0.1)"));
+    // The page says why without naming the internal address.
+    assert_eq!(d.last_error.as_deref(), Some(server::webhooks::DESTINATION_NOT_ALLOWED));
+    let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+    assert_eq!(overview["deliveries"][0]["last_error"], server::webhooks::DESTINATION_NOT_ALLOWED);
 }
 
 #[tokio::test]
@@ -372,4 +324,53 @@ async fn an_expired_webhook_key_signs_nothing() {
         let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
         assert_eq!(overview["webhook_key"]["expired"], true);
     }
+}
+
+#[tokio::test]
+async fn every_attempt_of_an_event_carries_the_same_event_id() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    receiver.answer.store(500, Ordering::SeqCst);
+    let api_key = setup(&app, &url).await;
+    create_call(&app, &api_key, "+14155550101").await;
+    let w = worker(&app);
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() - Duration::seconds(1)))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    receiver.answer.store(204, Ordering::SeqCst);
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    create_call(&app, &api_key, "+14155550102").await;
+    assert_eq!(w.run_once().await.unwrap(), 1);
+    let ids: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["event_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(ids[0], ids[1], "a retry is the same event");
+    assert_ne!(ids[1], ids[2], "another event has another id");
+    assert!(ids.iter().all(|id| id.starts_with("evt_") && id.len() == 36), "{ids:?}");
+}
+
+#[tokio::test]
+async fn resend_leaves_a_delivery_in_flight_alone() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (_receiver, url) = Receiver::start().await;
+    setup(&app, &url).await;
+    app.call("/api/webhooks/test", json!({})).await;
+    // A worker has claimed it and is sending it.
+    let claimed = outbox::claim_due(&app.db, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let lease = deliveries(&app).await[0].locked_until;
+    assert!(lease.is_some());
+    let (status, body) = app.call("/api/webhooks/resend", json!({ "id": claimed[0].id })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["Conflict"].as_str().unwrap().contains("being sent right now"));
+    assert_eq!(deliveries(&app).await[0].locked_until, lease, "the lease is kept");
+    // Once the attempt is recorded, Resend works.
+    outbox::record(&app.db, &claimed[0], outbox::Outcome::Delivered { status_code: 200 }).await.unwrap();
+    assert_eq!(app.call("/api/webhooks/resend", json!({ "id": claimed[0].id })).await.0, StatusCode::OK);
 }

@@ -35,10 +35,12 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: OrgId, event: &str, call: &
         return Ok(None);
     }
     let now = Utc::now();
+    // The body is fixed here, so every attempt (and a Resend) carries the
+    // same `event_id`: receivers can drop replays and duplicates by it.
     let row = delivery::ActiveModel {
         organization_id: Set(org.0),
         event: Set(event.to_owned()),
-        body: Set(json!({ "event": event, "call": call }).to_string()),
+        body: Set(json!({ "event": event, "event_id": new_event_id(), "call": call }).to_string()),
         status: Set(DeliveryStatus::Pending.as_str().to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -103,9 +105,20 @@ pub async fn save_url(db: &impl ConnectionTrait, org: OrgId, url: &str) -> Resul
     Ok(())
 }
 
-/// Sends a delivery again from scratch, whatever became of it.
+/// `evt_` and 128 random bits in hex.
+fn new_event_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source is unavailable");
+    format!("evt_{}", hex::encode(bytes))
+}
+
+/// Sends a delivery again from scratch, unless a worker is sending it right
+/// now: clearing its lease would let a second worker send it at once.
 pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<(), AppError> {
     let now = Utc::now();
+    let not_leased = Condition::any()
+        .add(delivery::Column::LockedUntil.is_null())
+        .add(delivery::Column::LockedUntil.lt(now));
     let result = delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::value(DeliveryStatus::Pending.as_str()))
         .col_expr(delivery::Column::Attempts, Expr::value(0))
@@ -114,10 +127,22 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::OrganizationId.eq(org.0))
         .filter(delivery::Column::Id.eq(id))
+        .filter(not_leased)
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
-        return Err(AppError::NotFound);
+        // Missing (or another organization's), or in flight.
+        let exists = delivery::Entity::find()
+            .filter(delivery::Column::OrganizationId.eq(org.0))
+            .filter(delivery::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .is_some();
+        return Err(if exists {
+            AppError::Conflict("This delivery is being sent right now. Resend it once this attempt is over.".into())
+        } else {
+            AppError::NotFound
+        });
     }
     Ok(())
 }

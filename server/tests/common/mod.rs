@@ -17,6 +17,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, Entity
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub mod receiver;
+
 pub enum Backend {
     Sqlite,
     Postgres(String),
