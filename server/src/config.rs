@@ -21,6 +21,9 @@ pub struct Config {
     /// `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`: let webhooks go to loopback and
     /// private addresses. For tests and local development only.
     pub webhook_allow_private: bool,
+    /// `KEYWARD_MAX_CONNECTIONS`, default 1024: connections served at once;
+    /// one more is answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -31,6 +34,7 @@ impl std::fmt::Debug for Config {
             .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
             .field("cookie_secure", &self.cookie_secure)
             .field("webhook_allow_private", &self.webhook_allow_private)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -47,6 +51,10 @@ impl Config {
             master_key: var("KEYWARD_MASTER_KEY"),
             cookie_secure: var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
             webhook_allow_private: var("KEYWARD_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
+            max_connections: var("KEYWARD_MAX_CONNECTIONS")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(crate::serve::Limits::default().max_connections),
         }
     }
 }
@@ -63,6 +71,7 @@ mod tests {
             master_key: Some("bWFzdGVyLWtleS1tYXRlcmlhbC0zMi1ieXRlcyEhISE=".into()),
             cookie_secure: true,
             webhook_allow_private: false,
+            max_connections: 1024,
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(!shown.contains("hunter2-db") && !shown.contains("bWFzdGVy"), "{shown}");

@@ -8,6 +8,7 @@ pub mod error;
 pub mod guards;
 pub mod master_key;
 pub mod routes;
+pub mod serve;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -35,9 +35,8 @@ async fn run() -> Result<(), StartupError> {
         .await
         .map_err(|source| StartupError::Listen { addr, source })?;
     tracing::info!("listening on http://{addr}");
-    // Connect info gives sign-in throttling the client's address.
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+    let limits = server::serve::Limits { max_connections: config.max_connections, ..Default::default() };
+    let served = server::serve::serve(listener, app, limits, shutdown_signal())
         .await
         .map_err(|source| StartupError::Listen { addr, source });
     // Record the last uses collected since the last batch.

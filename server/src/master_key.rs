@@ -71,6 +71,7 @@ mod tests {
             master_key: key.map(str::to_owned),
             cookie_secure: false,
             webhook_allow_private: false,
+            max_connections: 1,
         }
     }
 
