@@ -195,6 +195,63 @@ async fn bad_bodies_name_the_field_unknown_ids_are_404_and_big_bodies_413() {
 }
 
 #[tokio::test]
+async fn stored_documents_are_capped_and_list_pages_are_bounded_in_bytes() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let full = key(&app, app.org().await, Access::Full).await;
+        let agent = |pad: usize| {
+            json!({ "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "v", "notes": "n".repeat(pad) })
+        };
+        // Over 64 KiB: refused naming the limit, nothing stored.
+        let (status, answer) = api(&app, "POST", "/create-agent", Some(&full), Some(agent(70 * 1024))).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains("at most 64 KiB"), "{answer}");
+        assert_eq!(answer["error"]["field"], "body");
+        let (_, listed) = api(&app, "POST", "/v2/list-agents", Some(&full), Some(json!({}))).await;
+        assert_eq!(listed["items"], json!([]));
+
+        // Growing a stored document past the cap with updates is refused too.
+        let (_, created) = api(&app, "POST", "/create-agent", Some(&full), Some(agent(40 * 1024))).await;
+        let path = format!("/update-agent/{}", created["agent_id"].as_str().unwrap());
+        let (status, _) = api(&app, "PATCH", &path, Some(&full), Some(json!({ "more": "m".repeat(40 * 1024) }))).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let (_, stored) = api(&app, "GET", &path.replace("update", "get"), Some(&full), None).await;
+        assert!(stored.get("more").is_none(), "the refused update changed nothing");
+
+        // 24 documents of 60 KiB: a page of up to 1,000 stops near 1 MiB and
+        // says there is more; following the pages lists each one once.
+        for _ in 0..23 {
+            let (status, _) = api(&app, "POST", "/create-agent", Some(&full), Some(agent(60 * 1024))).await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut next: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let query = match &next {
+                Some(key) => format!("/v2/list-agents?limit=1000&pagination_key={key}"),
+                None => "/v2/list-agents?limit=1000".to_owned(),
+            };
+            let (status, page) = api(&app, "POST", &query, Some(&full), Some(json!({}))).await;
+            assert_eq!(status, StatusCode::OK);
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= 18, "a page holds about 1 MiB, not {} documents", items.len());
+            for item in items {
+                assert!(seen.insert(item["agent_id"].as_str().unwrap().to_owned()), "listed twice");
+            }
+            pages += 1;
+            if page["has_more"] == true {
+                next = Some(page["pagination_key"].as_str().unwrap().to_owned());
+            } else {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 24, "{}", app.backend);
+        assert!(pages >= 2);
+    }
+}
+
+#[tokio::test]
 async fn resources_round_trip_and_keep_unknown_fields() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;

@@ -32,6 +32,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("The request body is larger than 1 MiB.")]
     TooLarge,
+    /// A document would exceed `DOCUMENT_LIMIT` once stored.
+    #[error("{noun} would be {size} KiB once stored; a stored document may be at most {limit} KiB.")]
+    DocumentTooLarge { noun: &'static str, size: usize, limit: usize },
     #[error("Something went wrong on our side.")]
     Internal,
 }
@@ -50,7 +53,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -71,6 +74,7 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { field, .. } | ApiError::Unprocessable { field, .. } => {
                 error["field"] = json!(field);
             }
+            ApiError::DocumentTooLarge { .. } => error["field"] = json!("body"),
             ApiError::Forbidden(need) => {
                 error["required_permission"] = json!({ "group": need.group.label(), "level": need.level.label() });
             }

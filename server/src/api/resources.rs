@@ -14,6 +14,15 @@ use serde_json::{Value, json};
 use super::body::Object;
 use super::error::ApiError;
 
+/// The largest document stored, in bytes of JSON: bounds what a list or a
+/// read can hold in memory, whatever clients send over time.
+pub const DOCUMENT_LIMIT: usize = 64 * 1024;
+/// A list page stops adding items past this many bytes (and says
+/// `has_more`), so a page of 1,000 large documents cannot be asked for.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+/// Rows read from the database at a time while filling a page.
+const CHUNK: u64 = 64;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Agent,
@@ -69,13 +78,26 @@ impl Page {
     }
 }
 
+/// The document as stored, if it is within `DOCUMENT_LIMIT`.
+fn encode(kind: Kind, body: &Object) -> Result<String, ApiError> {
+    let text = Value::Object(body.clone()).to_string();
+    if text.len() > DOCUMENT_LIMIT {
+        return Err(ApiError::DocumentTooLarge {
+            noun: kind.noun(),
+            size: text.len().div_ceil(1024),
+            limit: DOCUMENT_LIMIT / 1024,
+        });
+    }
+    Ok(text)
+}
+
 pub async fn insert(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, body: &Object) -> Result<(), ApiError> {
     let now = Utc::now();
     ActiveModel {
         organization_id: Set(org.0),
         kind: Set(kind.as_str().to_owned()),
         resource_id: Set(id.to_owned()),
-        body: Set(Value::Object(body.clone()).to_string()),
+        body: Set(encode(kind, body)?),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -97,7 +119,7 @@ pub async fn exists(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str)
 /// Replaces the stored document.
 pub async fn put(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, body: &Object) -> Result<(), ApiError> {
     let result = Resource::update_many()
-        .col_expr(Column::Body, Expr::value(Value::Object(body.clone()).to_string()))
+        .col_expr(Column::Body, Expr::value(encode(kind, body)?))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(scope(org, kind, id))
         .exec(db)
@@ -117,7 +139,9 @@ pub async fn delete(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str)
 }
 
 /// Newest first. `after` is the `pagination_key` of the previous page: the
-/// id of its last item.
+/// id of its last item. Rows are read `CHUNK` at a time and a page ends at
+/// `limit` items or past `PAGE_BYTES`, so a request holds a bounded amount
+/// of memory however large the documents are.
 pub async fn list(
     db: &impl ConnectionTrait,
     org: OrgId,
@@ -125,21 +149,41 @@ pub async fn list(
     limit: u64,
     after: Option<&str>,
 ) -> Result<Page, ApiError> {
-    let mut query = Resource::find()
-        .filter(Column::OrganizationId.eq(org.0))
-        .filter(Column::Kind.eq(kind.as_str()));
-    if let Some(after) = after {
-        let anchor = find(db, org, kind, after)
-            .await?
-            .ok_or_else(|| ApiError::unprocessable("pagination_key", "pagination_key does not name an item of this list."))?;
-        query = query.filter(Column::Id.lt(anchor.id));
+    let mut below = match after {
+        Some(after) => Some(
+            find(db, org, kind, after)
+                .await?
+                .ok_or_else(|| ApiError::unprocessable("pagination_key", "pagination_key does not name an item of this list."))?
+                .id,
+        ),
+        None => None,
+    };
+    let mut items = Vec::new();
+    let mut last_id = None;
+    let mut bytes = 0;
+    loop {
+        let mut query = Resource::find()
+            .filter(Column::OrganizationId.eq(org.0))
+            .filter(Column::Kind.eq(kind.as_str()));
+        if let Some(below) = below {
+            query = query.filter(Column::Id.lt(below));
+        }
+        let rows = query.order_by_desc(Column::Id).limit(CHUNK).all(db).await?;
+        let exhausted = (rows.len() as u64) < CHUNK;
+        for row in &rows {
+            if items.len() as u64 == limit || bytes > PAGE_BYTES {
+                // There is at least this row after the page.
+                return Ok(Page { items, has_more: true, pagination_key: last_id });
+            }
+            bytes += row.body.len();
+            items.push(decode(row)?);
+            last_id = Some(row.resource_id.clone());
+        }
+        below = rows.last().map(|r| r.id);
+        if exhausted {
+            return Ok(Page { items, has_more: false, pagination_key: None });
+        }
     }
-    let mut rows = query.order_by_desc(Column::Id).limit(limit + 1).all(db).await?;
-    let has_more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let pagination_key = if has_more { rows.last().map(|r| r.resource_id.clone()) } else { None };
-    let items = rows.iter().map(decode).collect::<Result<_, _>>()?;
-    Ok(Page { items, has_more, pagination_key })
 }
 
 async fn find(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<Option<api_resource::Model>, ApiError> {
