@@ -27,9 +27,11 @@ build: tools
 	cargo leptos build --release --cargo-locked --server-only
 
 ## Serves http://127.0.0.1:3000 with SQLite and the master key under ./data.
+## Plain HTTP on loopback, so the session cookie is not `Secure` here; a
+## deployment behind TLS keeps the default.
 run: build
 	mkdir -p data
-	LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(BIN)
+	KEYWARD_COOKIE_SECURE=0 LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(BIN)
 
 ## Hot reload while editing.
 dev: tools

@@ -58,6 +58,8 @@ export default defineConfig({
       RUST_LOG: 'warn',
       // The test receivers listen on loopback.
       KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1',
+      // Plain HTTP on loopback: no `Secure` session cookie.
+      KEYWARD_COOKIE_SECURE: '0',
     },
   },
 });

@@ -15,8 +15,9 @@ pub struct Config {
     /// `KEYWARD_MASTER_KEY`: base64 of 32 bytes. When unset, the key is kept
     /// in `<data_dir>/master.key`, created on first start with mode 0600.
     pub master_key: Option<String>,
-    /// `KEYWARD_COOKIE_SECURE=1`: mark the session cookie `Secure`. Set it
-    /// whenever the site is served over HTTPS.
+    /// `KEYWARD_COOKIE_SECURE`, default on: a `Secure`, `__Host-` session
+    /// cookie, as HTTPS needs. `0` turns it off for plain-HTTP local use
+    /// (`make run` and the tests do).
     pub cookie_secure: bool,
     /// `KEYWARD_WEBHOOK_ALLOW_PRIVATE=1`: let webhooks go to loopback and
     /// private addresses. For tests and local development only.
@@ -49,7 +50,7 @@ impl Config {
             data_dir,
             database_url,
             master_key: var("KEYWARD_MASTER_KEY"),
-            cookie_secure: var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "1" || v == "true"),
+            cookie_secure: !var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "0" || v == "false"),
             webhook_allow_private: var("KEYWARD_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
             max_connections: var("KEYWARD_MAX_CONNECTIONS")
                 .and_then(|v| v.parse().ok())

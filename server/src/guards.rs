@@ -51,7 +51,7 @@ pub async fn session_redirects(State(state): State<AppState>, mut request: Reque
     let needs_session = path == "/settings" || path.starts_with("/settings/");
     let is_sign_in_page = path == "/login" || path == "/signup";
     if (needs_session || is_sign_in_page) && request.method() == Method::GET {
-        let user = match session::token_from_headers(request.headers()) {
+        let user = match session::token_from_headers(request.headers(), state.cookie_secure) {
             Some(token) => match session::lookup(&state.db, &token).await {
                 Ok(user) => user,
                 Err(err) => {

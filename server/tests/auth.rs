@@ -231,6 +231,24 @@ async fn settings_pages_redirect_signed_out_visitors_and_back() {
 }
 
 #[tokio::test]
+async fn sessions_end_thirty_days_after_sign_in_however_busy() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        assert_eq!(app.call("/api/keys/list", json!({})).await.0, StatusCode::OK);
+        // Used a moment ago, but signed in 31 days ago.
+        session::Entity::update_many()
+            .col_expr(session::Column::CreatedAt, Expr::value(Utc::now() - Duration::days(31)))
+            .col_expr(session::Column::LastSeenAt, Expr::value(Utc::now()))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let (status, _) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(session::Entity::find().all(&app.db).await.unwrap().is_empty(), "expired session removed");
+    }
+}
+
+#[tokio::test]
 async fn idle_sessions_expire() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
@@ -243,4 +261,33 @@ async fn idle_sessions_expire() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(session::Entity::find().all(&app.db).await.unwrap().is_empty(), "expired session removed");
     }
+}
+
+#[tokio::test]
+async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
+    let app = TestApp::start(&backends()[0]).await;
+    let secure_state = app::ssr::AppState { cookie_secure: true, ..app.state.clone() };
+    let router = server::routes::router(secure_state, app.last_used.clone());
+    let request = Request::post("/api/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(login_body("owner@a.example", PASSWORD).to_string()))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-keyward_session=") && cookie.contains("; Secure"), "{cookie}");
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let list = |cookie: String| {
+        Request::post("/api/keys/list")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, cookie)
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    let answer = router.clone().oneshot(list(format!("__Host-keyward_session={token}"))).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    // The same token under the unprefixed name, as a plain-HTTP page or a
+    // sibling host could plant it, is not a session here.
+    let answer = router.oneshot(list(format!("keyward_session={token}"))).await.unwrap();
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
 }

@@ -14,9 +14,22 @@ use sha2::{Digest, Sha256};
 
 use crate::ssr::entities::{session, user};
 
+/// The cookie's name over plain HTTP (local use only).
 pub const COOKIE_NAME: &str = "keyward_session";
+/// Its name when `Secure` (the default): browsers accept a `__Host-` cookie
+/// only if it was set over HTTPS with `Path=/` and no `Domain`, so no other
+/// host (a sibling subdomain, a plain-HTTP page) can plant or shadow it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-keyward_session";
 /// A session not used for this long is over.
 pub const IDLE_EXPIRY: Duration = Duration::days(7);
+/// A session this old is over, however much it is used: a stolen cookie
+/// does not stay good forever.
+pub const ABSOLUTE_EXPIRY: Duration = Duration::days(30);
+
+/// The session cookie's name in this mode.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_COOKIE_NAME } else { COOKIE_NAME }
+}
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
@@ -73,7 +86,7 @@ pub async fn lookup(db: &impl ConnectionTrait, token: &SessionToken) -> Result<O
         return Ok(None);
     };
     let now = Utc::now();
-    if now - row.last_seen_at > IDLE_EXPIRY {
+    if now - row.last_seen_at > IDLE_EXPIRY || now - row.created_at > ABSOLUTE_EXPIRY {
         session::Entity::delete_by_id(row.id).exec(db).await?;
         return Ok(None);
     }
@@ -95,22 +108,25 @@ pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<(
     Ok(())
 }
 
-/// The session token in a request's `Cookie` headers, if any.
-pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<SessionToken> {
+/// The session token in a request's `Cookie` headers, if any, under this
+/// mode's cookie name only: in secure mode a plain `keyward_session` (which
+/// anyone on the network path could have planted) is ignored.
+pub fn token_from_headers(headers: &axum::http::HeaderMap, secure: bool) -> Option<SessionToken> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE_NAME)
+        .find(|c| c.name() == cookie_name(secure))
         .map(|c| SessionToken::from_cookie_value(c.value()))
 }
 
-/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure when the
-/// site is served over HTTPS (`KEYWARD_COOKIE_SECURE=1`).
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, and Secure with
+/// the `__Host-` prefix unless plain HTTP was asked for
+/// (`KEYWARD_COOKIE_SECURE=0`).
 pub fn set_cookie(token: &SessionToken, secure: bool) -> String {
-    Cookie::build((COOKIE_NAME, token.0.clone()))
+    Cookie::build((cookie_name(secure), token.0.clone()))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -121,7 +137,7 @@ pub fn set_cookie(token: &SessionToken, secure: bool) -> String {
 }
 
 pub fn clear_cookie(secure: bool) -> String {
-    Cookie::build((COOKIE_NAME, ""))
+    Cookie::build((cookie_name(secure), ""))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -142,15 +158,22 @@ mod tests {
         assert!(plain.starts_with("keyward_session="));
         assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && plain.contains("Path=/"));
         assert!(!plain.contains("Secure"));
-        assert!(set_cookie(&token, true).contains("Secure"));
+        let secure = set_cookie(&token, true);
+        assert!(secure.starts_with("__Host-keyward_session=") && secure.contains("; Secure"), "{secure}");
+        assert!(secure.contains("Path=/") && !secure.contains("Domain"), "what __Host- requires: {secure}");
         assert!(clear_cookie(false).contains("Max-Age=0"));
+        assert!(clear_cookie(true).starts_with("__Host-keyward_session=;") || clear_cookie(true).starts_with("__Host-keyward_session=\"\""));
     }
 
     #[test]
     fn tokens_are_found_among_other_cookies() {
         let mut headers = axum::http::HeaderMap::new();
         headers.insert(axum::http::header::COOKIE, "a=1; keyward_session=abc; b=2".parse().unwrap());
-        assert_eq!(token_from_headers(&headers).unwrap().0, "abc");
-        assert!(token_from_headers(&axum::http::HeaderMap::new()).is_none());
+        assert_eq!(token_from_headers(&headers, false).unwrap().0, "abc");
+        assert!(token_from_headers(&axum::http::HeaderMap::new(), false).is_none());
+        // In secure mode only the prefixed cookie counts.
+        assert!(token_from_headers(&headers, true).is_none());
+        headers.insert(axum::http::header::COOKIE, "keyward_session=planted; __Host-keyward_session=real".parse().unwrap());
+        assert_eq!(token_from_headers(&headers, true).unwrap().0, "real");
     }
 }

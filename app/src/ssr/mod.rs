@@ -27,7 +27,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sealer: Arc<Sealer>,
     pub sign_in_throttle: Arc<crate::auth::throttle::SignInThrottle>,
-    /// Mark the session cookie `Secure` (`KEYWARD_COOKIE_SECURE=1`).
+    /// A `Secure`, `__Host-` session cookie (the default; plain HTTP for
+    /// local use with `KEYWARD_COOKIE_SECURE=0`).
     pub cookie_secure: bool,
 }
 
