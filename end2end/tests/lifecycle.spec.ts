@@ -65,6 +65,9 @@ test.describe('Key lifecycle', () => {
     await expect(keyRow(page, name)).toContainText(`Expires ${pageDate(new Date(Date.now() + 7 * DAY))}`);
   });
 
+  test.describe('refused on the server', () => {
+  // The browser logs the refusal (a 422) as a failed resource load.
+  test.use({ expectedConsoleErrors: [/status of 422/] });
   test('a date that has passed is refused next to the field', async ({ page }) => {
     await openApiKeys(page);
     await page.getByRole('button', { name: 'Add', exact: true }).click();
@@ -79,6 +82,7 @@ test.describe('Key lifecycle', () => {
     await expect(date).toHaveAccessibleDescription(/after today/);
     await expectAccessible(page);
     await expect(page.getByRole('dialog', { name: 'Your new API key' })).toHaveCount(0);
+  });
   });
 
   test('an expired key is marked Expired and the API refuses it', async ({ page }) => {

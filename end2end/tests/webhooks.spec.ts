@@ -112,12 +112,12 @@ test('the Webhooks page: URL, no-key warning, test event, log and resend', async
   }
 });
 
-test('deleting the webhook key says that webhooks stop being signed', async ({ page }) => {
+test('the webhook key cannot be deleted, and its dialog says what to do instead', async ({ page }) => {
   await openApiKeys(page);
   await addKey(page, 'Only signer');
   await keyRow(page, 'Only signer').getByRole('button', { name: 'Set as Webhook Key' }).click();
   await expect(keyRow(page, 'Only signer').getByText('Webhook', { exact: true })).toBeVisible();
   await keyRow(page, 'Only signer').getByRole('button', { name: 'Delete Only signer' }).click();
   const confirm = page.getByRole('dialog', { name: 'Delete API key' });
-  await expect(confirm).toHaveAccessibleDescription(/webhooks will stop being signed until you set another key as the webhook key/);
+  await expect(confirm).toHaveAccessibleDescription(/Set another key as the webhook key, or roll this one, before deleting it\./);
 });
