@@ -30,6 +30,16 @@ async fn run() -> Result<(), StartupError> {
     let flusher = last_used.clone().spawn_flusher(db.clone(), std::time::Duration::from_secs(5));
     let deliveries = server::webhooks::DeliveryWorker::new(db.clone(), state.sealer.clone(), config.webhook_allow_private)
         .spawn(std::time::Duration::from_millis(500));
+    // Sign-in throttle entries whose minute has passed are dropped, so its
+    // memory follows the attempts of the last minute only.
+    let throttle = state.sign_in_throttle.clone();
+    let pruner = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(app::auth::throttle::PRUNE_EVERY);
+        loop {
+            tick.tick().await;
+            throttle.prune();
+        }
+    });
     let app = routes::router(state, last_used.clone());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -41,6 +51,7 @@ async fn run() -> Result<(), StartupError> {
         .map_err(|source| StartupError::Listen { addr, source });
     // Record the last uses collected since the last batch.
     flusher.abort();
+    pruner.abort();
     // Deliveries in flight keep their lease and are retried after it ends.
     deliveries.abort();
     if let Err(err) = last_used.flush(&db).await {

@@ -291,3 +291,36 @@ async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
     let answer = router.oneshot(list(format!("keyward_session={token}"))).await.unwrap();
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn sign_in_attempts_cannot_grow_the_throttle_without_bound() {
+    let app = TestApp::start(&backends()[0]).await;
+    // As the real server does, give the server functions a client address.
+    let router = app
+        .router
+        .clone()
+        .layer(axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from(([203, 0, 113, 7], 40000))));
+    let attempt = |email: String| {
+        Request::post("/api/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(login_body(&email, "wrong password").to_string()))
+            .unwrap()
+    };
+    // An email longer than any address is refused before it is counted.
+    let long = format!("{}@example.com", "a".repeat(100_000));
+    let response = router.clone().oneshot(attempt(long)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.state.sign_in_throttle.tracked(), 0);
+    // 5,000 attempts with distinct long emails from one address: after the
+    // address's budget, attempts are refused without adding an entry.
+    let mut refused = 0;
+    for i in 0..5000 {
+        let email = format!("{i}-{}@example.com", "x".repeat(230));
+        if router.clone().oneshot(attempt(email)).await.unwrap().status() == StatusCode::TOO_MANY_REQUESTS {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 5000 - app::auth::throttle::ATTEMPTS_PER_MINUTE);
+    let tracked = app.state.sign_in_throttle.tracked();
+    assert!(tracked <= app::auth::throttle::ATTEMPTS_PER_MINUTE as usize + 1, "{tracked} entries held");
+}

@@ -34,6 +34,11 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
             if email.is_empty() {
                 return Err(AppError::invalid("email", "Enter your email address."));
             }
+            // No address is this long: refused before it is counted (or
+            // kept in the throttle's memory).
+            if email.chars().count() > super::EMAIL_MAX_CHARS {
+                return Err(AppError::invalid("email", "Enter an email address like name@example.com."));
+            }
             if input.password.is_empty() {
                 return Err(AppError::invalid("password", "Enter your password."));
             }
