@@ -9,12 +9,11 @@ use crate::StartupError;
 const SQLITE_CONNECTIONS: u32 = 8;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
-    if let Some(path) = sqlite_file(url) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(path) = sqlite_file(url)
+        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StartupError::DataDir { path: dir.to_owned(), source })?;
         }
-    }
     let mut options = ConnectOptions::new(url.to_owned());
     // Statements are not worth logging at info, and parameters never are.
     options.sqlx_logging(false);

@@ -178,11 +178,10 @@ impl reqwest::dns::Resolve for CheckedResolver {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let addrs = resolve(&host, 0).await?;
-            if !allow_private {
-                if let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
+            if !allow_private
+                && let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
                     return Err(format!("{host} resolves to a non-public address ({})", addr.ip()).into());
                 }
-            }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }

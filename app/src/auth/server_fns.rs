@@ -176,11 +176,10 @@ mod ssr {
     }
 
     pub async fn end_presented_session(state: &AppState) -> Result<(), AppError> {
-        if let Some(parts) = use_context::<axum::http::request::Parts>() {
-            if let Some(token) = session::token_from_headers(&parts.headers, state.cookie_secure) {
+        if let Some(parts) = use_context::<axum::http::request::Parts>()
+            && let Some(token) = session::token_from_headers(&parts.headers, state.cookie_secure) {
                 session::delete(&state.db, &token).await?;
             }
-        }
         Ok(())
     }
 

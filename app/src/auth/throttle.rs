@@ -67,11 +67,10 @@ impl<C: Clock + Clone> SignInThrottle<C> {
     /// Counts one sign-in attempt; `false` once either limit is spent. The
     /// address is checked first, so a client over its budget adds nothing.
     pub fn allow(&self, email: &str, address: Option<IpAddr>) -> bool {
-        if let Some(ip) = address {
-            if self.per_address.check_key(&client_network(ip)).is_err() {
+        if let Some(ip) = address
+            && self.per_address.check_key(&client_network(ip)).is_err() {
                 return false;
             }
-        }
         self.per_account.check_key(&email.to_owned()).is_ok()
     }
 

@@ -49,11 +49,10 @@ pub fn Dialog(
     });
 
     Effect::new(move |_| {
-        if let Some(dialog) = node.get() {
-            if !dialog.open() {
+        if let Some(dialog) = node.get()
+            && !dialog.open() {
                 let _ = dialog.show_modal();
             }
-        }
     });
 
     let on_keydown = move |ev: KeyboardEvent| match ev.key().as_str() {

@@ -78,11 +78,10 @@ pub fn KeyFormDialog(
         Some(Err(err)) => {
             let is_name = err.message_for("name").is_some();
             error.set(Some(err));
-            if is_name {
-                if let Some(input) = name_input.get() {
+            if is_name
+                && let Some(input) = name_input.get() {
                     let _ = input.focus();
                 }
-            }
         }
         None => {}
     });

@@ -38,14 +38,13 @@ impl FormErrors {
 
 /// Moves focus to the input of the first field in error.
 fn focus_field(prefix: &str, errors: &FormErrors) {
-    if let Some(field) = errors.first_field() {
-        if let Some(el) = document().get_element_by_id(&format!("{prefix}-{field}")) {
+    if let Some(field) = errors.first_field()
+        && let Some(el) = document().get_element_by_id(&format!("{prefix}-{field}")) {
             use wasm_bindgen::JsCast;
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                 let _ = el.focus();
             }
         }
-    }
 }
 
 /// Runs `on_ok` when the form's action succeeds; otherwise shows the

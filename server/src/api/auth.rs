@@ -30,11 +30,10 @@ pub async fn guard(State((state, need)): State<(ApiState, Need)>, mut request: R
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
-    if let Need::Permission(required) = need {
-        if !caller.access.allows(required) {
+    if let Need::Permission(required) = need
+        && !caller.access.allows(required) {
             return ApiError::Forbidden(required).into_response();
         }
-    }
     state.last_used.touch(caller.key_id);
     request.extensions_mut().insert(caller);
     next.run(request).await

@@ -349,11 +349,10 @@ async fn update_call(
     JsonBody(body): JsonBody,
 ) -> Answer {
     let mut call = resources::get(&state.db, caller.org, Kind::Call, &id).await?;
-    if let Some(metadata) = body.get("metadata") {
-        if !metadata.is_object() && !metadata.is_null() {
+    if let Some(metadata) = body.get("metadata")
+        && !metadata.is_object() && !metadata.is_null() {
             return Err(ApiError::unprocessable("metadata", "metadata must be an object."));
         }
-    }
     merge(&mut call, body, CALL_OWNED);
     resources::put(&state.db, caller.org, Kind::Call, &id, &call).await?;
     ok(call)
@@ -379,13 +378,11 @@ async fn agent_for_call(
         }
         return Ok(agent_id.to_owned());
     }
-    if let Some(number) = from_number {
-        if let Ok(phone) = resources::get(&state.db, caller.org, Kind::PhoneNumber, number).await {
-            if let Some(agent) = phone.get("outbound_agent_id").and_then(Value::as_str) {
+    if let Some(number) = from_number
+        && let Ok(phone) = resources::get(&state.db, caller.org, Kind::PhoneNumber, number).await
+            && let Some(agent) = phone.get("outbound_agent_id").and_then(Value::as_str) {
                 return Ok(agent.to_owned());
             }
-        }
-    }
     Ok(String::new())
 }
 

@@ -36,11 +36,10 @@ impl Backend {
 /// The backends this run covers.
 pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
-    if let Ok(url) = std::env::var("TEST_POSTGRES_URL") {
-        if !url.trim().is_empty() {
+    if let Ok(url) = std::env::var("TEST_POSTGRES_URL")
+        && !url.trim().is_empty() {
             all.push(Backend::Postgres(url));
         }
-    }
     all
 }
 

@@ -49,8 +49,8 @@ pub fn ApiKeysPage() -> impl IntoView {
         version.update(|v| *v += 1);
     };
     Effect::new(move |_| {
-        if let Some(Ok(_)) = keys.get() {
-            if let Some(target) = focus_after_refresh.get_untracked() {
+        if let Some(Ok(_)) = keys.get()
+            && let Some(target) = focus_after_refresh.get_untracked() {
                 focus_after_refresh.set(None);
                 request_animation_frame(move || {
                     let lost = document().active_element().is_none_or(|el| el.tag_name() == "BODY");
@@ -65,7 +65,6 @@ pub fn ApiKeysPage() -> impl IntoView {
                     }
                 });
             }
-        }
     });
     let on_saved = Callback::new(move |(message, name): (String, String)| {
         focus_after_refresh.set(Some(FocusAfterRefresh::Button(format!("Edit {name}"))));
