@@ -97,8 +97,20 @@ const fn needs(group: Group, level: Level) -> Need {
     Need::Permission(Requirement { group, level })
 }
 
-const fn route(method: Method, path: &'static str, operation: Operation, need: Need, summary: &'static str) -> ApiRoute {
-    ApiRoute { method, path, operation, need, summary }
+const fn route(
+    method: Method,
+    path: &'static str,
+    operation: Operation,
+    need: Need,
+    summary: &'static str,
+) -> ApiRoute {
+    ApiRoute {
+        method,
+        path,
+        operation,
+        need,
+        summary,
+    }
 }
 
 use Group::{Agent, Call, Export, History, Phone, Testing};
@@ -107,37 +119,223 @@ use Method::{Delete, Get, Patch, Post, Put};
 use Operation as Op;
 
 pub const ROUTES: &[ApiRoute] = &[
-    route(Get, "/get-api-key-info", Op::GetApiKeyInfo, Need::AnyKey, "Who this key is and which organization owns it"),
-    route(Post, "/create-agent", Op::CreateAgent, needs(Agent, Edit), "Create an agent"),
-    route(Get, "/get-agent/{agent_id}", Op::GetAgent, needs(Agent, Read), "Retrieve an agent"),
-    route(Patch, "/update-agent/{agent_id}", Op::UpdateAgent, needs(Agent, Edit), "Update an agent"),
-    route(Delete, "/delete-agent/{agent_id}", Op::DeleteAgent, needs(Agent, Edit), "Delete an agent"),
-    route(Post, "/v2/list-agents", Op::ListAgents, needs(Agent, Read), "List agents"),
-    route(Get, "/list-knowledge-bases", Op::ListKnowledgeBases, needs(Agent, Read), "List knowledge bases"),
-    route(Get, "/get-knowledge-base/{knowledge_base_id}", Op::GetKnowledgeBase, needs(Agent, Read), "Retrieve a knowledge base"),
-    route(Delete, "/delete-knowledge-base/{knowledge_base_id}", Op::DeleteKnowledgeBase, needs(Agent, Edit), "Delete a knowledge base"),
-    route(Get, "/list-voices", Op::ListVoices, needs(Agent, Read), "List voices"),
-    route(Get, "/get-voice/{voice_id}", Op::GetVoice, needs(Agent, Read), "Retrieve a voice"),
-    route(Post, "/create-test-case-definition", Op::CreateTestCaseDefinition, needs(Testing, Edit), "Create a test case definition"),
-    route(Get, "/v2/list-test-case-definitions", Op::ListTestCaseDefinitions, needs(Testing, Read), "List test case definitions"),
-    route(Get, "/get-test-case-definition/{id}", Op::GetTestCaseDefinition, needs(Testing, Read), "Retrieve a test case definition"),
-    route(Put, "/update-test-case-definition/{id}", Op::UpdateTestCaseDefinition, needs(Testing, Edit), "Update a test case definition"),
-    route(Delete, "/delete-test-case-definition/{id}", Op::DeleteTestCaseDefinition, needs(Testing, Edit), "Delete a test case definition"),
-    route(Post, "/v3/list-calls", Op::ListCalls, needs(History, Read), "List calls"),
-    route(Get, "/v2/get-call/{call_id}", Op::GetCall, needs(History, Read), "Retrieve a call"),
-    route(Patch, "/v2/update-call/{call_id}", Op::UpdateCall, needs(History, Edit), "Update a call's metadata"),
-    route(Delete, "/v2/delete-call/{call_id}", Op::DeleteCall, needs(History, Edit), "Delete a call"),
-    route(Get, "/v2/list-export-requests", Op::ListExportRequests, needs(Export, Edit), "List export requests"),
-    route(Post, "/create-export-request", Op::CreateExportRequest, needs(Export, Edit), "Create an export request"),
-    route(Post, "/v2/create-phone-call", Op::CreatePhoneCall, needs(Call, Edit), "Create an outbound phone call (recorded, never dialled)"),
-    route(Post, "/v3/create-web-call", Op::CreateWebCall, needs(Call, Edit), "Create a web call (recorded only)"),
-    route(Post, "/create-batch-call", Op::CreateBatchCall, needs(Call, Edit), "Create a batch call (recorded only)"),
-    route(Post, "/v2/stop-call/{call_id}", Op::StopCall, needs(Call, Edit), "End an ongoing call"),
-    route(Post, "/create-phone-number", Op::CreatePhoneNumber, needs(Phone, Edit), "Create a phone number"),
-    route(Get, "/v2/list-phone-numbers", Op::ListPhoneNumbers, needs(Phone, Read), "List phone numbers"),
-    route(Get, "/get-phone-number/{phone_number}", Op::GetPhoneNumber, needs(Phone, Read), "Retrieve a phone number"),
-    route(Patch, "/update-phone-number/{phone_number}", Op::UpdatePhoneNumber, needs(Phone, Edit), "Update a phone number"),
-    route(Delete, "/delete-phone-number/{phone_number}", Op::DeletePhoneNumber, needs(Phone, Edit), "Delete a phone number"),
+    route(
+        Get,
+        "/get-api-key-info",
+        Op::GetApiKeyInfo,
+        Need::AnyKey,
+        "Who this key is and which organization owns it",
+    ),
+    route(
+        Post,
+        "/create-agent",
+        Op::CreateAgent,
+        needs(Agent, Edit),
+        "Create an agent",
+    ),
+    route(
+        Get,
+        "/get-agent/{agent_id}",
+        Op::GetAgent,
+        needs(Agent, Read),
+        "Retrieve an agent",
+    ),
+    route(
+        Patch,
+        "/update-agent/{agent_id}",
+        Op::UpdateAgent,
+        needs(Agent, Edit),
+        "Update an agent",
+    ),
+    route(
+        Delete,
+        "/delete-agent/{agent_id}",
+        Op::DeleteAgent,
+        needs(Agent, Edit),
+        "Delete an agent",
+    ),
+    route(
+        Post,
+        "/v2/list-agents",
+        Op::ListAgents,
+        needs(Agent, Read),
+        "List agents",
+    ),
+    route(
+        Get,
+        "/list-knowledge-bases",
+        Op::ListKnowledgeBases,
+        needs(Agent, Read),
+        "List knowledge bases",
+    ),
+    route(
+        Get,
+        "/get-knowledge-base/{knowledge_base_id}",
+        Op::GetKnowledgeBase,
+        needs(Agent, Read),
+        "Retrieve a knowledge base",
+    ),
+    route(
+        Delete,
+        "/delete-knowledge-base/{knowledge_base_id}",
+        Op::DeleteKnowledgeBase,
+        needs(Agent, Edit),
+        "Delete a knowledge base",
+    ),
+    route(
+        Get,
+        "/list-voices",
+        Op::ListVoices,
+        needs(Agent, Read),
+        "List voices",
+    ),
+    route(
+        Get,
+        "/get-voice/{voice_id}",
+        Op::GetVoice,
+        needs(Agent, Read),
+        "Retrieve a voice",
+    ),
+    route(
+        Post,
+        "/create-test-case-definition",
+        Op::CreateTestCaseDefinition,
+        needs(Testing, Edit),
+        "Create a test case definition",
+    ),
+    route(
+        Get,
+        "/v2/list-test-case-definitions",
+        Op::ListTestCaseDefinitions,
+        needs(Testing, Read),
+        "List test case definitions",
+    ),
+    route(
+        Get,
+        "/get-test-case-definition/{id}",
+        Op::GetTestCaseDefinition,
+        needs(Testing, Read),
+        "Retrieve a test case definition",
+    ),
+    route(
+        Put,
+        "/update-test-case-definition/{id}",
+        Op::UpdateTestCaseDefinition,
+        needs(Testing, Edit),
+        "Update a test case definition",
+    ),
+    route(
+        Delete,
+        "/delete-test-case-definition/{id}",
+        Op::DeleteTestCaseDefinition,
+        needs(Testing, Edit),
+        "Delete a test case definition",
+    ),
+    route(
+        Post,
+        "/v3/list-calls",
+        Op::ListCalls,
+        needs(History, Read),
+        "List calls",
+    ),
+    route(
+        Get,
+        "/v2/get-call/{call_id}",
+        Op::GetCall,
+        needs(History, Read),
+        "Retrieve a call",
+    ),
+    route(
+        Patch,
+        "/v2/update-call/{call_id}",
+        Op::UpdateCall,
+        needs(History, Edit),
+        "Update a call's metadata",
+    ),
+    route(
+        Delete,
+        "/v2/delete-call/{call_id}",
+        Op::DeleteCall,
+        needs(History, Edit),
+        "Delete a call",
+    ),
+    route(
+        Get,
+        "/v2/list-export-requests",
+        Op::ListExportRequests,
+        needs(Export, Edit),
+        "List export requests",
+    ),
+    route(
+        Post,
+        "/create-export-request",
+        Op::CreateExportRequest,
+        needs(Export, Edit),
+        "Create an export request",
+    ),
+    route(
+        Post,
+        "/v2/create-phone-call",
+        Op::CreatePhoneCall,
+        needs(Call, Edit),
+        "Create an outbound phone call (recorded, never dialled)",
+    ),
+    route(
+        Post,
+        "/v3/create-web-call",
+        Op::CreateWebCall,
+        needs(Call, Edit),
+        "Create a web call (recorded only)",
+    ),
+    route(
+        Post,
+        "/create-batch-call",
+        Op::CreateBatchCall,
+        needs(Call, Edit),
+        "Create a batch call (recorded only)",
+    ),
+    route(
+        Post,
+        "/v2/stop-call/{call_id}",
+        Op::StopCall,
+        needs(Call, Edit),
+        "End an ongoing call",
+    ),
+    route(
+        Post,
+        "/create-phone-number",
+        Op::CreatePhoneNumber,
+        needs(Phone, Edit),
+        "Create a phone number",
+    ),
+    route(
+        Get,
+        "/v2/list-phone-numbers",
+        Op::ListPhoneNumbers,
+        needs(Phone, Read),
+        "List phone numbers",
+    ),
+    route(
+        Get,
+        "/get-phone-number/{phone_number}",
+        Op::GetPhoneNumber,
+        needs(Phone, Read),
+        "Retrieve a phone number",
+    ),
+    route(
+        Patch,
+        "/update-phone-number/{phone_number}",
+        Op::UpdatePhoneNumber,
+        needs(Phone, Edit),
+        "Update a phone number",
+    ),
+    route(
+        Delete,
+        "/delete-phone-number/{phone_number}",
+        Op::DeletePhoneNumber,
+        needs(Phone, Edit),
+        "Delete a phone number",
+    ),
 ];
 
 #[cfg(test)]
@@ -158,7 +356,12 @@ mod tests {
     fn needs_are_levels_their_group_offers() {
         for r in ROUTES {
             if let Need::Permission(req) = r.need {
-                assert!(req.group.offers(req.level), "{} {}", r.method.as_str(), r.path);
+                assert!(
+                    req.group.offers(req.level),
+                    "{} {}",
+                    r.method.as_str(),
+                    r.path
+                );
                 assert_ne!(req.level, Level::NoAccess);
             }
         }
@@ -169,6 +372,9 @@ mod tests {
         let find = |p: &str| ROUTES.iter().find(|r| r.path == p).unwrap().need;
         assert_eq!(find("/v2/list-agents"), needs(Group::Agent, Level::Read));
         assert_eq!(find("/v3/list-calls"), needs(Group::History, Level::Read));
-        assert_eq!(find("/v2/list-export-requests"), needs(Group::Export, Level::Edit));
+        assert_eq!(
+            find("/v2/list-export-requests"),
+            needs(Group::Export, Level::Edit)
+        );
     }
 }

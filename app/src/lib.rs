@@ -10,9 +10,9 @@ pub mod error;
 pub mod keys;
 pub mod pages;
 pub mod permissions;
-pub mod webhooks;
 mod root;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod webhooks;
 
 pub use root::{App, shell};

@@ -307,8 +307,10 @@ mod tests {
 
     #[test]
     fn sections_hold_the_groups_of_the_spec_in_order() {
-        let by_section: Vec<(Section, Vec<Group>)> =
-            Section::ALL.iter().map(|s| (*s, s.groups().collect())).collect();
+        let by_section: Vec<(Section, Vec<Group>)> = Section::ALL
+            .iter()
+            .map(|s| (*s, s.groups().collect()))
+            .collect();
         assert_eq!(
             by_section,
             vec![
@@ -321,11 +323,16 @@ mod tests {
 
     #[test]
     fn only_export_and_call_are_action_only() {
-        let action_only: Vec<Group> =
-            Group::ALL.into_iter().filter(|g| g.is_action_only()).collect();
+        let action_only: Vec<Group> = Group::ALL
+            .into_iter()
+            .filter(|g| g.is_action_only())
+            .collect();
         assert_eq!(action_only, vec![Group::Export, Group::Call]);
         assert_eq!(Group::Export.levels(), &[Level::NoAccess, Level::Edit]);
-        assert_eq!(Group::Agent.levels(), &[Level::NoAccess, Level::Read, Level::Edit]);
+        assert_eq!(
+            Group::Agent.levels(),
+            &[Level::NoAccess, Level::Read, Level::Edit]
+        );
     }
 
     #[test]
@@ -341,16 +348,32 @@ mod tests {
     fn unrestricted_key_has_edit_everywhere() {
         for g in Group::ALL {
             assert_eq!(Access::Full.level(g), Level::Edit);
-            assert!(Access::Full.allows(Requirement { group: g, level: Level::Edit }));
+            assert!(Access::Full.allows(Requirement {
+                group: g,
+                level: Level::Edit
+            }));
         }
     }
 
     #[test]
     fn restricted_key_missing_a_group_has_no_access() {
-        let access = Access::Restricted(Restrictions::none().with(Group::History, Level::Read).unwrap());
-        assert!(access.allows(Requirement { group: Group::History, level: Level::Read }));
-        assert!(!access.allows(Requirement { group: Group::History, level: Level::Edit }));
-        assert!(!access.allows(Requirement { group: Group::Agent, level: Level::Read }));
+        let access = Access::Restricted(
+            Restrictions::none()
+                .with(Group::History, Level::Read)
+                .unwrap(),
+        );
+        assert!(access.allows(Requirement {
+            group: Group::History,
+            level: Level::Read
+        }));
+        assert!(!access.allows(Requirement {
+            group: Group::History,
+            level: Level::Edit
+        }));
+        assert!(!access.allows(Requirement {
+            group: Group::Agent,
+            level: Level::Read
+        }));
         assert_eq!(access.level(Group::Phone), Level::NoAccess);
     }
 
@@ -383,7 +406,10 @@ mod tests {
     #[test]
     fn summary_names_granted_groups() {
         assert_eq!(Access::Full.summary(), "Full access");
-        assert_eq!(Access::Restricted(Restrictions::none()).summary(), "No access");
+        assert_eq!(
+            Access::Restricted(Restrictions::none()).summary(),
+            "No access"
+        );
         let r = Restrictions::none()
             .with(Group::Call, Level::Edit)
             .unwrap()
@@ -394,7 +420,10 @@ mod tests {
 
     #[test]
     fn requirement_displays_as_in_403_answers() {
-        let need = Requirement { group: Group::Agent, level: Level::Edit };
+        let need = Requirement {
+            group: Group::Agent,
+            level: Level::Edit,
+        };
         assert_eq!(need.to_string(), "Agent → Edit");
     }
 

@@ -52,17 +52,30 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(ApiKeys::Table)
                     .col(big_pk_auto(ApiKeys::Id))
-                    .col(ColumnDef::new(ApiKeys::OrganizationId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(ApiKeys::OrganizationId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(string(ApiKeys::Name))
                     .col(string(ApiKeys::DisplayForm))
-                    .col(ColumnDef::new(ApiKeys::SecretDigest).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(ApiKeys::SecretDigest)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(ApiKeys::SealedSecret).binary().not_null())
                     .col(boolean(ApiKeys::IsWebhook).default(false))
                     .col(boolean(ApiKeys::Restricted).default(false))
                     .col(text(ApiKeys::Permissions))
                     .col(timestamp_with_time_zone(ApiKeys::CreatedAt))
                     .col(timestamp_with_time_zone(ApiKeys::UpdatedAt))
-                    .col(ColumnDef::new(ApiKeys::LastUsedAt).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(ApiKeys::LastUsedAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_api_keys_organization")
@@ -83,13 +96,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.get_connection().execute_unprepared(ONE_WEBHOOK_KEY_PER_ORG).await?;
+        manager
+            .get_connection()
+            .execute_unprepared(ONE_WEBHOOK_KEY_PER_ORG)
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ApiKeys::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Organizations::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(ApiKeys::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Organizations::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

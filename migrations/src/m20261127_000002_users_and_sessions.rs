@@ -38,9 +38,18 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(Users::Table)
                     .col(big_pk_auto(Users::Id))
-                    .col(ColumnDef::new(Users::OrganizationId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Users::OrganizationId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     // Stored lower-cased, so uniqueness ignores case.
-                    .col(ColumnDef::new(Users::Email).string_len(254).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Users::Email)
+                            .string_len(254)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(string(Users::PasswordHash))
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .foreign_key(
@@ -59,7 +68,12 @@ impl MigrationTrait for Migration {
                     .table(Sessions::Table)
                     .col(big_pk_auto(Sessions::Id))
                     // SHA-256 of the cookie's token: a stolen database holds no live session.
-                    .col(ColumnDef::new(Sessions::TokenDigest).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(Sessions::TokenDigest)
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(Sessions::UserId).big_integer().not_null())
                     .col(timestamp_with_time_zone(Sessions::CreatedAt))
                     .col(timestamp_with_time_zone(Sessions::LastSeenAt))
@@ -86,8 +100,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Sessions::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(Sessions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Users::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -32,9 +32,17 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(ApiResources::Table)
                     .col(big_pk_auto(ApiResources::Id))
-                    .col(ColumnDef::new(ApiResources::OrganizationId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(ApiResources::OrganizationId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(ApiResources::Kind).string_len(32).not_null())
-                    .col(ColumnDef::new(ApiResources::ResourceId).string_len(128).not_null())
+                    .col(
+                        ColumnDef::new(ApiResources::ResourceId)
+                            .string_len(128)
+                            .not_null(),
+                    )
                     .col(text(ApiResources::Body))
                     .col(timestamp_with_time_zone(ApiResources::CreatedAt))
                     .col(timestamp_with_time_zone(ApiResources::UpdatedAt))
@@ -76,7 +84,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(ApiResources::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(ApiResources::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

@@ -44,7 +44,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(WebhookSettings::Table)
-                    .col(ColumnDef::new(WebhookSettings::OrganizationId).big_integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(WebhookSettings::OrganizationId)
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(text(WebhookSettings::Url))
                     .col(timestamp_with_time_zone(WebhookSettings::UpdatedAt))
                     .foreign_key(
@@ -62,14 +67,26 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(WebhookDeliveries::Table)
                     .col(big_pk_auto(WebhookDeliveries::Id))
-                    .col(ColumnDef::new(WebhookDeliveries::OrganizationId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(WebhookDeliveries::OrganizationId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(string(WebhookDeliveries::Event))
                     .col(text(WebhookDeliveries::Body))
                     .col(string(WebhookDeliveries::Status))
                     .col(integer(WebhookDeliveries::Attempts).default(0))
                     .col(timestamp_with_time_zone(WebhookDeliveries::NextAttemptAt))
-                    .col(ColumnDef::new(WebhookDeliveries::LockedUntil).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(WebhookDeliveries::LastStatusCode).integer().null())
+                    .col(
+                        ColumnDef::new(WebhookDeliveries::LockedUntil)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(WebhookDeliveries::LastStatusCode)
+                            .integer()
+                            .null(),
+                    )
                     .col(ColumnDef::new(WebhookDeliveries::LastError).text().null())
                     .col(timestamp_with_time_zone(WebhookDeliveries::CreatedAt))
                     .col(timestamp_with_time_zone(WebhookDeliveries::UpdatedAt))
@@ -107,8 +124,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(WebhookDeliveries::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(WebhookSettings::Table).to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table(WebhookDeliveries::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(WebhookSettings::Table).to_owned())
+            .await?;
         Ok(())
     }
 }

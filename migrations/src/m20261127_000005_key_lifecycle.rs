@@ -23,13 +23,32 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite alters one thing at a time.
         let columns = [
-            ColumnDef::new(ApiKeys::ExpiresAt).timestamp_with_time_zone().null().to_owned(),
-            ColumnDef::new(ApiKeys::PreviousSecretDigest).string_len(64).null().to_owned(),
-            ColumnDef::new(ApiKeys::PreviousSealedSecret).binary().null().to_owned(),
-            ColumnDef::new(ApiKeys::PreviousSecretUntil).timestamp_with_time_zone().null().to_owned(),
+            ColumnDef::new(ApiKeys::ExpiresAt)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
+            ColumnDef::new(ApiKeys::PreviousSecretDigest)
+                .string_len(64)
+                .null()
+                .to_owned(),
+            ColumnDef::new(ApiKeys::PreviousSealedSecret)
+                .binary()
+                .null()
+                .to_owned(),
+            ColumnDef::new(ApiKeys::PreviousSecretUntil)
+                .timestamp_with_time_zone()
+                .null()
+                .to_owned(),
         ];
         for mut column in columns {
-            manager.alter_table(Table::alter().table(ApiKeys::Table).add_column(&mut column).to_owned()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(ApiKeys::Table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
         }
         // A presented secret is looked up in either digest column; both are
         // indexed and unique (NULLs do not collide on either database).
@@ -47,14 +66,28 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // SQLite cannot drop an indexed column: the index goes first.
-        manager.drop_index(Index::drop().name(PREVIOUS_DIGEST_INDEX).table(ApiKeys::Table).to_owned()).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(PREVIOUS_DIGEST_INDEX)
+                    .table(ApiKeys::Table)
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             ApiKeys::PreviousSecretUntil,
             ApiKeys::PreviousSealedSecret,
             ApiKeys::PreviousSecretDigest,
             ApiKeys::ExpiresAt,
         ] {
-            manager.alter_table(Table::alter().table(ApiKeys::Table).drop_column(column).to_owned()).await?;
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(ApiKeys::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
         }
         Ok(())
     }

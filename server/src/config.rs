@@ -32,7 +32,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
             .field("database_url", &crate::db::redact(&self.database_url))
-            .field("master_key", &self.master_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "master_key",
+                &self.master_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("cookie_secure", &self.cookie_secure)
             .field("webhook_allow_private", &self.webhook_allow_private)
             .field("max_connections", &self.max_connections)
@@ -43,7 +46,8 @@ impl std::fmt::Debug for Config {
 impl Config {
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let data_dir = PathBuf::from(var("KEYWARD_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
+        let data_dir =
+            PathBuf::from(var("KEYWARD_DATA_DIR").unwrap_or_else(|| "./data".to_owned()));
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}/keyward.db?mode=rwc", data_dir.display()));
         Config {
@@ -51,7 +55,8 @@ impl Config {
             database_url,
             master_key: var("KEYWARD_MASTER_KEY"),
             cookie_secure: !var("KEYWARD_COOKIE_SECURE").is_some_and(|v| v == "0" || v == "false"),
-            webhook_allow_private: var("KEYWARD_WEBHOOK_ALLOW_PRIVATE").is_some_and(|v| v == "1" || v == "true"),
+            webhook_allow_private: var("KEYWARD_WEBHOOK_ALLOW_PRIVATE")
+                .is_some_and(|v| v == "1" || v == "true"),
             max_connections: var("KEYWARD_MAX_CONNECTIONS")
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
@@ -75,7 +80,13 @@ mod tests {
             max_connections: 1024,
         };
         let shown = format!("{config:?} {config:#?}");
-        assert!(!shown.contains("hunter2-db") && !shown.contains("bWFzdGVy"), "{shown}");
-        assert!(shown.contains("postgres://keyward:***@db:5432/keyward") && shown.contains("<redacted>"));
+        assert!(
+            !shown.contains("hunter2-db") && !shown.contains("bWFzdGVy"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("postgres://keyward:***@db:5432/keyward")
+                && shown.contains("<redacted>")
+        );
     }
 }

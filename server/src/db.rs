@@ -10,10 +10,15 @@ const SQLITE_CONNECTIONS: u32 = 8;
 
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     if let Some(path) = sqlite_file(url)
-        && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|source| StartupError::DataDir { path: dir.to_owned(), source })?;
-        }
+        && let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|source| StartupError::DataDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
     let mut options = ConnectOptions::new(url.to_owned());
     // Statements are not worth logging at info, and parameters never are.
     options.sqlx_logging(false);
@@ -33,14 +38,21 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     }
     let db = Database::connect(options)
         .await
-        .map_err(|source| StartupError::Database { url: redact(url), source })?;
-    Migrator::up(&db, None).await.map_err(StartupError::Migration)?;
+        .map_err(|source| StartupError::Database {
+            url: redact(url),
+            source,
+        })?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(StartupError::Migration)?;
     Ok(db)
 }
 
 /// The file path of a `sqlite://` URL, if it names a file.
 fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -63,14 +75,20 @@ mod tests {
 
     #[test]
     fn sqlite_paths_are_found() {
-        assert_eq!(sqlite_file("sqlite://./data/k.db?mode=rwc"), Some("./data/k.db"));
+        assert_eq!(
+            sqlite_file("sqlite://./data/k.db?mode=rwc"),
+            Some("./data/k.db")
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x@y/z"), None);
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("sqlite://./data/k.db"), "sqlite://./data/k.db");
     }
 }

@@ -4,10 +4,18 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot create the data folder {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read or create the master key file {path}: {source}")]
-    MasterKeyFile { path: PathBuf, source: std::io::Error },
-    #[error("the master key {origin} is not 32 bytes of standard base64 (create one with `openssl rand -base64 32`)")]
+    MasterKeyFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the master key {origin} is not 32 bytes of standard base64 (create one with `openssl rand -base64 32`)"
+    )]
     MasterKeyFormat { origin: String },
     #[error("cannot open the database at {url}: {source}")]
     Database { url: String, source: sea_orm::DbErr },
@@ -16,5 +24,8 @@ pub enum StartupError {
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }

@@ -15,8 +15,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// sends neither is not a browser, and a cookie it holds was not lent to it
 /// by one.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && request.uri().path().starts_with("/api/") && is_cross_site(request.headers()) {
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if changes_state
+        && request.uri().path().starts_with("/api/")
+        && is_cross_site(request.headers())
+    {
         tracing::warn!(path = request.uri().path(), "cross-site request refused");
         let err = AppError::CrossSite;
         return (StatusCode::FORBIDDEN, axum::Json(err)).into_response();
@@ -31,7 +37,10 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
     match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
         (Some(origin), Some(host)) => {
             let origin = origin.to_str().unwrap_or_default();
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or("null");
             origin_host != host.to_str().unwrap_or_default()
         }
         (Some(_), None) => true,
@@ -41,7 +50,11 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 
 /// Settings pages need a session: signed-out visitors go to `/login` and
 /// come back afterwards. Sign-in pages send signed-in visitors onwards.
-pub async fn session_redirects(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn session_redirects(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     // The root has nothing of its own: answer with a redirect before any
     // rendering, so it works without JavaScript too.
@@ -64,10 +77,16 @@ pub async fn session_redirects(State(state): State<AppState>, mut request: Reque
         let signed_in = user.is_some();
         if let Some(user) = user {
             // The page's server functions take the caller from here.
-            request.extensions_mut().insert(session::Authenticated(user));
+            request
+                .extensions_mut()
+                .insert(session::Authenticated(user));
         }
         if needs_session && !signed_in {
-            let back = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/settings/api-keys");
+            let back = request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/settings/api-keys");
             let target = format!("/login?next={}", urlencode(back));
             return Redirect::to(&target).into_response();
         }
@@ -81,7 +100,9 @@ pub async fn session_redirects(State(state): State<AppState>, mut request: Reque
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -101,17 +122,32 @@ mod tests {
 
     #[test]
     fn cross_site_is_told_by_fetch_metadata_then_origin() {
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "127.0.0.1:3000")
+        ])));
         assert!(!is_cross_site(&headers(&[])), "not a browser");
     }
 
     #[test]
     fn next_is_encoded() {
-        assert_eq!(urlencode("/settings/api-keys?a=b&c"), "/settings/api-keys%3Fa%3Db%26c");
+        assert_eq!(
+            urlencode("/settings/api-keys?a=b&c"),
+            "/settings/api-keys%3Fa%3Db%26c"
+        );
     }
 }

@@ -21,7 +21,10 @@ pub use config::Config;
 pub use error::StartupError;
 
 /// Connects, migrates, loads the master key and builds the state.
-pub async fn build_state(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, StartupError> {
+pub async fn build_state(
+    config: &Config,
+    leptos_options: LeptosOptions,
+) -> Result<AppState, StartupError> {
     let master_key = master_key::load(config)?;
     let db = db::connect(&config.database_url).await?;
     Ok(AppState {

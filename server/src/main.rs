@@ -8,7 +8,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
         )
         .init();
     match run().await {
@@ -21,15 +22,23 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), StartupError> {
-    let leptos = get_configuration(None).map_err(|e| StartupError::Leptos(e.to_string()))?.leptos_options;
+    let leptos = get_configuration(None)
+        .map_err(|e| StartupError::Leptos(e.to_string()))?
+        .leptos_options;
     let addr = leptos.site_addr;
     let config = Config::from_env();
     let state = build_state(&config, leptos).await?;
     let db = state.db.clone();
     let last_used = std::sync::Arc::new(server::api::LastUsed::default());
-    let flusher = last_used.clone().spawn_flusher(db.clone(), std::time::Duration::from_secs(5));
-    let deliveries = server::webhooks::DeliveryWorker::new(db.clone(), state.sealer.clone(), config.webhook_allow_private)
-        .spawn(std::time::Duration::from_millis(500));
+    let flusher = last_used
+        .clone()
+        .spawn_flusher(db.clone(), std::time::Duration::from_secs(5));
+    let deliveries = server::webhooks::DeliveryWorker::new(
+        db.clone(),
+        state.sealer.clone(),
+        config.webhook_allow_private,
+    )
+    .spawn(std::time::Duration::from_millis(500));
     // Sign-in throttle entries whose minute has passed are dropped, so its
     // memory follows the attempts of the last minute only.
     let throttle = state.sign_in_throttle.clone();
@@ -45,7 +54,10 @@ async fn run() -> Result<(), StartupError> {
         .await
         .map_err(|source| StartupError::Listen { addr, source })?;
     tracing::info!("listening on http://{addr}");
-    let limits = server::serve::Limits { max_connections: config.max_connections, ..Default::default() };
+    let limits = server::serve::Limits {
+        max_connections: config.max_connections,
+        ..Default::default()
+    };
     let served = server::serve::serve(listener, app, limits, shutdown_signal())
         .await
         .map_err(|source| StartupError::Listen { addr, source });
@@ -66,7 +78,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -17,8 +17,10 @@ pub fn load(config: &Config) -> Result<MasterKey, StartupError> {
     if let Some(text) = &config.master_key {
         return decode(text, "in KEYWARD_MASTER_KEY");
     }
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|source| StartupError::DataDir { path: config.data_dir.clone(), source })?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
     let path = config.data_dir.join(FILE_NAME);
     match read(&path) {
         Ok(text) => decode(&text, &format!("in {}", path.display())),
@@ -47,7 +49,10 @@ fn create(path: &Path) -> Result<MasterKey, StartupError> {
             tracing::info!(path = %path.display(), "created a new master key");
             Ok(key)
         }
-        Err(source) => Err(StartupError::MasterKeyFile { path: path.to_owned(), source }),
+        Err(source) => Err(StartupError::MasterKeyFile {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -56,7 +61,9 @@ fn decode(text: &str, origin: &str) -> Result<MasterKey, StartupError> {
         .decode(text.trim())
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| StartupError::MasterKeyFormat { origin: origin.to_owned() })?;
+        .ok_or_else(|| StartupError::MasterKeyFormat {
+            origin: origin.to_owned(),
+        })?;
     Ok(MasterKey::from_bytes(bytes))
 }
 
@@ -96,7 +103,10 @@ mod tests {
         let text = STANDARD.encode([7u8; 32]);
         let key = load(&config(dir.path(), Some(&text))).unwrap();
         assert_eq!(key.as_bytes(), &[7u8; 32]);
-        assert!(!dir.path().join(FILE_NAME).exists(), "no file when the env var is set");
+        assert!(
+            !dir.path().join(FILE_NAME).exists(),
+            "no file when the env var is set"
+        );
         let err = load(&config(dir.path(), Some("c2hvcnQ="))).err().unwrap();
         assert!(err.to_string().contains("KEYWARD_MASTER_KEY"), "{err}");
     }

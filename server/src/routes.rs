@@ -13,7 +13,10 @@ use crate::guards;
 /// The dashboard and the API on one router. `last_used` collects API key
 /// use for batched `last_used_at` writes.
 pub fn router(state: AppState, last_used: std::sync::Arc<crate::api::LastUsed>) -> Router {
-    let api = crate::api::router(crate::api::ApiState { db: state.db.clone(), last_used });
+    let api = crate::api::router(crate::api::ApiState {
+        db: state.db.clone(),
+        last_used,
+    });
     app::keys::server_fns::register();
     app::auth::server_fns::register();
     app::webhooks::server_fns::register();

@@ -42,8 +42,7 @@ impl Default for Limits {
 
 /// The body of the answer to a connection over `max_connections`, shaped
 /// like every other API error.
-pub const TOO_MANY_CONNECTIONS: &str =
-    r#"{"error":{"status":503,"message":"The server has too many open connections. Try again shortly."}}"#;
+pub const TOO_MANY_CONNECTIONS: &str = r#"{"error":{"status":503,"message":"The server has too many open connections. Try again shortly."}}"#;
 
 /// How long connections in flight get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -61,7 +60,8 @@ pub async fn serve(
         limits.request_timeout,
     ));
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -86,7 +86,8 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         // The client's address, for sign-in throttling (as axum's
         // `into_make_service_with_connect_info` would give it).
-        let service = TowerToHyperService::new(axum::Extension(ConnectInfo(peer)).layer(app.clone()));
+        let service =
+            TowerToHyperService::new(axum::Extension(ConnectInfo(peer)).layer(app.clone()));
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(err) = connection.await {
@@ -96,7 +97,10 @@ pub async fn serve(
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("connections still open after {DRAIN:?}; closing them");
     }
     Ok(())

@@ -43,7 +43,12 @@ impl DeliveryWorker {
             .dns_resolver(Arc::new(CheckedResolver { allow_private }))
             .build()
             .expect("the HTTP client builds with static settings");
-        DeliveryWorker { db, sealer, allow_private, client }
+        DeliveryWorker {
+            db,
+            sealer,
+            allow_private,
+            client,
+        }
     }
 
     /// Polls the outbox every `every` until the task is aborted.
@@ -90,30 +95,64 @@ impl DeliveryWorker {
 
     async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
         let now = chrono::Utc::now();
-        let (url, signing) = match outbox::destination(&self.db, &self.sealer, OrgId(row.organization_id), now).await {
+        let (url, signing) = match outbox::destination(
+            &self.db,
+            &self.sealer,
+            OrgId(row.organization_id),
+            now,
+        )
+        .await
+        {
             Ok(found) => found,
-            Err(err) => return Outcome::Failed { status_code: None, error: format!("database: {err}") },
+            Err(err) => {
+                return Outcome::Failed {
+                    status_code: None,
+                    error: format!("database: {err}"),
+                };
+            }
         };
         let Some(url) = url else {
-            return Outcome::NotSent { reason: "not sent: no webhook URL".into() };
+            return Outcome::NotSent {
+                reason: "not sent: no webhook URL".into(),
+            };
         };
         // Never unsigned: without a usable webhook key there is nothing to sign with.
         let secret = match signing {
             Signing::With(secret) => secret,
-            Signing::NoKey => return Outcome::NotSent { reason: "not sent: no webhook key".into() },
-            Signing::Expired => return Outcome::NotSent { reason: "not sent: the webhook key expired".into() },
+            Signing::NoKey => {
+                return Outcome::NotSent {
+                    reason: "not sent: no webhook key".into(),
+                };
+            }
+            Signing::Expired => {
+                return Outcome::NotSent {
+                    reason: "not sent: the webhook key expired".into(),
+                };
+            }
         };
         match self.post(&url, &secret, &row.body).await {
-            Ok(status) if (200..300).contains(&status) => Outcome::Delivered { status_code: status },
-            Ok(status) => Outcome::Failed { status_code: Some(status), error: format!("receiver answered {status}") },
+            Ok(status) if (200..300).contains(&status) => Outcome::Delivered {
+                status_code: status,
+            },
+            Ok(status) => Outcome::Failed {
+                status_code: Some(status),
+                error: format!("receiver answered {status}"),
+            },
             Err(Refusal::Final(reason)) => Outcome::NotSent { reason },
-            Err(Refusal::Retry(error)) => Outcome::Failed { status_code: None, error },
+            Err(Refusal::Retry(error)) => Outcome::Failed {
+                status_code: None,
+                error,
+            },
         }
     }
 
     async fn post(&self, url: &str, secret: &ApiKeySecret, body: &str) -> Result<u16, Refusal> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| Refusal::Final(format!("not sent: bad URL ({e})")))?;
-        let host = parsed.host_str().ok_or_else(|| Refusal::Final("not sent: URL without a host".into()))?.to_owned();
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| Refusal::Final(format!("not sent: bad URL ({e})")))?;
+        let host = parsed
+            .host_str()
+            .ok_or_else(|| Refusal::Final("not sent: URL without a host".into()))?
+            .to_owned();
         let port = parsed.port_or_known_default().unwrap_or(443);
         if !self.allow_private {
             // An address written in the URL never reaches the resolver:
@@ -159,8 +198,10 @@ fn describe_send_error(err: &reqwest::Error) -> String {
 
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<SocketAddr> =
-        tokio::net::lookup_host((bare, port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((bare, port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
     if addrs.is_empty() {
         return Err(format!("{host} has no address"));
     }
@@ -178,10 +219,11 @@ impl reqwest::dns::Resolve for CheckedResolver {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             let addrs = resolve(&host, 0).await?;
-            if !allow_private
-                && let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
-                    return Err(format!("{host} resolves to a non-public address ({})", addr.ip()).into());
-                }
+            if !allow_private && let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
+                return Err(
+                    format!("{host} resolves to a non-public address ({})", addr.ip()).into(),
+                );
+            }
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }
@@ -225,7 +267,8 @@ fn is_public_v4(v4: std::net::Ipv4Addr) -> bool {
 
 fn is_public_v6(v6: std::net::Ipv6Addr) -> bool {
     let s = v6.segments();
-    let embedded_v4 = |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    let embedded_v4 =
+        |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
     // Forms that carry an IPv4 address: judged by that address.
     if let Some(v4) = v6.to_ipv4_mapped() {
         return is_public_v4(v4);
@@ -260,7 +303,19 @@ mod tests {
 
     #[test]
     fn only_public_addresses_are_public() {
-        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fc00::1", "fe80::1", "::ffff:127.0.0.1"] {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+        ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
         for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
@@ -272,18 +327,43 @@ mod tests {
     fn special_purpose_blocks_and_embedded_ipv4_are_not_public() {
         for special in [
             // IPv4 special-purpose registry
-            "198.18.0.1", "198.19.255.254", "240.0.0.1", "255.255.255.255", "192.0.0.8", "192.0.2.1",
-            "198.51.100.7", "203.0.113.9", "192.88.99.1", "224.0.0.1",
+            "198.18.0.1",
+            "198.19.255.254",
+            "240.0.0.1",
+            "255.255.255.255",
+            "192.0.0.8",
+            "192.0.2.1",
+            "198.51.100.7",
+            "203.0.113.9",
+            "192.88.99.1",
+            "224.0.0.1",
             // IPv6 forms that embed a private IPv4 address
-            "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", "::127.0.0.1", "::a9fe:a9fe",
-            "2002:7f00:1::1", "2002:a9fe:a9fe::",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a00:1",
+            "::127.0.0.1",
+            "::a9fe:a9fe",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
             // IPv6 special-purpose registry
-            "100::1", "2001::1", "2001:db8::1", "3fff::1", "fec0::1", "ff02::1", "::",
+            "100::1",
+            "2001::1",
+            "2001:db8::1",
+            "3fff::1",
+            "fec0::1",
+            "ff02::1",
+            "::",
         ] {
             assert!(!is_public(special.parse().unwrap()), "{special}");
         }
         // 6to4 of a public address, and ordinary public ones, stay public.
-        for public in ["2002:5db8:d822::1", "198.20.0.1", "223.255.255.255", "2a00:1450:4001::200e", "64:ff9c::1"] {
+        for public in [
+            "2002:5db8:d822::1",
+            "198.20.0.1",
+            "223.255.255.255",
+            "2a00:1450:4001::200e",
+            "64:ff9c::1",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }

@@ -19,14 +19,23 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
-    store::create(&app.db, &app.state.sealer, org, "k".into(), access, None).await.unwrap().secret
+    store::create(&app.db, &app.state.sealer, org, "k".into(), access, None)
+        .await
+        .unwrap()
+        .secret
 }
 
 fn restricted(group: Group, level: Level) -> Access {
     Access::Restricted(Restrictions::none().with(group, level).unwrap())
 }
 
-async fn api(app: &TestApp, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+async fn api(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     app.api(method, path, key, body).await
 }
 
@@ -54,13 +63,21 @@ async fn every_route_allows_or_refuses_exactly_as_the_table_says() {
         let mut checked = 0;
         for route in ROUTES {
             let path = concrete(route.path);
-            let body = matches!(route.method, Method::Post | Method::Put | Method::Patch).then(|| json!({}));
+            let body = matches!(route.method, Method::Post | Method::Put | Method::Patch)
+                .then(|| json!({}));
             for (access, secret) in &keys {
                 let allowed = match route.need {
                     Need::AnyKey => true,
                     Need::Permission(need) => access.allows(need),
                 };
-                let (status, answer) = api(&app, route.method.as_str(), &path, Some(secret), body.clone()).await;
+                let (status, answer) = api(
+                    &app,
+                    route.method.as_str(),
+                    &path,
+                    Some(secret),
+                    body.clone(),
+                )
+                .await;
                 if allowed {
                     assert!(
                         status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
@@ -69,8 +86,16 @@ async fn every_route_allows_or_refuses_exactly_as_the_table_says() {
                         route.path
                     );
                 } else {
-                    let Need::Permission(need) = route.need else { unreachable!() };
-                    assert_eq!(status, StatusCode::FORBIDDEN, "{} {} with {access:?}", route.method.as_str(), route.path);
+                    let Need::Permission(need) = route.need else {
+                        unreachable!()
+                    };
+                    assert_eq!(
+                        status,
+                        StatusCode::FORBIDDEN,
+                        "{} {} with {access:?}",
+                        route.method.as_str(),
+                        route.path
+                    );
                     let message = answer["error"]["message"].as_str().unwrap();
                     assert!(message.contains(&need.to_string()), "{message}");
                 }
@@ -87,9 +112,20 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
         let live = key(&app, org, Access::Full).await;
-        let deleted = store::create(&app.db, &app.state.sealer, org, "gone".into(), Access::Full, None).await.unwrap();
+        let deleted = store::create(
+            &app.db,
+            &app.state.sealer,
+            org,
+            "gone".into(),
+            Access::Full,
+            None,
+        )
+        .await
+        .unwrap();
         store::delete(&app.db, org, deleted.key.id).await.unwrap();
-        let unknown = app::keys::secret::ApiKeySecret::generate().expose().to_owned();
+        let unknown = app::keys::secret::ApiKeySecret::generate()
+            .expose()
+            .to_owned();
         let mut typo = live.clone().into_bytes();
         typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
         let typo = String::from_utf8(typo).unwrap();
@@ -99,11 +135,23 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
         assert_eq!(info, json!({ "api_key_name": "k", "org_name": "Org A" }));
 
         let mut answers = Vec::new();
-        for presented in [None, Some("nonsense"), Some(typo.as_str()), Some(unknown.as_str()), Some(deleted.secret.as_str())] {
+        for presented in [
+            None,
+            Some("nonsense"),
+            Some(typo.as_str()),
+            Some(unknown.as_str()),
+            Some(deleted.secret.as_str()),
+        ] {
             answers.push(api(&app, "GET", "/get-api-key-info", presented, None).await);
         }
-        let basic = Request::get("/get-api-key-info").header(header::AUTHORIZATION, format!("Basic {live}"));
-        let response = app.router.clone().oneshot(basic.body(Body::empty()).unwrap()).await.unwrap();
+        let basic = Request::get("/get-api-key-info")
+            .header(header::AUTHORIZATION, format!("Basic {live}"));
+        let response = app
+            .router
+            .clone()
+            .oneshot(basic.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         for (status, body) in &answers {
             assert_eq!(*status, StatusCode::UNAUTHORIZED);
@@ -117,18 +165,78 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
-        let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full, None).await.unwrap();
+        let created = store::create(
+            &app.db,
+            &app.state.sealer,
+            org,
+            "k".into(),
+            Access::Full,
+            None,
+        )
+        .await
+        .unwrap();
         let body = json!({ "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "11labs-Adrian" });
-        assert_eq!(api(&app, "POST", "/create-agent", Some(&created.secret), Some(body.clone())).await.0, StatusCode::OK);
-        store::update(&app.db, org, created.key.id, "k".into(), restricted(Group::Agent, Level::Read), &Expiry::Keep, Utc::now())
+        assert_eq!(
+            api(
+                &app,
+                "POST",
+                "/create-agent",
+                Some(&created.secret),
+                Some(body.clone())
+            )
             .await
-            .unwrap();
-        let (status, answer) = api(&app, "POST", "/create-agent", Some(&created.secret), Some(body)).await;
+            .0,
+            StatusCode::OK
+        );
+        store::update(
+            &app.db,
+            org,
+            created.key.id,
+            "k".into(),
+            restricted(Group::Agent, Level::Read),
+            &Expiry::Keep,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let (status, answer) = api(
+            &app,
+            "POST",
+            "/create-agent",
+            Some(&created.secret),
+            Some(body),
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
-        assert_eq!(answer["error"]["required_permission"], json!({ "group": "Agent", "level": "Edit" }));
-        assert_eq!(api(&app, "POST", "/v2/list-agents", Some(&created.secret), Some(json!({}))).await.0, StatusCode::OK);
+        assert_eq!(
+            answer["error"]["required_permission"],
+            json!({ "group": "Agent", "level": "Edit" })
+        );
+        assert_eq!(
+            api(
+                &app,
+                "POST",
+                "/v2/list-agents",
+                Some(&created.secret),
+                Some(json!({}))
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
         store::delete(&app.db, org, created.key.id).await.unwrap();
-        assert_eq!(api(&app, "POST", "/v2/list-agents", Some(&created.secret), Some(json!({}))).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api(
+                &app,
+                "POST",
+                "/v2/list-agents",
+                Some(&created.secret),
+                Some(json!({}))
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
     }
 }
 
@@ -136,13 +244,25 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
 async fn permission_is_checked_before_the_body_is_read() {
     let app = TestApp::start(&backends()[0]).await;
     let reader = key(&app, app.org().await, restricted(Group::Agent, Level::Read)).await;
-    let mut request = Request::post("/create-agent").header(header::AUTHORIZATION, format!("Bearer {reader}"));
+    let mut request =
+        Request::post("/create-agent").header(header::AUTHORIZATION, format!("Bearer {reader}"));
     request = request.header(header::CONTENT_TYPE, "application/json");
-    let response = app.router.clone().oneshot(request.body(Body::from("{not json")).unwrap()).await.unwrap();
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(Body::from("{not json")).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let huge = vec![b' '; 2 * 1024 * 1024];
-    let request = Request::post("/create-agent").header(header::AUTHORIZATION, format!("Bearer {reader}"));
-    let response = app.router.clone().oneshot(request.body(Body::from(huge)).unwrap()).await.unwrap();
+    let request =
+        Request::post("/create-agent").header(header::AUTHORIZATION, format!("Bearer {reader}"));
+    let response = app
+        .router
+        .clone()
+        .oneshot(request.body(Body::from(huge)).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
@@ -152,17 +272,83 @@ async fn bad_bodies_name_the_field_unknown_ids_are_404_and_big_bodies_413() {
         let app = TestApp::start(&backend).await;
         let full = key(&app, app.org().await, Access::Full).await;
         let cases = [
-            ("POST", "/create-agent", json!({ "voice_id": "v" }), 422, "response_engine"),
-            ("POST", "/create-agent", json!({ "response_engine": { "type": "retell-llm" } }), 422, "voice_id"),
-            ("POST", "/create-agent", json!({ "response_engine": "llm", "voice_id": "v" }), 422, "response_engine"),
-            ("POST", "/v2/create-phone-call", json!({ "from_number": "+14155550100" }), 422, "to_number"),
-            ("POST", "/v2/create-phone-call", json!({ "from_number": "555", "to_number": "+14155550101" }), 422, "from_number"),
-            ("POST", "/v3/create-web-call", json!({ "agent_id": "agent_nope" }), 422, "agent_id"),
-            ("POST", "/create-batch-call", json!({ "from_number": "+14155550100", "tasks": [{ "to_number": "x" }] }), 422, "tasks[0].to_number"),
-            ("POST", "/create-test-case-definition", json!({ "name": "t", "response_engine": { "type": "retell-llm" }, "metrics": [] }), 422, "user_prompt"),
-            ("POST", "/v3/list-calls", json!({ "limit": 0 }), 422, "limit"),
-            ("POST", "/create-phone-number", json!({ "area_code": 12 }), 422, "area_code"),
-            ("POST", "/create-export-request", json!({ "channel": "fax" }), 422, "channel"),
+            (
+                "POST",
+                "/create-agent",
+                json!({ "voice_id": "v" }),
+                422,
+                "response_engine",
+            ),
+            (
+                "POST",
+                "/create-agent",
+                json!({ "response_engine": { "type": "retell-llm" } }),
+                422,
+                "voice_id",
+            ),
+            (
+                "POST",
+                "/create-agent",
+                json!({ "response_engine": "llm", "voice_id": "v" }),
+                422,
+                "response_engine",
+            ),
+            (
+                "POST",
+                "/v2/create-phone-call",
+                json!({ "from_number": "+14155550100" }),
+                422,
+                "to_number",
+            ),
+            (
+                "POST",
+                "/v2/create-phone-call",
+                json!({ "from_number": "555", "to_number": "+14155550101" }),
+                422,
+                "from_number",
+            ),
+            (
+                "POST",
+                "/v3/create-web-call",
+                json!({ "agent_id": "agent_nope" }),
+                422,
+                "agent_id",
+            ),
+            (
+                "POST",
+                "/create-batch-call",
+                json!({ "from_number": "+14155550100", "tasks": [{ "to_number": "x" }] }),
+                422,
+                "tasks[0].to_number",
+            ),
+            (
+                "POST",
+                "/create-test-case-definition",
+                json!({ "name": "t", "response_engine": { "type": "retell-llm" }, "metrics": [] }),
+                422,
+                "user_prompt",
+            ),
+            (
+                "POST",
+                "/v3/list-calls",
+                json!({ "limit": 0 }),
+                422,
+                "limit",
+            ),
+            (
+                "POST",
+                "/create-phone-number",
+                json!({ "area_code": 12 }),
+                422,
+                "area_code",
+            ),
+            (
+                "POST",
+                "/create-export-request",
+                json!({ "channel": "fax" }),
+                422,
+                "channel",
+            ),
         ];
         for (method, path, body, status, field) in cases {
             let (got, answer) = api(&app, method, path, Some(&full), Some(body.clone())).await;
@@ -186,10 +372,20 @@ async fn bad_bodies_name_the_field_unknown_ids_are_404_and_big_bodies_413() {
         let response = app.router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-        for (method, path) in [("GET", "/get-agent/agent_nope"), ("GET", "/v2/get-call/nope"), ("DELETE", "/delete-phone-number/+14155550199"), ("GET", "/get-voice/nope")] {
+        for (method, path) in [
+            ("GET", "/get-agent/agent_nope"),
+            ("GET", "/v2/get-call/nope"),
+            ("DELETE", "/delete-phone-number/+14155550199"),
+            ("GET", "/get-voice/nope"),
+        ] {
             let (status, answer) = api(&app, method, path, Some(&full), None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-            assert!(answer["error"]["message"].as_str().unwrap().ends_with("not found."));
+            assert!(
+                answer["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("not found.")
+            );
         }
     }
 }
@@ -199,29 +395,78 @@ async fn stored_documents_are_capped_and_list_pages_are_bounded_in_bytes() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let full = key(&app, app.org().await, Access::Full).await;
-        let agent = |pad: usize| {
-            json!({ "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "v", "notes": "n".repeat(pad) })
-        };
+        let agent = |pad: usize| json!({ "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "v", "notes": "n".repeat(pad) });
         // Over 64 KiB: refused naming the limit, nothing stored.
-        let (status, answer) = api(&app, "POST", "/create-agent", Some(&full), Some(agent(70 * 1024))).await;
+        let (status, answer) = api(
+            &app,
+            "POST",
+            "/create-agent",
+            Some(&full),
+            Some(agent(70 * 1024)),
+        )
+        .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
-        assert!(answer["error"]["message"].as_str().unwrap().contains("at most 64 KiB"), "{answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most 64 KiB"),
+            "{answer}"
+        );
         assert_eq!(answer["error"]["field"], "body");
-        let (_, listed) = api(&app, "POST", "/v2/list-agents", Some(&full), Some(json!({}))).await;
+        let (_, listed) = api(
+            &app,
+            "POST",
+            "/v2/list-agents",
+            Some(&full),
+            Some(json!({})),
+        )
+        .await;
         assert_eq!(listed["items"], json!([]));
 
         // Growing a stored document past the cap with updates is refused too.
-        let (_, created) = api(&app, "POST", "/create-agent", Some(&full), Some(agent(40 * 1024))).await;
+        let (_, created) = api(
+            &app,
+            "POST",
+            "/create-agent",
+            Some(&full),
+            Some(agent(40 * 1024)),
+        )
+        .await;
         let path = format!("/update-agent/{}", created["agent_id"].as_str().unwrap());
-        let (status, _) = api(&app, "PATCH", &path, Some(&full), Some(json!({ "more": "m".repeat(40 * 1024) }))).await;
+        let (status, _) = api(
+            &app,
+            "PATCH",
+            &path,
+            Some(&full),
+            Some(json!({ "more": "m".repeat(40 * 1024) })),
+        )
+        .await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-        let (_, stored) = api(&app, "GET", &path.replace("update", "get"), Some(&full), None).await;
-        assert!(stored.get("more").is_none(), "the refused update changed nothing");
+        let (_, stored) = api(
+            &app,
+            "GET",
+            &path.replace("update", "get"),
+            Some(&full),
+            None,
+        )
+        .await;
+        assert!(
+            stored.get("more").is_none(),
+            "the refused update changed nothing"
+        );
 
         // 24 documents of 60 KiB: a page of up to 1,000 stops near 1 MiB and
         // says there is more; following the pages lists each one once.
         for _ in 0..23 {
-            let (status, _) = api(&app, "POST", "/create-agent", Some(&full), Some(agent(60 * 1024))).await;
+            let (status, _) = api(
+                &app,
+                "POST",
+                "/create-agent",
+                Some(&full),
+                Some(agent(60 * 1024)),
+            )
+            .await;
             assert_eq!(status, StatusCode::OK);
         }
         let mut seen = std::collections::HashSet::new();
@@ -235,9 +480,16 @@ async fn stored_documents_are_capped_and_list_pages_are_bounded_in_bytes() {
             let (status, page) = api(&app, "POST", &query, Some(&full), Some(json!({}))).await;
             assert_eq!(status, StatusCode::OK);
             let items = page["items"].as_array().unwrap();
-            assert!(items.len() <= 18, "a page holds about 1 MiB, not {} documents", items.len());
+            assert!(
+                items.len() <= 18,
+                "a page holds about 1 MiB, not {} documents",
+                items.len()
+            );
             for item in items {
-                assert!(seen.insert(item["agent_id"].as_str().unwrap().to_owned()), "listed twice");
+                assert!(
+                    seen.insert(item["agent_id"].as_str().unwrap().to_owned()),
+                    "listed twice"
+                );
             }
             pages += 1;
             if page["has_more"] == true {
@@ -264,33 +516,121 @@ async fn resources_round_trip_and_keep_unknown_fields() {
         let id = agent["agent_id"].as_str().unwrap().to_owned();
         assert!(id.starts_with("agent_"));
         assert_eq!(agent["x_custom"], json!({ "kept": true }));
-        assert!(agent["last_modification_timestamp"].as_i64().unwrap() > 1_700_000_000_000, "milliseconds");
+        assert!(
+            agent["last_modification_timestamp"].as_i64().unwrap() > 1_700_000_000_000,
+            "milliseconds"
+        );
 
-        let (_, updated) = api(&app, "PATCH", &format!("/update-agent/{id}"), Some(&full), Some(json!({ "agent_name": "Reception", "agent_id": "hijack" }))).await;
-        assert_eq!((updated["agent_name"].clone(), updated["agent_id"].clone()), (json!("Reception"), json!(id)));
-        let (_, listed) = api(&app, "POST", "/v2/list-agents", Some(&full), Some(json!({}))).await;
+        let (_, updated) = api(
+            &app,
+            "PATCH",
+            &format!("/update-agent/{id}"),
+            Some(&full),
+            Some(json!({ "agent_name": "Reception", "agent_id": "hijack" })),
+        )
+        .await;
+        assert_eq!(
+            (updated["agent_name"].clone(), updated["agent_id"].clone()),
+            (json!("Reception"), json!(id))
+        );
+        let (_, listed) = api(
+            &app,
+            "POST",
+            "/v2/list-agents",
+            Some(&full),
+            Some(json!({})),
+        )
+        .await;
         assert_eq!(listed["has_more"], false);
         assert_eq!(listed["items"][0]["agent_name"], "Reception");
 
         let (_, call) = api(&app, "POST", "/v2/create-phone-call", Some(&full), Some(json!({ "from_number": "+14155550100", "to_number": "+14155550101", "override_agent_id": id }))).await;
         let call_id = call["call_id"].as_str().unwrap().to_owned();
-        assert_eq!((call["call_status"].clone(), call["agent_id"].clone()), (json!("registered"), json!(id)));
-        assert_eq!(api(&app, "POST", &format!("/v2/stop-call/{call_id}"), Some(&full), Some(json!({}))).await.0, StatusCode::NO_CONTENT);
-        let (_, ended) = api(&app, "GET", &format!("/v2/get-call/{call_id}"), Some(&full), None).await;
+        assert_eq!(
+            (call["call_status"].clone(), call["agent_id"].clone()),
+            (json!("registered"), json!(id))
+        );
+        assert_eq!(
+            api(
+                &app,
+                "POST",
+                &format!("/v2/stop-call/{call_id}"),
+                Some(&full),
+                Some(json!({}))
+            )
+            .await
+            .0,
+            StatusCode::NO_CONTENT
+        );
+        let (_, ended) = api(
+            &app,
+            "GET",
+            &format!("/v2/get-call/{call_id}"),
+            Some(&full),
+            None,
+        )
+        .await;
         assert_eq!(ended["call_status"], "ended");
 
         // Paging: newest first, a key to continue.
         for _ in 0..3 {
-            api(&app, "POST", "/v3/create-web-call", Some(&full), Some(json!({ "agent_id": id }))).await;
+            api(
+                &app,
+                "POST",
+                "/v3/create-web-call",
+                Some(&full),
+                Some(json!({ "agent_id": id })),
+            )
+            .await;
         }
-        let (_, first) = api(&app, "POST", "/v3/list-calls", Some(&full), Some(json!({ "limit": 3 }))).await;
-        assert_eq!((first["items"].as_array().unwrap().len(), first["has_more"].clone()), (3, json!(true)));
-        let (_, rest) = api(&app, "POST", "/v3/list-calls", Some(&full), Some(json!({ "limit": 3, "pagination_key": first["pagination_key"] }))).await;
+        let (_, first) = api(
+            &app,
+            "POST",
+            "/v3/list-calls",
+            Some(&full),
+            Some(json!({ "limit": 3 })),
+        )
+        .await;
+        assert_eq!(
+            (
+                first["items"].as_array().unwrap().len(),
+                first["has_more"].clone()
+            ),
+            (3, json!(true))
+        );
+        let (_, rest) = api(
+            &app,
+            "POST",
+            "/v3/list-calls",
+            Some(&full),
+            Some(json!({ "limit": 3, "pagination_key": first["pagination_key"] })),
+        )
+        .await;
         assert_eq!(rest["items"].as_array().unwrap().len(), 1);
-        assert_eq!(rest["items"][0]["call_id"], json!(call_id), "the oldest call comes last");
+        assert_eq!(
+            rest["items"][0]["call_id"],
+            json!(call_id),
+            "the oldest call comes last"
+        );
 
-        assert_eq!(api(&app, "DELETE", &format!("/delete-agent/{id}"), Some(&full), None).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(api(&app, "GET", &format!("/get-agent/{id}"), Some(&full), None).await.0, StatusCode::NOT_FOUND);
+        assert_eq!(
+            api(
+                &app,
+                "DELETE",
+                &format!("/delete-agent/{id}"),
+                Some(&full),
+                None
+            )
+            .await
+            .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            api(&app, "GET", &format!("/get-agent/{id}"), Some(&full), None)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 
@@ -301,18 +641,40 @@ async fn another_organizations_resources_are_not_found() {
         let a = key(&app, app.org().await, Access::Full).await;
         app.signup("owner@b.example", "Org B").await;
         let b = key(&app, app.org_of("owner@b.example").await, Access::Full).await;
-        let (_, agent) = api(&app, "POST", "/create-agent", Some(&a), Some(json!({ "response_engine": { "type": "retell-llm" }, "voice_id": "v" }))).await;
+        let (_, agent) = api(
+            &app,
+            "POST",
+            "/create-agent",
+            Some(&a),
+            Some(json!({ "response_engine": { "type": "retell-llm" }, "voice_id": "v" })),
+        )
+        .await;
         let id = agent["agent_id"].as_str().unwrap();
-        let (_, number) = api(&app, "POST", "/create-phone-number", Some(&a), Some(json!({}))).await;
+        let (_, number) = api(
+            &app,
+            "POST",
+            "/create-phone-number",
+            Some(&a),
+            Some(json!({})),
+        )
+        .await;
         let number = number["phone_number"].as_str().unwrap();
         for (method, path, body) in [
             ("GET", format!("/get-agent/{id}"), None),
-            ("PATCH", format!("/update-agent/{id}"), Some(json!({ "agent_name": "pwned" }))),
+            (
+                "PATCH",
+                format!("/update-agent/{id}"),
+                Some(json!({ "agent_name": "pwned" })),
+            ),
             ("DELETE", format!("/delete-agent/{id}"), None),
             ("GET", format!("/get-phone-number/{number}"), None),
             ("DELETE", format!("/delete-phone-number/{number}"), None),
         ] {
-            assert_eq!(api(&app, method, &path, Some(&b), body).await.0, StatusCode::NOT_FOUND, "{method} {path}");
+            assert_eq!(
+                api(&app, method, &path, Some(&b), body).await.0,
+                StatusCode::NOT_FOUND,
+                "{method} {path}"
+            );
         }
         let (_, listed) = api(&app, "POST", "/v2/list-agents", Some(&b), Some(json!({}))).await;
         assert_eq!(listed["items"], json!([]));
@@ -328,47 +690,109 @@ async fn another_organizations_resources_are_not_found() {
 async fn last_use_is_recorded_in_batches() {
     let app = TestApp::start(&backends()[0]).await;
     let org = app.org().await;
-    let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full, None).await.unwrap();
+    let created = store::create(
+        &app.db,
+        &app.state.sealer,
+        org,
+        "k".into(),
+        Access::Full,
+        None,
+    )
+    .await
+    .unwrap();
     for _ in 0..3 {
-        api(&app, "GET", "/get-api-key-info", Some(&created.secret), None).await;
+        api(
+            &app,
+            "GET",
+            "/get-api-key-info",
+            Some(&created.secret),
+            None,
+        )
+        .await;
     }
-    let row = api_key::Entity::find_by_id(created.key.id.0).one(&app.db).await.unwrap().unwrap();
+    let row = api_key::Entity::find_by_id(created.key.id.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(row.last_used_at.is_none(), "no write per request");
-    assert_eq!(app.last_used.flush(&app.db).await.unwrap(), 1, "three uses, one write");
-    let row = api_key::Entity::find_by_id(created.key.id.0).one(&app.db).await.unwrap().unwrap();
+    assert_eq!(
+        app.last_used.flush(&app.db).await.unwrap(),
+        1,
+        "three uses, one write"
+    );
+    let row = api_key::Entity::find_by_id(created.key.id.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(row.last_used_at.is_some());
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
-    assert!(keys[0]["last_used_at"].is_string(), "shown on the API Keys page");
+    assert!(
+        keys[0]["last_used_at"].is_string(),
+        "shown on the API Keys page"
+    );
 }
 
 #[tokio::test]
 async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
     let app = TestApp::start(&backends()[0]).await;
     let org = app.org().await;
-    let created = store::create(&app.db, &app.state.sealer, org, "k".into(), Access::Full, None).await.unwrap();
-    api(&app, "GET", "/get-api-key-info", Some(&created.secret), None).await;
+    let created = store::create(
+        &app.db,
+        &app.state.sealer,
+        org,
+        "k".into(),
+        Access::Full,
+        None,
+    )
+    .await
+    .unwrap();
+    api(
+        &app,
+        "GET",
+        "/get-api-key-info",
+        Some(&created.secret),
+        None,
+    )
+    .await;
     // A database without the schema: the write fails.
     let broken = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
     assert!(app.last_used.flush(&broken).await.is_err());
     assert_eq!(app.last_used.pending(), 1, "the batch went back");
     assert_eq!(app.last_used.flush(&app.db).await.unwrap(), 1);
-    let row = api_key::Entity::find_by_id(created.key.id.0).one(&app.db).await.unwrap().unwrap();
+    let row = api_key::Entity::find_by_id(created.key.id.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(row.last_used_at.is_some(), "recorded on the next flush");
 }
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_route_with_its_permission() {
     let app = TestApp::start(&backends()[0]).await;
-    let response = app.router.clone().oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
+    let response = app
+        .router
+        .clone()
+        .oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let doc: Value = serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let doc: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert_eq!(doc["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
     for route in ROUTES {
         let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
         let expected = match route.need {
             Need::AnyKey => "Requires: any valid API key.".to_owned(),
-            Need::Permission(Requirement { group, level }) => format!("Requires: {} → {}.", group.label(), level.label()),
+            Need::Permission(Requirement { group, level }) => {
+                format!("Requires: {} → {}.", group.label(), level.label())
+            }
         };
         assert_eq!(op["description"], expected, "{}", route.path);
     }

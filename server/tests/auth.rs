@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use common::{PASSWORD, TestApp, backends};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -20,8 +20,14 @@ fn login_body(email: &str, password: &str) -> Value {
 fn key_calls(id: i64) -> Vec<(&'static str, Value)> {
     vec![
         ("/api/keys/list", json!({})),
-        ("/api/keys/create", json!({ "input": { "name": "x", "restricted": false } })),
-        ("/api/keys/update", json!({ "id": id, "input": { "name": "x", "restricted": false } })),
+        (
+            "/api/keys/create",
+            json!({ "input": { "name": "x", "restricted": false } }),
+        ),
+        (
+            "/api/keys/update",
+            json!({ "id": id, "input": { "name": "x", "restricted": false } }),
+        ),
         ("/api/keys/delete", json!({ "id": id })),
         ("/api/keys/set-webhook", json!({ "id": id })),
         ("/api/auth/me", json!({})),
@@ -32,12 +38,25 @@ fn key_calls(id: i64) -> Vec<(&'static str, Value)> {
 async fn signup_stores_an_argon2id_hash_and_signs_in() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let u = user::Entity::find().filter(user::Column::Email.eq("owner@a.example")).one(&app.db).await.unwrap().unwrap();
-        assert!(u.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", u.password_hash);
+        let u = user::Entity::find()
+            .filter(user::Column::Email.eq("owner@a.example"))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            u.password_hash
+                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            u.password_hash
+        );
         assert!(!u.password_hash.contains(PASSWORD));
         let (status, me) = app.call("/api/auth/me", json!({})).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(me, json!({ "email": "owner@a.example", "organization": "Org A" }));
+        assert_eq!(
+            me,
+            json!({ "email": "owner@a.example", "organization": "Org A" })
+        );
     }
 }
 
@@ -46,20 +65,41 @@ async fn signup_refuses_bad_input_next_to_each_field() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let cases = [
-            (json!({ "email": "not-an-email", "password": PASSWORD, "organization": "X" }), "email"),
-            (json!({ "email": "new@x.example", "password": "short", "organization": "X" }), "password"),
-            (json!({ "email": "new@x.example", "password": "p".repeat(129), "organization": "X" }), "password"),
-            (json!({ "email": "new@x.example", "password": PASSWORD, "organization": "  " }), "organization"),
+            (
+                json!({ "email": "not-an-email", "password": PASSWORD, "organization": "X" }),
+                "email",
+            ),
+            (
+                json!({ "email": "new@x.example", "password": "short", "organization": "X" }),
+                "password",
+            ),
+            (
+                json!({ "email": "new@x.example", "password": "p".repeat(129), "organization": "X" }),
+                "password",
+            ),
+            (
+                json!({ "email": "new@x.example", "password": PASSWORD, "organization": "  " }),
+                "organization",
+            ),
             // The same email in other case is the same account.
-            (json!({ "email": "OWNER@A.example", "password": PASSWORD, "organization": "X" }), "email"),
+            (
+                json!({ "email": "OWNER@A.example", "password": PASSWORD, "organization": "X" }),
+                "email",
+            ),
         ];
         for (input, field) in cases {
-            let (status, body, cookie) = app.call_with(None, "/api/auth/signup", json!({ "input": input })).await;
+            let (status, body, cookie) = app
+                .call_with(None, "/api/auth/signup", json!({ "input": input }))
+                .await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{input}: {body}");
             assert_eq!(body["Invalid"]["field"], field, "{input}");
             assert!(cookie.is_none());
         }
-        assert_eq!(user::Entity::find().all(&app.db).await.unwrap().len(), 1, "nothing half-created");
+        assert_eq!(
+            user::Entity::find().all(&app.db).await.unwrap().len(),
+            1,
+            "nothing half-created"
+        );
     }
 }
 
@@ -67,10 +107,25 @@ async fn signup_refuses_bad_input_next_to_each_field() {
 async fn wrong_email_and_wrong_password_get_the_same_answer() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let wrong_password = app.call_with(None, "/api/auth/login", login_body("owner@a.example", "wrong password")).await;
-        let wrong_email = app.call_with(None, "/api/auth/login", login_body("nobody@a.example", PASSWORD)).await;
+        let wrong_password = app
+            .call_with(
+                None,
+                "/api/auth/login",
+                login_body("owner@a.example", "wrong password"),
+            )
+            .await;
+        let wrong_email = app
+            .call_with(
+                None,
+                "/api/auth/login",
+                login_body("nobody@a.example", PASSWORD),
+            )
+            .await;
         assert_eq!(wrong_password.0, StatusCode::UNAUTHORIZED);
-        assert_eq!((wrong_password.0, &wrong_password.1), (wrong_email.0, &wrong_email.1));
+        assert_eq!(
+            (wrong_password.0, &wrong_password.1),
+            (wrong_email.0, &wrong_email.1)
+        );
         assert_eq!(wrong_password.1, json!("SignInFailed"));
         assert!(wrong_password.2.is_none() && wrong_email.2.is_none());
     }
@@ -82,19 +137,43 @@ async fn sign_in_issues_a_new_session_and_sign_out_ends_it() {
         let app = TestApp::start(&backend).await;
         let first = app.session.clone();
         // Case and spaces in the email do not matter.
-        let (status, _, cookie) =
-            app.call_with(Some(&first), "/api/auth/login", login_body("  Owner@A.example ", PASSWORD)).await;
+        let (status, _, cookie) = app
+            .call_with(
+                Some(&first),
+                "/api/auth/login",
+                login_body("  Owner@A.example ", PASSWORD),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         let second = cookie.expect("a session cookie");
         assert_ne!(first, second, "a new session id at sign-in");
-        let (status, _, _) = app.call_with(Some(&first), "/api/keys/list", json!({})).await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "the presented session ended");
+        let (status, _, _) = app
+            .call_with(Some(&first), "/api/keys/list", json!({}))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "the presented session ended"
+        );
 
-        let (status, _, _) = app.call_with(Some(&second), "/api/auth/logout", json!({})).await;
+        let (status, _, _) = app
+            .call_with(Some(&second), "/api/auth/logout", json!({}))
+            .await;
         assert_eq!(status, StatusCode::OK);
-        let (status, body, _) = app.call_with(Some(&second), "/api/keys/list", json!({})).await;
-        assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!("Unauthorized")));
-        assert!(session::Entity::find().all(&app.db).await.unwrap().is_empty());
+        let (status, body, _) = app
+            .call_with(Some(&second), "/api/keys/list", json!({}))
+            .await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::UNAUTHORIZED, json!("Unauthorized"))
+        );
+        assert!(
+            session::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
@@ -103,10 +182,18 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = TestApp::start(&backends()[0]).await;
     let request = Request::post("/api/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(login_body("owner@a.example", PASSWORD).to_string()))
+        .body(Body::from(
+            login_body("owner@a.example", PASSWORD).to_string(),
+        ))
         .unwrap();
     let response = app.router.clone().oneshot(request).await.unwrap();
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Path=/"), "{cookie}");
@@ -116,7 +203,13 @@ async fn the_session_cookie_is_http_only_and_same_site_lax() {
 async fn signed_out_and_forged_sessions_are_refused_by_every_server_function() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let id = app.call("/api/keys/create", json!({ "input": { "name": "a", "restricted": false } })).await.1["key"]["id"]
+        let id = app
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": "a", "restricted": false } }),
+            )
+            .await
+            .1["key"]["id"]
             .as_i64()
             .unwrap();
         for cookie in [None, Some("keyward_session=forged"), Some("other=1")] {
@@ -135,24 +228,48 @@ async fn signed_out_and_forged_sessions_are_refused_by_every_server_function() {
 async fn organization_b_cannot_see_or_touch_organization_a() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "A's key", "restricted": false } })).await;
+        let (_, created) = app
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": "A's key", "restricted": false } }),
+            )
+            .await;
         let a_key = created["key"]["id"].as_i64().unwrap();
         let b = app.signup("owner@b.example", "Org B").await;
 
         let (status, listed, _) = app.call_with(Some(&b), "/api/keys/list", json!({})).await;
         assert_eq!((status, listed), (StatusCode::OK, json!([])));
         for (path, body) in key_calls(a_key).into_iter().filter(|(p, _)| {
-            ["/api/keys/update", "/api/keys/delete", "/api/keys/set-webhook"].contains(p)
+            [
+                "/api/keys/update",
+                "/api/keys/delete",
+                "/api/keys/set-webhook",
+            ]
+            .contains(p)
         }) {
             let (status, answer, _) = app.call_with(Some(&b), path, body).await;
-            assert_eq!((status, answer), (StatusCode::NOT_FOUND, json!("NotFound")), "{path}");
+            assert_eq!(
+                (status, answer),
+                (StatusCode::NOT_FOUND, json!("NotFound")),
+                "{path}"
+            );
         }
         // What B creates is B's alone.
-        let (status, _, _) =
-            app.call_with(Some(&b), "/api/keys/create", json!({ "input": { "name": "B's key", "restricted": false } })).await;
+        let (status, _, _) = app
+            .call_with(
+                Some(&b),
+                "/api/keys/create",
+                json!({ "input": { "name": "B's key", "restricted": false } }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         let (_, a_view) = app.call("/api/keys/list", json!({})).await;
-        let names: Vec<_> = a_view.as_array().unwrap().iter().map(|k| k["name"].clone()).collect();
+        let names: Vec<_> = a_view
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["name"].clone())
+            .collect();
         assert_eq!(names, vec![json!("A's key")]);
         assert_eq!(a_view[0]["is_webhook"], false);
     }
@@ -162,7 +279,10 @@ async fn organization_b_cannot_see_or_touch_organization_a() {
 async fn cross_site_state_changes_are_refused() {
     let app = TestApp::start(&backends()[0]).await;
     let attempts = [
-        vec![("origin", "https://evil.example"), ("host", "127.0.0.1:3000")],
+        vec![
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000"),
+        ],
         vec![("sec-fetch-site", "cross-site")],
         vec![("sec-fetch-site", "same-site")],
     ];
@@ -174,7 +294,12 @@ async fn cross_site_state_changes_are_refused() {
             request = request.header(*k, *v);
         }
         let body = json!({ "input": { "name": "csrf", "restricted": false } }).to_string();
-        let response = app.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+        let response = app
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
     }
     // The same request from the page itself goes through.
@@ -184,11 +309,21 @@ async fn cross_site_state_changes_are_refused() {
         .header("origin", "http://127.0.0.1:3000")
         .header("host", "127.0.0.1:3000")
         .header("sec-fetch-site", "same-origin")
-        .body(Body::from(json!({ "input": { "name": "ok", "restricted": false } }).to_string()))
+        .body(Body::from(
+            json!({ "input": { "name": "ok", "restricted": false } }).to_string(),
+        ))
         .unwrap();
-    assert_eq!(app.router.clone().oneshot(request).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        app.router.clone().oneshot(request).await.unwrap().status(),
+        StatusCode::OK
+    );
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
-    let names: Vec<_> = keys.as_array().unwrap().iter().map(|k| k["name"].clone()).collect();
+    let names: Vec<_> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["name"].clone())
+        .collect();
     assert_eq!(names, vec![json!("ok")]);
 }
 
@@ -196,14 +331,35 @@ async fn cross_site_state_changes_are_refused() {
 async fn sign_in_attempts_are_throttled_per_account() {
     let app = TestApp::start(&backends()[0]).await;
     for _ in 0..10 {
-        let (status, _, _) = app.call_with(None, "/api/auth/login", login_body("owner@a.example", "wrong password")).await;
+        let (status, _, _) = app
+            .call_with(
+                None,
+                "/api/auth/login",
+                login_body("owner@a.example", "wrong password"),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (status, body, cookie) = app.call_with(None, "/api/auth/login", login_body("owner@a.example", PASSWORD)).await;
-    assert_eq!((status, body), (StatusCode::TOO_MANY_REQUESTS, json!("TooManyAttempts")));
+    let (status, body, cookie) = app
+        .call_with(
+            None,
+            "/api/auth/login",
+            login_body("owner@a.example", PASSWORD),
+        )
+        .await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::TOO_MANY_REQUESTS, json!("TooManyAttempts"))
+    );
     assert!(cookie.is_none(), "even the right password waits");
     app.signup("owner@b.example", "Org B").await;
-    let (status, _, _) = app.call_with(None, "/api/auth/login", login_body("owner@b.example", PASSWORD)).await;
+    let (status, _, _) = app
+        .call_with(
+            None,
+            "/api/auth/login",
+            login_body("owner@b.example", PASSWORD),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "another account is not affected");
 }
 
@@ -234,17 +390,30 @@ async fn settings_pages_redirect_signed_out_visitors_and_back() {
 async fn sessions_end_thirty_days_after_sign_in_however_busy() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        assert_eq!(app.call("/api/keys/list", json!({})).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/list", json!({})).await.0,
+            StatusCode::OK
+        );
         // Used a moment ago, but signed in 31 days ago.
         session::Entity::update_many()
-            .col_expr(session::Column::CreatedAt, Expr::value(Utc::now() - Duration::days(31)))
+            .col_expr(
+                session::Column::CreatedAt,
+                Expr::value(Utc::now() - Duration::days(31)),
+            )
             .col_expr(session::Column::LastSeenAt, Expr::value(Utc::now()))
             .exec(&app.db)
             .await
             .unwrap();
         let (status, _) = app.call("/api/keys/list", json!({})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(session::Entity::find().all(&app.db).await.unwrap().is_empty(), "expired session removed");
+        assert!(
+            session::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .is_empty(),
+            "expired session removed"
+        );
     }
 }
 
@@ -253,30 +422,61 @@ async fn idle_sessions_expire() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         session::Entity::update_many()
-            .col_expr(session::Column::LastSeenAt, Expr::value(Utc::now() - Duration::days(8)))
+            .col_expr(
+                session::Column::LastSeenAt,
+                Expr::value(Utc::now() - Duration::days(8)),
+            )
             .exec(&app.db)
             .await
             .unwrap();
         let (status, _) = app.call("/api/keys/list", json!({})).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(session::Entity::find().all(&app.db).await.unwrap().is_empty(), "expired session removed");
+        assert!(
+            session::Entity::find()
+                .all(&app.db)
+                .await
+                .unwrap()
+                .is_empty(),
+            "expired session removed"
+        );
     }
 }
 
 #[tokio::test]
 async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
     let app = TestApp::start(&backends()[0]).await;
-    let secure_state = app::ssr::AppState { cookie_secure: true, ..app.state.clone() };
+    let secure_state = app::ssr::AppState {
+        cookie_secure: true,
+        ..app.state.clone()
+    };
     let router = server::routes::router(secure_state, app.last_used.clone());
     let request = Request::post("/api/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(login_body("owner@a.example", PASSWORD).to_string()))
+        .body(Body::from(
+            login_body("owner@a.example", PASSWORD).to_string(),
+        ))
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("__Host-keyward_session=") && cookie.contains("; Secure"), "{cookie}");
-    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let cookie = response
+        .headers()
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("__Host-keyward_session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
     let list = |cookie: String| {
         Request::post("/api/keys/list")
             .header(header::CONTENT_TYPE, "application/json")
@@ -284,11 +484,18 @@ async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
             .body(Body::from("{}"))
             .unwrap()
     };
-    let answer = router.clone().oneshot(list(format!("__Host-keyward_session={token}"))).await.unwrap();
+    let answer = router
+        .clone()
+        .oneshot(list(format!("__Host-keyward_session={token}")))
+        .await
+        .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     // The same token under the unprefixed name, as a plain-HTTP page or a
     // sibling host could plant it, is not a session here.
-    let answer = router.oneshot(list(format!("keyward_session={token}"))).await.unwrap();
+    let answer = router
+        .oneshot(list(format!("keyward_session={token}")))
+        .await
+        .unwrap();
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -299,7 +506,9 @@ async fn sign_in_attempts_cannot_grow_the_throttle_without_bound() {
     let router = app
         .router
         .clone()
-        .layer(axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from(([203, 0, 113, 7], 40000))));
+        .layer(axum::extract::connect_info::MockConnectInfo(
+            std::net::SocketAddr::from(([203, 0, 113, 7], 40000)),
+        ));
     let attempt = |email: String| {
         Request::post("/api/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
@@ -316,11 +525,21 @@ async fn sign_in_attempts_cannot_grow_the_throttle_without_bound() {
     let mut refused = 0;
     for i in 0..5000 {
         let email = format!("{i}-{}@example.com", "x".repeat(230));
-        if router.clone().oneshot(attempt(email)).await.unwrap().status() == StatusCode::TOO_MANY_REQUESTS {
+        if router
+            .clone()
+            .oneshot(attempt(email))
+            .await
+            .unwrap()
+            .status()
+            == StatusCode::TOO_MANY_REQUESTS
+        {
             refused += 1;
         }
     }
     assert_eq!(refused, 5000 - app::auth::throttle::ATTEMPTS_PER_MINUTE);
     let tracked = app.state.sign_in_throttle.tracked();
-    assert!(tracked <= app::auth::throttle::ATTEMPTS_PER_MINUTE as usize + 1, "{tracked} entries held");
+    assert!(
+        tracked <= app::auth::throttle::ATTEMPTS_PER_MINUTE as usize + 1,
+        "{tracked} entries held"
+    );
 }

@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 
 async fn create(app: &TestApp, name: &str) -> Value {
     let (status, body) = app
-        .call("/api/keys/create", json!({ "input": { "name": name, "restricted": false } }))
+        .call(
+            "/api/keys/create",
+            json!({ "input": { "name": name, "restricted": false } }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
     body
@@ -47,14 +50,24 @@ async fn create_returns_the_secret_once_and_stores_only_digest_and_sealed_form()
         assert_eq!(listed.len(), 1);
         assert!(!listed[0].to_string().contains(&secret));
         let display = listed[0]["display"].as_str().unwrap();
-        assert!(display.starts_with(&secret[..8]) && display.ends_with(&secret[secret.len() - 4..]));
+        assert!(
+            display.starts_with(&secret[..8]) && display.ends_with(&secret[secret.len() - 4..])
+        );
 
         // The row holds a digest and a sealed form, never the text.
         let row = api_key::Entity::find().one(&app.db).await.unwrap().unwrap();
         let parsed = ApiKeySecret::parse(&secret).unwrap();
         assert_eq!(row.secret_digest, parsed.digest().to_hex());
-        assert!(!row.sealed_secret.windows(secret.len()).any(|w| w == secret.as_bytes()));
-        let unsealed = app.state.sealer.unseal(&row.sealed_secret, &parsed.digest()).unwrap();
+        assert!(
+            !row.sealed_secret
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes())
+        );
+        let unsealed = app
+            .state
+            .sealer
+            .unseal(&row.sealed_secret, &parsed.digest())
+            .unwrap();
         assert_eq!(unsealed.expose(), secret);
     }
 }
@@ -72,7 +85,10 @@ async fn restricted_levels_persist_and_read_on_action_only_groups_is_refused() {
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let listed = list(&app).await;
-        assert_eq!(listed[0]["access"], json!({ "kind": "restricted", "levels": { "history": "read", "call": "edit" } }));
+        assert_eq!(
+            listed[0]["access"],
+            json!({ "kind": "restricted", "levels": { "history": "read", "call": "edit" } })
+        );
 
         for group in ["call", "export"] {
             let (status, body) = app
@@ -83,7 +99,12 @@ async fn restricted_levels_persist_and_read_on_action_only_groups_is_refused() {
                 .await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
             assert_eq!(body["Invalid"]["field"], format!("permissions.{group}"));
-            assert!(body["Invalid"]["message"].as_str().unwrap().contains("action-only"));
+            assert!(
+                body["Invalid"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("action-only")
+            );
         }
         assert_eq!(list(&app).await.len(), 1, "refused creations store nothing");
     }
@@ -94,18 +115,28 @@ async fn bad_names_are_refused_naming_the_field() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         for name in ["", "   ", &"x".repeat(101)] {
-            let (status, body) =
-                app.call("/api/keys/create", json!({ "input": { "name": name, "restricted": false } })).await;
+            let (status, body) = app
+                .call(
+                    "/api/keys/create",
+                    json!({ "input": { "name": name, "restricted": false } }),
+                )
+                .await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
             assert_eq!(body["Invalid"]["field"], "name");
         }
         let id = create(&app, "ok").await["key"]["id"].clone();
-        let (status, body) =
-            app.call("/api/keys/update", json!({ "id": id, "input": { "name": " ", "restricted": false } })).await;
+        let (status, body) = app
+            .call(
+                "/api/keys/update",
+                json!({ "id": id, "input": { "name": " ", "restricted": false } }),
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["Invalid"]["field"], "name");
         // A body that is not the expected shape is bad input, not a 500.
-        let (status, body) = app.call("/api/keys/create", json!({ "input": { "name": 5 } })).await;
+        let (status, body) = app
+            .call("/api/keys/create", json!({ "input": { "name": 5 } }))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(body["Invalid"]["field"], "body");
         assert_eq!(list(&app).await.len(), 1);
@@ -129,8 +160,12 @@ async fn update_renames_and_changes_restrictions() {
         assert_eq!(listed[0]["access"]["levels"], json!({ "agent": "read" }));
 
         // And back to full access.
-        let (status, _) =
-            app.call("/api/keys/update", json!({ "id": id, "input": { "name": "ci", "restricted": false } })).await;
+        let (status, _) = app
+            .call(
+                "/api/keys/update",
+                json!({ "id": id, "input": { "name": "ci", "restricted": false } }),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(list(&app).await[0]["access"]["kind"], "full");
     }
@@ -163,24 +198,55 @@ async fn webhook_badge_moves_and_only_one_key_holds_it() {
         let a = create(&app, "a").await["key"]["id"].clone();
         let b = create(&app, "b").await["key"]["id"].clone();
         let webhook = |keys: Vec<Value>| -> Vec<Value> {
-            keys.into_iter().filter(|k| k["is_webhook"] == true).map(|k| k["name"].clone()).collect()
+            keys.into_iter()
+                .filter(|k| k["is_webhook"] == true)
+                .map(|k| k["name"].clone())
+                .collect()
         };
         assert!(webhook(list(&app).await).is_empty());
-        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": a })).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/set-webhook", json!({ "id": a }))
+                .await
+                .0,
+            StatusCode::OK
+        );
         assert_eq!(webhook(list(&app).await), vec![json!("a")]);
-        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": b })).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/set-webhook", json!({ "id": b }))
+                .await
+                .0,
+            StatusCode::OK
+        );
         assert_eq!(webhook(list(&app).await), vec![json!("b")]);
         // Setting it again is a no-op, not an error.
-        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": b })).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/set-webhook", json!({ "id": b }))
+                .await
+                .0,
+            StatusCode::OK
+        );
         assert_eq!(webhook(list(&app).await), vec![json!("b")]);
         // The webhook key cannot be deleted: 409, saying what to do instead.
         let (status, body) = app.call("/api/keys/delete", json!({ "id": b })).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(body["Conflict"].as_str().unwrap().contains("Set another key as the webhook key, or roll this one"));
+        assert!(
+            body["Conflict"]
+                .as_str()
+                .unwrap()
+                .contains("Set another key as the webhook key, or roll this one")
+        );
         assert_eq!(webhook(list(&app).await), vec![json!("b")]);
         // Once another key holds the badge, the old one can go.
-        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": a })).await.0, StatusCode::OK);
-        assert_eq!(app.call("/api/keys/delete", json!({ "id": b })).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/set-webhook", json!({ "id": a }))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.call("/api/keys/delete", json!({ "id": b })).await.0,
+            StatusCode::OK
+        );
         assert_eq!(webhook(list(&app).await), vec![json!("a")]);
     }
 }
@@ -190,22 +256,59 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
-        let a = store::create(&app.db, &app.state.sealer, org, "a".into(), Access::Full, None).await.unwrap();
-        let b = store::create(&app.db, &app.state.sealer, org, "b".into(), Access::Full, None).await.unwrap();
+        let a = store::create(
+            &app.db,
+            &app.state.sealer,
+            org,
+            "a".into(),
+            Access::Full,
+            None,
+        )
+        .await
+        .unwrap();
+        let b = store::create(
+            &app.db,
+            &app.state.sealer,
+            org,
+            "b".into(),
+            Access::Full,
+            None,
+        )
+        .await
+        .unwrap();
         store::set_webhook(&app.db, org, a.key.id).await.unwrap();
         // Bypass the store: a raw update that would make two webhook keys.
-        let mut row: api_key::ActiveModel =
-            api_key::Entity::find_by_id(b.key.id.0).one(&app.db).await.unwrap().unwrap().into();
+        let mut row: api_key::ActiveModel = api_key::Entity::find_by_id(b.key.id.0)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
         row.is_webhook = Set(true);
-        let err = row.update(&app.db).await.expect_err("partial unique index must refuse");
+        let err = row
+            .update(&app.db)
+            .await
+            .expect_err("partial unique index must refuse");
         assert!(
-            matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))),
+            matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ),
             "{}: {err}",
             app.backend
         );
         // Another organization may have its own webhook key.
         let other = other_org(&app).await;
-        let c = store::create(&app.db, &app.state.sealer, other, "c".into(), Access::Full, None).await.unwrap();
+        let c = store::create(
+            &app.db,
+            &app.state.sealer,
+            other,
+            "c".into(),
+            Access::Full,
+            None,
+        )
+        .await
+        .unwrap();
         store::set_webhook(&app.db, other, c.key.id).await.unwrap();
         let count = api_key::Entity::find()
             .filter(api_key::Column::IsWebhook.eq(true))
@@ -224,7 +327,16 @@ async fn concurrent_webhook_moves_leave_exactly_one() {
         let org = app.org().await;
         let mut ids = Vec::new();
         for i in 0..4 {
-            let k = store::create(&app.db, &app.state.sealer, org, format!("k{i}"), Access::Full, None).await.unwrap();
+            let k = store::create(
+                &app.db,
+                &app.state.sealer,
+                org,
+                format!("k{i}"),
+                Access::Full,
+                None,
+            )
+            .await
+            .unwrap();
             ids.push(k.key.id);
         }
         let tasks: Vec<_> = ids
@@ -240,7 +352,12 @@ async fn concurrent_webhook_moves_leave_exactly_one() {
             // Under contention a move may fail; it must never leave two.
             let _ = t.await.unwrap();
         }
-        let holders = store::list(&app.db, org).await.unwrap().into_iter().filter(|k| k.is_webhook).count();
+        let holders = store::list(&app.db, org)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|k| k.is_webhook)
+            .count();
         assert_eq!(holders, 1, "{}", app.backend);
     }
 }
@@ -250,14 +367,26 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let other = other_org(&app).await;
-        let foreign = store::create(&app.db, &app.state.sealer, other, "theirs".into(), Access::Full, None).await.unwrap();
+        let foreign = store::create(
+            &app.db,
+            &app.state.sealer,
+            other,
+            "theirs".into(),
+            Access::Full,
+            None,
+        )
+        .await
+        .unwrap();
         let fid = foreign.key.id.0;
         create(&app, "mine").await;
 
         let names: Vec<_> = list(&app).await.iter().map(|k| k["name"].clone()).collect();
         assert_eq!(names, vec![json!("mine")]);
         let calls = [
-            ("/api/keys/update", json!({ "id": fid, "input": { "name": "pwned", "restricted": false } })),
+            (
+                "/api/keys/update",
+                json!({ "id": fid, "input": { "name": "pwned", "restricted": false } }),
+            ),
             ("/api/keys/delete", json!({ "id": fid })),
             ("/api/keys/set-webhook", json!({ "id": fid })),
         ];
@@ -282,16 +411,27 @@ async fn undecodable_stored_restrictions_deny_everything() {
             &app.state.sealer,
             app.org().await,
             "r".into(),
-            Access::Restricted(Restrictions::none().with(Group::Agent, Level::Edit).unwrap()),
+            Access::Restricted(
+                Restrictions::none()
+                    .with(Group::Agent, Level::Edit)
+                    .unwrap(),
+            ),
             None,
         )
         .await
         .unwrap();
-        let mut row: api_key::ActiveModel =
-            api_key::Entity::find_by_id(k.key.id.0).one(&app.db).await.unwrap().unwrap().into();
+        let mut row: api_key::ActiveModel = api_key::Entity::find_by_id(k.key.id.0)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
         row.permissions = Set(r#"{"call":"read"}"#.into());
         let row = row.update(&app.db).await.unwrap();
-        assert_eq!(store::access_of(&row), Access::Restricted(Restrictions::none()));
+        assert_eq!(
+            store::access_of(&row),
+            Access::Restricted(Restrictions::none())
+        );
     }
 }
 
@@ -302,7 +442,14 @@ async fn the_page_renders_on_the_server_with_the_seed_wording() {
         create(&app, "Production").await;
         let (status, html) = app.get("/settings/api-keys").await;
         assert_eq!(status, StatusCode::OK);
-        for text in ["API Keys", "Add", "Production", "Set as Webhook Key", "Full access", "Keep your API keys secure"] {
+        for text in [
+            "API Keys",
+            "Add",
+            "Production",
+            "Set as Webhook Key",
+            "Full access",
+            "Keep your API keys secure",
+        ] {
             assert!(html.contains(text), "missing {text:?}");
         }
         let (status, _) = app.get("/no-such-page").await;

@@ -16,32 +16,55 @@ use serde_json::{Value, json};
 
 async fn create(app: &TestApp, name: &str, expires: Value) -> (i64, String) {
     let (status, body) = app
-        .call("/api/keys/create", json!({ "input": { "name": name, "restricted": false, "expires": expires } }))
+        .call(
+            "/api/keys/create",
+            json!({ "input": { "name": name, "restricted": false, "expires": expires } }),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
-    (body["key"]["id"].as_i64().unwrap(), body["secret"].as_str().unwrap().to_owned())
+    (
+        body["key"]["id"].as_i64().unwrap(),
+        body["secret"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn listed(app: &TestApp, id: i64) -> Value {
     let (status, body) = app.call("/api/keys/list", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body.as_array().unwrap().iter().find(|k| k["id"] == id).cloned().expect("key is listed")
+    body.as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == id)
+        .cloned()
+        .expect("key is listed")
 }
 
 async fn roll(app: &TestApp, id: i64, grace: &str) -> Value {
-    let (status, body) = app.call("/api/keys/roll", json!({ "id": id, "grace": grace })).await;
+    let (status, body) = app
+        .call("/api/keys/roll", json!({ "id": id, "grace": grace }))
+        .await;
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
     body
 }
 
 /// The API's answer to a key: its status and error message.
 async fn verify(app: &TestApp, secret: &str) -> (StatusCode, String) {
-    let (status, body) = app.api("GET", "/get-api-key-info", Some(secret), None).await;
-    (status, body["error"]["message"].as_str().unwrap_or_default().to_owned())
+    let (status, body) = app
+        .api("GET", "/get-api-key-info", Some(secret), None)
+        .await;
+    (
+        status,
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
 }
 
 fn time(v: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("a time, not {v}"))).unwrap().to_utc()
+    DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("a time, not {v}")))
+        .unwrap()
+        .to_utc()
 }
 
 fn close_to(at: DateTime<Utc>, expected: DateTime<Utc>) -> bool {
@@ -67,13 +90,25 @@ async fn expiry_is_chosen_on_create_and_edit() {
 
         let (week, _) = create(&app, "week", json!({ "kind": "in_days", "days": 7 })).await;
         let key = listed(&app, week).await;
-        assert!(close_to(time(&key["expires_at"]), Utc::now() + Duration::days(7)), "{key}");
+        assert!(
+            close_to(time(&key["expires_at"]), Utc::now() + Duration::days(7)),
+            "{key}"
+        );
         assert_eq!(key["expired"], false);
 
         let date = (Utc::now() + Duration::days(45)).date_naive();
-        let (dated, _) = create(&app, "dated", json!({ "kind": "on_date", "date": date.to_string() })).await;
+        let (dated, _) = create(
+            &app,
+            "dated",
+            json!({ "kind": "on_date", "date": date.to_string() }),
+        )
+        .await;
         let expected = date.and_hms_opt(0, 0, 0).unwrap().and_utc();
-        assert_eq!(time(&listed(&app, dated).await["expires_at"]), expected, "00:00 UTC on the date");
+        assert_eq!(
+            time(&listed(&app, dated).await["expires_at"]),
+            expected,
+            "00:00 UTC on the date"
+        );
 
         // Editing without mentioning expiry keeps it; Never clears it; a
         // preset sets it from now.
@@ -84,13 +119,37 @@ async fn expiry_is_chosen_on_create_and_edit() {
             }
             json!({ "id": dated, "input": input })
         };
-        assert_eq!(app.call("/api/keys/update", edit(None)).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/update", edit(None)).await.0,
+            StatusCode::OK
+        );
         assert_eq!(time(&listed(&app, dated).await["expires_at"]), expected);
-        assert_eq!(app.call("/api/keys/update", edit(Some(json!({ "kind": "keep" })))).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/keys/update", edit(Some(json!({ "kind": "keep" }))))
+                .await
+                .0,
+            StatusCode::OK
+        );
         assert_eq!(time(&listed(&app, dated).await["expires_at"]), expected);
-        assert_eq!(app.call("/api/keys/update", edit(Some(json!({ "kind": "in_days", "days": 30 })))).await.0, StatusCode::OK);
-        assert!(close_to(time(&listed(&app, dated).await["expires_at"]), Utc::now() + Duration::days(30)));
-        assert_eq!(app.call("/api/keys/update", edit(Some(json!({ "kind": "never" })))).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call(
+                "/api/keys/update",
+                edit(Some(json!({ "kind": "in_days", "days": 30 })))
+            )
+            .await
+            .0,
+            StatusCode::OK
+        );
+        assert!(close_to(
+            time(&listed(&app, dated).await["expires_at"]),
+            Utc::now() + Duration::days(30)
+        ));
+        assert_eq!(
+            app.call("/api/keys/update", edit(Some(json!({ "kind": "never" }))))
+                .await
+                .0,
+            StatusCode::OK
+        );
         assert_eq!(listed(&app, dated).await["expires_at"], Value::Null);
     }
 }
@@ -101,22 +160,58 @@ async fn bad_expiry_choices_are_refused_naming_the_field() {
         let app = TestApp::start(&backend).await;
         let today = Utc::now().date_naive().to_string();
         let cases = [
-            (json!({ "kind": "on_date", "date": today }), "expiry_date", "after today"),
-            (json!({ "kind": "on_date", "date": "2020-01-01" }), "expiry_date", "after today"),
-            (json!({ "kind": "on_date", "date": "" }), "expiry_date", "Choose the date"),
-            (json!({ "kind": "on_date", "date": "31/12/2030" }), "expiry_date", "YYYY-MM-DD"),
-            (json!({ "kind": "in_days", "days": 8 }), "expires", "In 7 days"),
+            (
+                json!({ "kind": "on_date", "date": today }),
+                "expiry_date",
+                "after today",
+            ),
+            (
+                json!({ "kind": "on_date", "date": "2020-01-01" }),
+                "expiry_date",
+                "after today",
+            ),
+            (
+                json!({ "kind": "on_date", "date": "" }),
+                "expiry_date",
+                "Choose the date",
+            ),
+            (
+                json!({ "kind": "on_date", "date": "31/12/2030" }),
+                "expiry_date",
+                "YYYY-MM-DD",
+            ),
+            (
+                json!({ "kind": "in_days", "days": 8 }),
+                "expires",
+                "In 7 days",
+            ),
         ];
         let (id, _) = create(&app, "k", json!({ "kind": "never" })).await;
         for (expires, field, message) in cases {
             for (path, body) in [
-                ("/api/keys/create", json!({ "input": { "name": "x", "restricted": false, "expires": expires } })),
-                ("/api/keys/update", json!({ "id": id, "input": { "name": "x", "restricted": false, "expires": expires } })),
+                (
+                    "/api/keys/create",
+                    json!({ "input": { "name": "x", "restricted": false, "expires": expires } }),
+                ),
+                (
+                    "/api/keys/update",
+                    json!({ "id": id, "input": { "name": "x", "restricted": false, "expires": expires } }),
+                ),
             ] {
                 let (status, answer) = app.call(path, body).await;
-                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {expires}: {answer}");
+                assert_eq!(
+                    status,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{path} {expires}: {answer}"
+                );
                 assert_eq!(answer["Invalid"]["field"], field, "{answer}");
-                assert!(answer["Invalid"]["message"].as_str().unwrap().contains(message), "{answer}");
+                assert!(
+                    answer["Invalid"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains(message),
+                    "{answer}"
+                );
             }
         }
         // Nothing was created, and the refused edits changed nothing.
@@ -142,11 +237,19 @@ async fn an_expired_key_is_refused_with_a_401_that_says_when() {
         set_time(&app, id, api_key::Column::ExpiresAt, at).await;
         let (status, message) = verify(&app, &secret).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(message.contains("expired on") && message.contains("UTC"), "{message}");
+        assert!(
+            message.contains("expired on") && message.contains("UTC"),
+            "{message}"
+        );
         let key = listed(&app, id).await;
         assert_eq!(key["expired"], true, "the list marks it");
         // Every route refuses it, not only the identity route.
-        assert_eq!(app.api("POST", "/v2/list-agents", Some(&secret), Some(json!({}))).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.api("POST", "/v2/list-agents", Some(&secret), Some(json!({})))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
 
         // Moving the expiry forward brings it back.
         let (status, _) = app
@@ -177,29 +280,59 @@ async fn rolling_changes_only_the_secret_and_keeps_the_old_one_for_the_grace_per
             assert_eq!(status, StatusCode::OK);
             let id = created["key"]["id"].as_i64().unwrap();
             let old = created["secret"].as_str().unwrap().to_owned();
-            assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": id })).await.0, StatusCode::OK);
+            assert_eq!(
+                app.call("/api/keys/set-webhook", json!({ "id": id }))
+                    .await
+                    .0,
+                StatusCode::OK
+            );
             let before = listed(&app, id).await;
 
             let rolled = roll(&app, id, grace).await;
             let new = rolled["secret"].as_str().unwrap().to_owned();
             assert_ne!(new, old);
             let after = listed(&app, id).await;
-            for same in ["id", "name", "access", "expires_at", "created_at", "is_webhook"] {
+            for same in [
+                "id",
+                "name",
+                "access",
+                "expires_at",
+                "created_at",
+                "is_webhook",
+            ] {
                 assert_eq!(after[same], before[same], "{grace}: {same} is kept");
             }
-            assert_ne!(after["display"], before["display"], "the display form follows the new secret");
-            assert!(!after.to_string().contains(&new), "the list never carries the secret");
+            assert_ne!(
+                after["display"], before["display"],
+                "the display form follows the new secret"
+            );
+            assert!(
+                !after.to_string().contains(&new),
+                "the list never carries the secret"
+            );
 
-            assert_eq!(verify(&app, &new).await.0, StatusCode::OK, "{grace}: the new secret works");
+            assert_eq!(
+                verify(&app, &new).await.0,
+                StatusCode::OK,
+                "{grace}: the new secret works"
+            );
             let (status, message) = verify(&app, &old).await;
             match period {
                 None => {
-                    assert_eq!(status, StatusCode::UNAUTHORIZED, "Now: the old secret stops at once");
+                    assert_eq!(
+                        status,
+                        StatusCode::UNAUTHORIZED,
+                        "Now: the old secret stops at once"
+                    );
                     assert!(message.contains("rolled"), "{message}");
                     assert_eq!(after["previous_secret_until"], Value::Null);
                 }
                 Some(period) => {
-                    assert_eq!(status, StatusCode::OK, "{grace}: the old secret still works");
+                    assert_eq!(
+                        status,
+                        StatusCode::OK,
+                        "{grace}: the old secret still works"
+                    );
                     let until = time(&after["previous_secret_until"]);
                     assert!(close_to(until, Utc::now() + period), "{grace}: {until}");
                 }
@@ -213,15 +346,31 @@ async fn the_previous_secret_stops_when_its_grace_period_ends() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (id, old) = create(&app, "k", json!({ "kind": "never" })).await;
-        let new = roll(&app, id, "one_hour").await["secret"].as_str().unwrap().to_owned();
+        let new = roll(&app, id, "one_hour").await["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(verify(&app, &old).await.0, StatusCode::OK);
 
-        set_time(&app, id, api_key::Column::PreviousSecretUntil, Utc::now() - Duration::seconds(1)).await;
+        set_time(
+            &app,
+            id,
+            api_key::Column::PreviousSecretUntil,
+            Utc::now() - Duration::seconds(1),
+        )
+        .await;
         let (status, message) = verify(&app, &old).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(message.contains("rolled") && message.contains("new secret"), "{message}");
+        assert!(
+            message.contains("rolled") && message.contains("new secret"),
+            "{message}"
+        );
         assert_eq!(verify(&app, &new).await.0, StatusCode::OK);
-        assert_eq!(listed(&app, id).await["previous_secret_until"], Value::Null, "no longer shown");
+        assert_eq!(
+            listed(&app, id).await["previous_secret_until"],
+            Value::Null,
+            "no longer shown"
+        );
     }
 }
 
@@ -230,13 +379,26 @@ async fn rolling_again_ends_the_older_secret_at_once() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (id, first) = create(&app, "k", json!({ "kind": "never" })).await;
-        let second = roll(&app, id, "seven_days").await["secret"].as_str().unwrap().to_owned();
-        let third = roll(&app, id, "seven_days").await["secret"].as_str().unwrap().to_owned();
-        assert_eq!(verify(&app, &first).await.0, StatusCode::UNAUTHORIZED, "at most two live secrets");
+        let second = roll(&app, id, "seven_days").await["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let third = roll(&app, id, "seven_days").await["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            verify(&app, &first).await.0,
+            StatusCode::UNAUTHORIZED,
+            "at most two live secrets"
+        );
         assert_eq!(verify(&app, &second).await.0, StatusCode::OK);
         assert_eq!(verify(&app, &third).await.0, StatusCode::OK);
         // A roll with Now after that leaves only the newest.
-        let fourth = roll(&app, id, "now").await["secret"].as_str().unwrap().to_owned();
+        let fourth = roll(&app, id, "now").await["secret"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         for gone in [&first, &second, &third] {
             assert_eq!(verify(&app, gone).await.0, StatusCode::UNAUTHORIZED);
         }
@@ -256,11 +418,16 @@ async fn concurrent_rolls_chain_so_the_last_two_secrets_shown_work() {
                     let request = axum::http::Request::post("/api/keys/roll")
                         .header("content-type", "application/json")
                         .header("cookie", session)
-                        .body(axum::body::Body::from(json!({ "id": id, "grace": "seven_days" }).to_string()))
+                        .body(axum::body::Body::from(
+                            json!({ "id": id, "grace": "seven_days" }).to_string(),
+                        ))
                         .unwrap();
                     let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
                     let status = response.status();
-                    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+                    let bytes = http_body_util::BodyExt::collect(response.into_body())
+                        .await
+                        .unwrap()
+                        .to_bytes();
                     (status, serde_json::from_slice::<Value>(&bytes).unwrap())
                 })
             })
@@ -286,7 +453,13 @@ async fn concurrent_rolls_chain_so_the_last_two_secrets_shown_work() {
                 working += 1;
             }
         }
-        assert_eq!(working, handed_out.len().min(2), "{}: {} rolls succeeded", app.backend, handed_out.len());
+        assert_eq!(
+            working,
+            handed_out.len().min(2),
+            "{}: {} rolls succeeded",
+            app.backend,
+            handed_out.len()
+        );
     }
 }
 
@@ -298,7 +471,10 @@ async fn roll_and_expiry_act_only_within_the_callers_organization() {
         let intruder = app.signup("owner@b.example", "Org B").await;
         let attempts = [
             ("/api/keys/roll", json!({ "id": id, "grace": "now" })),
-            ("/api/keys/update", json!({ "id": id, "input": { "name": "ours", "restricted": false, "expires": { "kind": "in_days", "days": 7 } } })),
+            (
+                "/api/keys/update",
+                json!({ "id": id, "input": { "name": "ours", "restricted": false, "expires": { "kind": "in_days", "days": 7 } } }),
+            ),
         ];
         for (path, body) in &attempts {
             let (status, answer, _) = app.call_with(Some(&intruder), path, body.clone()).await;
@@ -307,17 +483,36 @@ async fn roll_and_expiry_act_only_within_the_callers_organization() {
             let (status, _, _) = app.call_with(None, path, body.clone()).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} signed out");
         }
-        assert_eq!(verify(&app, &secret).await.0, StatusCode::OK, "still its old secret");
-        assert_eq!(listed(&app, id).await["expires_at"], Value::Null, "still no expiry");
+        assert_eq!(
+            verify(&app, &secret).await.0,
+            StatusCode::OK,
+            "still its old secret"
+        );
+        assert_eq!(
+            listed(&app, id).await["expires_at"],
+            Value::Null,
+            "still no expiry"
+        );
         // Bad grace values do not decode; a missing key is 404.
-        let (status, _) = app.call("/api/keys/roll", json!({ "id": id, "grace": "forever" })).await;
+        let (status, _) = app
+            .call("/api/keys/roll", json!({ "id": id, "grace": "forever" }))
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        let (status, _) = app.call("/api/keys/roll", json!({ "id": id + 1000, "grace": "now" })).await;
+        let (status, _) = app
+            .call("/api/keys/roll", json!({ "id": id + 1000, "grace": "now" }))
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         // Another organization's webhook key cannot be "deleted" either: it
         // is simply not found, so the 409 reveals nothing across.
-        assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": id })).await.0, StatusCode::OK);
-        let (status, _, _) = app.call_with(Some(&intruder), "/api/keys/delete", json!({ "id": id })).await;
+        assert_eq!(
+            app.call("/api/keys/set-webhook", json!({ "id": id }))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (status, _, _) = app
+            .call_with(Some(&intruder), "/api/keys/delete", json!({ "id": id }))
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }

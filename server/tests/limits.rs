@@ -13,13 +13,15 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 async fn start(limits: Limits) -> SocketAddr {
-    let app = Router::new().route("/healthz", get(|| async { "ok" })).route(
-        "/slow",
-        get(|| async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            "late"
-        }),
-    );
+    let app = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, app, limits, std::future::pending()));
@@ -55,7 +57,11 @@ async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
 }
 
 fn limits(header_read_timeout: Duration, max_connections: usize) -> Limits {
-    Limits { header_read_timeout, request_timeout: Duration::from_secs(1), max_connections }
+    Limits {
+        header_read_timeout,
+        request_timeout: Duration::from_secs(1),
+        max_connections,
+    }
 }
 
 #[tokio::test]
@@ -66,14 +72,23 @@ async fn half_sent_and_silent_connections_are_closed_and_others_are_served_meanw
         let mut stream = TcpStream::connect(addr).await.unwrap();
         // Half a request head, or (one in five) nothing at all.
         if i % 5 != 0 {
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Slow: ").await.unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Slow: ")
+                .await
+                .unwrap();
         }
         hanging.push(stream);
     }
-    assert!(get_text(addr, "/healthz").await.starts_with("HTTP/1.1 200"), "served while they hang");
+    assert!(
+        get_text(addr, "/healthz").await.starts_with("HTTP/1.1 200"),
+        "served while they hang"
+    );
     for (i, stream) in hanging.iter_mut().enumerate() {
         // The timeout is 1 s; the margin covers 500 of them on a busy machine.
-        assert!(closed_within(stream, Duration::from_secs(10)).await, "connection {i} is still open");
+        assert!(
+            closed_within(stream, Duration::from_secs(10)).await,
+            "connection {i} is still open"
+        );
     }
     assert!(get_text(addr, "/healthz").await.starts_with("HTTP/1.1 200"));
 }
@@ -97,7 +112,10 @@ async fn past_the_connection_cap_a_connection_is_answered_503_then_served_once_t
     };
     let answer = get_text(addr, "/healthz").await;
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
-    assert!(answer.contains("Retry-After: 1") && answer.ends_with(TOO_MANY_CONNECTIONS), "{answer}");
+    assert!(
+        answer.contains("Retry-After: 1") && answer.ends_with(TOO_MANY_CONNECTIONS),
+        "{answer}"
+    );
 
     // Closing them frees their slots.
     drop(held);
@@ -107,7 +125,10 @@ async fn past_the_connection_cap_a_connection_is_answered_503_then_served_once_t
         if answer.starts_with("HTTP/1.1 200") {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "slots were not freed: {answer}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "slots were not freed: {answer}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

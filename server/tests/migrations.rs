@@ -12,7 +12,12 @@ async fn migrations_go_up_down_and_up_again() {
         let test_db = TestDb::create(&backend).await;
         let db = Database::connect(test_db.url()).await.unwrap();
         Migrator::up(&db, None).await.unwrap();
-        assert!(Migrator::get_pending_migrations(&db).await.unwrap().is_empty());
+        assert!(
+            Migrator::get_pending_migrations(&db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         Migrator::down(&db, None).await.unwrap();
         assert_eq!(
             Migrator::get_pending_migrations(&db).await.unwrap().len(),
@@ -32,7 +37,12 @@ async fn starting_twice_on_the_same_database_is_harmless() {
         let first = server::db::connect(test_db.url()).await.unwrap();
         first.close().await.unwrap();
         let second = server::db::connect(test_db.url()).await.unwrap();
-        assert!(Migrator::get_pending_migrations(&second).await.unwrap().is_empty());
+        assert!(
+            Migrator::get_pending_migrations(&second)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         second.close().await.unwrap();
     }
 }

@@ -12,7 +12,10 @@ fn run_keyward(envs: &[(&str, &str)]) -> (i32, String) {
         .envs(envs.iter().copied())
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -20,11 +23,19 @@ fn unreachable_database_is_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stderr) = run_keyward(&[
         ("KEYWARD_DATA_DIR", dir.path().to_str().unwrap()),
-        ("DATABASE_URL", "postgres://nobody:hunter2@127.0.0.1:1/nothing"),
+        (
+            "DATABASE_URL",
+            "postgres://nobody:hunter2@127.0.0.1:1/nothing",
+        ),
     ]);
     assert_eq!(code, 1);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("keyward: cannot open the database at postgres://nobody:***@127.0.0.1:1/nothing"), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "keyward: cannot open the database at postgres://nobody:***@127.0.0.1:1/nothing"
+        ),
+        "{stderr}"
+    );
     assert!(!stderr.contains("hunter2"));
 }
 
@@ -33,7 +44,10 @@ fn unwritable_data_folder_is_one_line() {
     let (code, stderr) = run_keyward(&[("KEYWARD_DATA_DIR", "/proc/keyward-cannot-be-here")]);
     assert_eq!(code, 1);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("keyward: cannot create the data folder"), "{stderr}");
+    assert!(
+        stderr.starts_with("keyward: cannot create the data folder"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -46,5 +60,8 @@ fn malformed_master_key_is_one_line() {
     assert_eq!(code, 1);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("KEYWARD_MASTER_KEY"), "{stderr}");
-    assert!(!stderr.contains("not base64!"), "the key's text is never echoed");
+    assert!(
+        !stderr.contains("not base64!"),
+        "the key's text is never echoed"
+    );
 }

@@ -26,7 +26,14 @@ async fn an_environment_proxy_never_carries_a_delivery() {
             counted.fetch_add(1, Ordering::SeqCst);
         }
     });
-    for name in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"] {
+    for name in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
         // SAFETY: set before any other thread of this test binary reads the
         // environment (the runtime's workers do not), and this file holds
         // this one test.
@@ -36,9 +43,16 @@ async fn an_environment_proxy_never_carries_a_delivery() {
     let app = TestApp::start(&backends()[0]).await;
     let (receiver, url) = Receiver::start().await;
     setup(&app, &url).await;
-    assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call("/api/webhooks/test", json!({})).await.0,
+        StatusCode::OK
+    );
     let worker = DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), true);
     worker.run_once().await.unwrap();
     assert_eq!(receiver.received().len(), 1, "delivered directly");
-    assert_eq!(connections.load(Ordering::SeqCst), 0, "the proxy was never used");
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        0,
+        "the proxy was never used"
+    );
 }

@@ -27,13 +27,22 @@ async fn create_call(app: &TestApp, api_key: &str, to: &str) -> StatusCode {
     let request = axum::http::Request::post("/v2/create-phone-call")
         .header("authorization", format!("Bearer {api_key}"))
         .header("content-type", "application/json")
-        .body(axum::body::Body::from(json!({ "from_number": "+14155550100", "to_number": to }).to_string()))
+        .body(axum::body::Body::from(
+            json!({ "from_number": "+14155550100", "to_number": to }).to_string(),
+        ))
         .unwrap();
-    tower::ServiceExt::oneshot(app.router.clone(), request).await.unwrap().status()
+    tower::ServiceExt::oneshot(app.router.clone(), request)
+        .await
+        .unwrap()
+        .status()
 }
 
 async fn deliveries(app: &TestApp) -> Vec<webhook_delivery::Model> {
-    webhook_delivery::Entity::find().order_by_asc(webhook_delivery::Column::Id).all(&app.db).await.unwrap()
+    webhook_delivery::Entity::find()
+        .order_by_asc(webhook_delivery::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -43,18 +52,31 @@ async fn a_created_call_is_delivered_signed_with_the_webhook_key() {
         let (receiver, url) = Receiver::start().await;
         let secret = setup(&app, &url).await;
         let api_key = secret.clone();
-        assert_eq!(create_call(&app, &api_key, "+14155550101").await, StatusCode::OK);
+        assert_eq!(
+            create_call(&app, &api_key, "+14155550101").await,
+            StatusCode::OK
+        );
         assert_eq!(worker(&app).run_once().await.unwrap(), 1);
         let got = receiver.received();
         assert_eq!(got.len(), 1);
         let (signature, body) = &got[0];
         assert!(verifies(&secret, body, signature), "{signature}");
-        assert!(!verifies(&secret, &body.replace("+14155550101", "+14155550199"), signature), "tampered");
+        assert!(
+            !verifies(
+                &secret,
+                &body.replace("+14155550101", "+14155550199"),
+                signature
+            ),
+            "tampered"
+        );
         let event: Value = serde_json::from_str(body).unwrap();
         assert_eq!(event["event"], "call_started");
         assert_eq!(event["call"]["to_number"], "+14155550101");
         let d = &deliveries(&app).await[0];
-        assert_eq!((d.status.as_str(), d.attempts, d.last_status_code), ("delivered", 1, Some(200)));
+        assert_eq!(
+            (d.status.as_str(), d.attempts, d.last_status_code),
+            ("delivered", 1, Some(200))
+        );
     }
 }
 
@@ -69,7 +91,10 @@ async fn pending_deliveries_survive_a_restart() {
         }
         // No worker ran; a claim was left behind by one that died mid-send.
         webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+            .col_expr(
+                webhook_delivery::Column::LockedUntil,
+                Expr::value(Some(Utc::now() - Duration::seconds(1))),
+            )
             .exec(&app.db)
             .await
             .unwrap();
@@ -77,7 +102,12 @@ async fn pending_deliveries_survive_a_restart() {
         let fresh = DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), true);
         assert_eq!(fresh.run_once().await.unwrap(), 2);
         assert_eq!(receiver.received().len(), 2);
-        assert!(deliveries(&app).await.iter().all(|d| d.status == "delivered"));
+        assert!(
+            deliveries(&app)
+                .await
+                .iter()
+                .all(|d| d.status == "delivered")
+        );
     }
 }
 
@@ -103,7 +133,10 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
             assert_eq!(w.run_once().await.unwrap(), 0);
             // Let the wait pass.
             webhook_delivery::Entity::update_many()
-                .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() - Duration::seconds(1)))
+                .col_expr(
+                    webhook_delivery::Column::NextAttemptAt,
+                    Expr::value(Utc::now() - Duration::seconds(1)),
+                )
                 .exec(&app.db)
                 .await
                 .unwrap();
@@ -112,11 +145,19 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
         }
     }
     assert_eq!(waits, vec![30, 60, 120, 240, 480]);
-    assert_eq!(receiver.received().len(), app::webhooks::outbox::MAX_ATTEMPTS as usize);
+    assert_eq!(
+        receiver.received().len(),
+        app::webhooks::outbox::MAX_ATTEMPTS as usize
+    );
     // Resend starts it over.
     receiver.answer.store(204, Ordering::SeqCst);
     let id = deliveries(&app).await[0].id;
-    assert_eq!(app.call("/api/webhooks/resend", json!({ "id": id })).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call("/api/webhooks/resend", json!({ "id": id }))
+            .await
+            .0,
+        StatusCode::OK
+    );
     assert_eq!(w.run_once().await.unwrap(), 1);
     assert_eq!(deliveries(&app).await[0].status, "delivered");
 }
@@ -138,7 +179,12 @@ async fn two_workers_never_send_the_same_delivery() {
         bodies.dedup();
         assert_eq!(bodies.len(), 20, "{}", app.backend);
         assert_eq!(receiver.received().len(), 20, "each delivery sent once");
-        assert!(deliveries(&app).await.iter().all(|d| d.attempts == 1 && d.status == "delivered"));
+        assert!(
+            deliveries(&app)
+                .await
+                .iter()
+                .all(|d| d.attempts == 1 && d.status == "delivered")
+        );
     }
 }
 
@@ -146,12 +192,23 @@ async fn two_workers_never_send_the_same_delivery() {
 async fn without_a_webhook_key_nothing_goes_out_unsigned() {
     let app = TestApp::start(&backends()[0]).await;
     let (receiver, url) = Receiver::start().await;
-    assert_eq!(app.call("/api/webhooks/save-url", json!({ "url": url })).await.0, StatusCode::OK);
-    assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call("/api/webhooks/save-url", json!({ "url": url }))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("/api/webhooks/test", json!({})).await.0,
+        StatusCode::OK
+    );
     worker(&app).run_once().await.unwrap();
     assert!(receiver.received().is_empty());
     let d = deliveries(&app).await.remove(0);
-    assert_eq!((d.status.as_str(), d.last_error.as_deref()), ("not_sent", Some("not sent: no webhook key")));
+    assert_eq!(
+        (d.status.as_str(), d.last_error.as_deref()),
+        ("not_sent", Some("not sent: no webhook key"))
+    );
     let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
     assert_eq!(overview["webhook_key"], Value::Null);
     assert_eq!(overview["deliveries"][0]["status"], "not_sent");
@@ -162,9 +219,18 @@ async fn a_new_webhook_key_signs_every_later_delivery() {
     let app = TestApp::start(&backends()[0]).await;
     let (receiver, url) = Receiver::start().await;
     let old_secret = setup(&app, &url).await;
-    let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "new signer", "restricted": false } })).await;
+    let (_, created) = app
+        .call(
+            "/api/keys/create",
+            json!({ "input": { "name": "new signer", "restricted": false } }),
+        )
+        .await;
     let new_secret = created["secret"].as_str().unwrap().to_owned();
-    app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await;
+    app.call(
+        "/api/keys/set-webhook",
+        json!({ "id": created["key"]["id"] }),
+    )
+    .await;
     app.call("/api/webhooks/test", json!({})).await;
     worker(&app).run_once().await.unwrap();
     let (signature, body) = receiver.received().remove(0);
@@ -186,9 +252,15 @@ async fn private_addresses_are_refused_unless_allowed() {
     let d = deliveries(&app).await.remove(0);
     assert_eq!(d.status, "not_sent");
     // The page says why without naming the internal address.
-    assert_eq!(d.last_error.as_deref(), Some(server::webhooks::DESTINATION_NOT_ALLOWED));
+    assert_eq!(
+        d.last_error.as_deref(),
+        Some(server::webhooks::DESTINATION_NOT_ALLOWED)
+    );
     let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
-    assert_eq!(overview["deliveries"][0]["last_error"], server::webhooks::DESTINATION_NOT_ALLOWED);
+    assert_eq!(
+        overview["deliveries"][0]["last_error"],
+        server::webhooks::DESTINATION_NOT_ALLOWED
+    );
 }
 
 #[tokio::test]
@@ -209,33 +281,65 @@ async fn redirects_are_not_followed() {
     setup(&app, &old).await;
     app.call("/api/webhooks/test", json!({})).await;
     worker(&app).run_once().await.unwrap();
-    assert!(receiver.received().is_empty(), "the redirect target was not called");
+    assert!(
+        receiver.received().is_empty(),
+        "the redirect target was not called"
+    );
     let d = deliveries(&app).await.remove(0);
-    assert_eq!((d.status.as_str(), d.last_status_code), ("pending", Some(307)), "a redirect is a failed attempt");
+    assert_eq!(
+        (d.status.as_str(), d.last_status_code),
+        ("pending", Some(307)),
+        "a redirect is a failed attempt"
+    );
 }
 
 #[tokio::test]
 async fn webhook_server_functions_refuse_what_they_must() {
     let app = TestApp::start(&backends()[0]).await;
-    for url in ["", "ftp://x.example", "https://", &format!("https://x.example/{}", "a".repeat(2048))] {
-        let (status, body) = app.call("/api/webhooks/save-url", json!({ "url": url })).await;
+    for url in [
+        "",
+        "ftp://x.example",
+        "https://",
+        &format!("https://x.example/{}", "a".repeat(2048)),
+    ] {
+        let (status, body) = app
+            .call("/api/webhooks/save-url", json!({ "url": url }))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url:?}");
         assert_eq!(body["Invalid"]["field"], "url");
     }
     let (status, body) = app.call("/api/webhooks/test", json!({})).await;
-    assert_eq!((status, body["Invalid"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("url")));
+    assert_eq!(
+        (status, body["Invalid"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("url"))
+    );
     // Another organization's delivery is not found; signed-out calls are refused.
     let (_, url) = Receiver::start().await;
-    app.call("/api/webhooks/save-url", json!({ "url": url })).await;
+    app.call("/api/webhooks/save-url", json!({ "url": url }))
+        .await;
     app.call("/api/webhooks/test", json!({})).await;
     let id = deliveries(&app).await[0].id;
     let b = app.signup("owner@b.example", "Org B").await;
-    let (status, _, _) = app.call_with(Some(&b), "/api/webhooks/resend", json!({ "id": id })).await;
+    let (status, _, _) = app
+        .call_with(Some(&b), "/api/webhooks/resend", json!({ "id": id }))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (_, theirs, _) = app.call_with(Some(&b), "/api/webhooks/overview", json!({})).await;
-    assert_eq!((theirs["url"].clone(), theirs["deliveries"].clone()), (Value::Null, json!([])));
-    for path in ["/api/webhooks/overview", "/api/webhooks/save-url", "/api/webhooks/test", "/api/webhooks/resend"] {
-        let (status, _, _) = app.call_with(None, path, json!({ "url": url, "id": id })).await;
+    let (_, theirs, _) = app
+        .call_with(Some(&b), "/api/webhooks/overview", json!({}))
+        .await;
+    assert_eq!(
+        (theirs["url"].clone(), theirs["deliveries"].clone()),
+        (Value::Null, json!([]))
+    );
+    for path in [
+        "/api/webhooks/overview",
+        "/api/webhooks/save-url",
+        "/api/webhooks/test",
+        "/api/webhooks/resend",
+    ] {
+        let (status, _, _) = app
+            .call_with(None, path, json!({ "url": url, "id": id }))
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
     }
 }
@@ -243,13 +347,22 @@ async fn webhook_server_functions_refuse_what_they_must() {
 /// The id of the organization's webhook key (the one `setup` made).
 async fn webhook_key_id(app: &TestApp) -> i64 {
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
-    keys.as_array().unwrap().iter().find(|k| k["is_webhook"] == true).unwrap()["id"].as_i64().unwrap()
+    keys.as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["is_webhook"] == true)
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Queues a test event, runs one worker round, and returns what arrived.
 async fn send_test(app: &TestApp, receiver: &Receiver) -> (String, String) {
     let before = receiver.received().len();
-    assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call("/api/webhooks/test", json!({})).await.0,
+        StatusCode::OK
+    );
     worker(app).run_once().await.unwrap();
     let got = receiver.received();
     assert_eq!(got.len(), before + 1, "one delivery arrived");
@@ -263,32 +376,53 @@ async fn during_a_rolls_grace_period_the_previous_secret_signs_then_the_new_one(
         let (receiver, url) = Receiver::start().await;
         let old = setup(&app, &url).await;
         let id = webhook_key_id(&app).await;
-        let (_, rolled) = app.call("/api/keys/roll", json!({ "id": id, "grace": "one_hour" })).await;
+        let (_, rolled) = app
+            .call("/api/keys/roll", json!({ "id": id, "grace": "one_hour" }))
+            .await;
         let new = rolled["secret"].as_str().unwrap().to_owned();
 
         // Receivers keep verifying with the secret they have for the whole period.
         let (signature, body) = send_test(&app, &receiver).await;
-        assert!(verifies(&old, &body, &signature), "{}: signed with the previous secret", app.backend);
+        assert!(
+            verifies(&old, &body, &signature),
+            "{}: signed with the previous secret",
+            app.backend
+        );
         assert!(!verifies(&new, &body, &signature));
         let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
-        let until = overview["webhook_key"]["previous_signs_until"].as_str().expect("the page says until when");
+        let until = overview["webhook_key"]["previous_signs_until"]
+            .as_str()
+            .expect("the page says until when");
 
         // The signer the worker uses, on a fake clock: at the end of the
         // period it switches to the new secret.
         let org = app.org().await;
-        let until = chrono::DateTime::parse_from_rfc3339(until).unwrap().to_utc();
+        let until = chrono::DateTime::parse_from_rfc3339(until)
+            .unwrap()
+            .to_utc();
         for (at, expected) in [(until - Duration::seconds(1), &old), (until, &new)] {
-            let (_, signing) = outbox::destination(&app.db, &app.state.sealer, org, at).await.unwrap();
-            let Signing::With(secret) = signing else { panic!("a key signs") };
+            let (_, signing) = outbox::destination(&app.db, &app.state.sealer, org, at)
+                .await
+                .unwrap();
+            let Signing::With(secret) = signing else {
+                panic!("a key signs")
+            };
             assert_eq!(
                 signature::sign(&secret, "{}", 1_700_000_000_000),
-                signature::sign(&ApiKeySecret::parse(expected).unwrap(), "{}", 1_700_000_000_000)
+                signature::sign(
+                    &ApiKeySecret::parse(expected).unwrap(),
+                    "{}",
+                    1_700_000_000_000
+                )
             );
         }
 
         // Once the period has passed, deliveries are signed with the new one.
         api_key::Entity::update_many()
-            .col_expr(api_key::Column::PreviousSecretUntil, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+            .col_expr(
+                api_key::Column::PreviousSecretUntil,
+                Expr::value(Some(Utc::now() - Duration::seconds(1))),
+            )
             .exec(&app.db)
             .await
             .unwrap();
@@ -298,7 +432,9 @@ async fn during_a_rolls_grace_period_the_previous_secret_signs_then_the_new_one(
         assert_eq!(overview["webhook_key"]["previous_signs_until"], Value::Null);
 
         // Rolling with Now switches at once.
-        let (_, rolled) = app.call("/api/keys/roll", json!({ "id": id, "grace": "now" })).await;
+        let (_, rolled) = app
+            .call("/api/keys/roll", json!({ "id": id, "grace": "now" }))
+            .await;
         let newest = rolled["secret"].as_str().unwrap();
         let (signature, body) = send_test(&app, &receiver).await;
         assert!(verifies(newest, &body, &signature) && !verifies(&new, &body, &signature));
@@ -312,15 +448,24 @@ async fn an_expired_webhook_key_signs_nothing() {
         let (receiver, url) = Receiver::start().await;
         setup(&app, &url).await;
         api_key::Entity::update_many()
-            .col_expr(api_key::Column::ExpiresAt, Expr::value(Some(Utc::now() - Duration::seconds(1))))
+            .col_expr(
+                api_key::Column::ExpiresAt,
+                Expr::value(Some(Utc::now() - Duration::seconds(1))),
+            )
             .exec(&app.db)
             .await
             .unwrap();
-        assert_eq!(app.call("/api/webhooks/test", json!({})).await.0, StatusCode::OK);
+        assert_eq!(
+            app.call("/api/webhooks/test", json!({})).await.0,
+            StatusCode::OK
+        );
         worker(&app).run_once().await.unwrap();
         assert!(receiver.received().is_empty(), "{}", app.backend);
         let d = deliveries(&app).await.remove(0);
-        assert_eq!((d.status.as_str(), d.last_error.as_deref()), ("not_sent", Some("not sent: the webhook key expired")));
+        assert_eq!(
+            (d.status.as_str(), d.last_error.as_deref()),
+            ("not_sent", Some("not sent: the webhook key expired"))
+        );
         let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
         assert_eq!(overview["webhook_key"]["expired"], true);
     }
@@ -336,7 +481,10 @@ async fn every_attempt_of_an_event_carries_the_same_event_id() {
     let w = worker(&app);
     assert_eq!(w.run_once().await.unwrap(), 1);
     webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() - Duration::seconds(1)))
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(Utc::now() - Duration::seconds(1)),
+        )
         .exec(&app.db)
         .await
         .unwrap();
@@ -347,12 +495,21 @@ async fn every_attempt_of_an_event_carries_the_same_event_id() {
     let ids: Vec<String> = receiver
         .received()
         .iter()
-        .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap()["event_id"].as_str().unwrap().to_owned())
+        .map(|(_, body)| {
+            serde_json::from_str::<Value>(body).unwrap()["event_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(ids.len(), 3);
     assert_eq!(ids[0], ids[1], "a retry is the same event");
     assert_ne!(ids[1], ids[2], "another event has another id");
-    assert!(ids.iter().all(|id| id.starts_with("evt_") && id.len() == 36), "{ids:?}");
+    assert!(
+        ids.iter()
+            .all(|id| id.starts_with("evt_") && id.len() == 36),
+        "{ids:?}"
+    );
 }
 
 #[tokio::test]
@@ -366,11 +523,33 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
     assert_eq!(claimed.len(), 1);
     let lease = deliveries(&app).await[0].locked_until;
     assert!(lease.is_some());
-    let (status, body) = app.call("/api/webhooks/resend", json!({ "id": claimed[0].id })).await;
+    let (status, body) = app
+        .call("/api/webhooks/resend", json!({ "id": claimed[0].id }))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["Conflict"].as_str().unwrap().contains("being sent right now"));
-    assert_eq!(deliveries(&app).await[0].locked_until, lease, "the lease is kept");
+    assert!(
+        body["Conflict"]
+            .as_str()
+            .unwrap()
+            .contains("being sent right now")
+    );
+    assert_eq!(
+        deliveries(&app).await[0].locked_until,
+        lease,
+        "the lease is kept"
+    );
     // Once the attempt is recorded, Resend works.
-    outbox::record(&app.db, &claimed[0], outbox::Outcome::Delivered { status_code: 200 }).await.unwrap();
-    assert_eq!(app.call("/api/webhooks/resend", json!({ "id": claimed[0].id })).await.0, StatusCode::OK);
+    outbox::record(
+        &app.db,
+        &claimed[0],
+        outbox::Outcome::Delivered { status_code: 200 },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.call("/api/webhooks/resend", json!({ "id": claimed[0].id }))
+            .await
+            .0,
+        StatusCode::OK
+    );
 }

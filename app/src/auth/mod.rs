@@ -20,7 +20,6 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 pub const EMAIL_MAX_CHARS: usize = 254;
 pub const ORGANIZATION_MAX_CHARS: usize = 100;
 
-
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignupInput {
     pub email: String,
@@ -47,7 +46,10 @@ impl std::fmt::Debug for SignupInput {
 
 impl std::fmt::Debug for LoginInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginInput").field("email", &self.email).field("password", &"<redacted>").finish()
+        f.debug_struct("LoginInput")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
     }
 }
 
@@ -79,7 +81,10 @@ pub fn validate_email(raw: &str) -> Result<String, AppError> {
     if valid {
         Ok(email)
     } else {
-        Err(AppError::invalid("email", "Enter an email address like name@example.com."))
+        Err(AppError::invalid(
+            "email",
+            "Enter an email address like name@example.com.",
+        ))
     }
 }
 
@@ -104,7 +109,10 @@ pub fn validate_password(password: &str) -> Result<(), AppError> {
 pub fn validate_organization(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(AppError::invalid("organization", "Enter your organization's name."));
+        return Err(AppError::invalid(
+            "organization",
+            "Enter your organization's name.",
+        ));
     }
     if name.chars().count() > ORGANIZATION_MAX_CHARS || name.chars().any(char::is_control) {
         return Err(AppError::invalid(
@@ -139,7 +147,9 @@ pub fn safe_next(next: Option<&str>) -> String {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.chars().any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
+                && !path
+                    .chars()
+                    .any(|c| c == '\\' || c.is_control() || c.is_whitespace()) =>
         {
             path.to_owned()
         }
@@ -156,8 +166,19 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(validate_email("  Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "a@b@c.com"] {
+        assert_eq!(
+            validate_email("  Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.com",
+        ] {
             let err = validate_email(bad).unwrap_err();
             assert!(err.message_for("email").is_some(), "{bad:?}");
         }
@@ -165,7 +186,13 @@ mod tests {
 
     #[test]
     fn passwords_have_a_minimum_and_a_maximum() {
-        assert!(validate_password("1234567").unwrap_err().message_for("password").unwrap().contains("at least 8"));
+        assert!(
+            validate_password("1234567")
+                .unwrap_err()
+                .message_for("password")
+                .unwrap()
+                .contains("at least 8")
+        );
         assert!(validate_password("12345678").is_ok());
         assert!(validate_password(&"p".repeat(128)).is_ok());
         assert!(validate_password(&"p".repeat(129)).is_err());
@@ -173,8 +200,15 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_a_password() {
-        let signup = SignupInput { email: "a@example.com".into(), password: "pw-hunter2".into(), organization: "A".into() };
-        let login = LoginInput { email: "a@example.com".into(), password: "pw-hunter2".into() };
+        let signup = SignupInput {
+            email: "a@example.com".into(),
+            password: "pw-hunter2".into(),
+            organization: "A".into(),
+        };
+        let login = LoginInput {
+            email: "a@example.com".into(),
+            password: "pw-hunter2".into(),
+        };
         let shown = format!("{signup:?} {signup:#?} {login:?} {login:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("a@example.com") && shown.contains("<redacted>"));
@@ -182,7 +216,12 @@ mod tests {
 
     #[test]
     fn organization_names_are_required() {
-        assert!(validate_organization("  ").unwrap_err().message_for("organization").is_some());
+        assert!(
+            validate_organization("  ")
+                .unwrap_err()
+                .message_for("organization")
+                .is_some()
+        );
         assert_eq!(validate_organization(" Acme ").unwrap(), "Acme");
     }
 
@@ -190,16 +229,39 @@ mod tests {
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/settings/api-keys")), "/settings/api-keys");
         assert_eq!(safe_next(Some("//evil.example")), "/settings/api-keys");
-        assert_eq!(safe_next(Some("https://evil.example")), "/settings/api-keys");
+        assert_eq!(
+            safe_next(Some("https://evil.example")),
+            "/settings/api-keys"
+        );
         assert_eq!(safe_next(Some("/\\evil.example")), "/settings/api-keys");
         assert_eq!(safe_next(None), "/settings/api-keys");
-        assert_eq!(safe_next(Some("/settings/webhooks?tab=log#x")), "/settings/webhooks?tab=log#x");
+        assert_eq!(
+            safe_next(Some("/settings/webhooks?tab=log#x")),
+            "/settings/webhooks?tab=log#x"
+        );
     }
 
     /// Pieces that mean something to a URL parser; `next` strings are made
     /// of them, so that tricks like `/` + tab + `/` come up thousands of times.
-    const URL_ATOMS: &[&str] =
-        &["/", "/", "\\", "\t", "\n", "\r", " ", "\u{0}", "\u{1f}", "evil.example", ".", ":", "@", "?", "#", "%09", "a"];
+    const URL_ATOMS: &[&str] = &[
+        "/",
+        "/",
+        "\\",
+        "\t",
+        "\n",
+        "\r",
+        " ",
+        "\u{0}",
+        "\u{1f}",
+        "evil.example",
+        ".",
+        ":",
+        "@",
+        "?",
+        "#",
+        "%09",
+        "a",
+    ];
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
@@ -221,7 +283,15 @@ mod tests {
     #[test]
     fn next_refuses_what_browsers_would_read_as_another_site() {
         // `/login?next=/%09/evil.example` decodes to a tab, which browsers drop.
-        for trick in ["/\t/evil.example", "/\n/evil.example", "/\r/evil.example", " //evil.example", "/ /evil.example", "/\u{0}/x", "\\\\evil.example"] {
+        for trick in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "/\u{0}/x",
+            "\\\\evil.example",
+        ] {
             assert_eq!(safe_next(Some(trick)), DEFAULT_NEXT, "{trick:?}");
         }
     }

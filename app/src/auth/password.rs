@@ -23,7 +23,9 @@ pub fn hash(password: &str) -> String {
 
 pub fn verify(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -39,7 +41,9 @@ pub fn verify_against_dummy(password: &str) {
 /// Hashing is CPU-bound for tens of milliseconds: keep it off the async
 /// worker threads.
 pub async fn hash_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash(&password)).await.expect("hashing task panicked")
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .expect("hashing task panicked")
 }
 
 pub async fn verify_blocking(password: String, phc: Option<String>) -> bool {

@@ -37,12 +37,18 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
             // No address is this long: refused before it is counted (or
             // kept in the throttle's memory).
             if email.chars().count() > super::EMAIL_MAX_CHARS {
-                return Err(AppError::invalid("email", "Enter an email address like name@example.com."));
+                return Err(AppError::invalid(
+                    "email",
+                    "Enter an email address like name@example.com.",
+                ));
             }
             if input.password.is_empty() {
                 return Err(AppError::invalid("password", "Enter your password."));
             }
-            if !state.sign_in_throttle.allow(&email, ssr::client_address().await) {
+            if !state
+                .sign_in_throttle
+                .allow(&email, ssr::client_address().await)
+            {
                 tracing::warn!("sign-in throttled");
                 return Err(AppError::TooManyAttempts);
             }
@@ -78,8 +84,10 @@ pub async fn logout() -> Result<(), AppError> {
             if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
                 resp.append_header(
                     axum::http::header::SET_COOKIE,
-                    axum::http::HeaderValue::from_str(&super::session::clear_cookie(state.cookie_secure))
-                        .expect("cookie is a valid header value"),
+                    axum::http::HeaderValue::from_str(&super::session::clear_cookie(
+                        state.cookie_secure,
+                    ))
+                    .expect("cookie is a valid header value"),
                 );
             }
             Ok(())
@@ -95,7 +103,10 @@ pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
         async {
             let (caller, state) = caller().await?;
             let org = ssr::organization_name(&state.db, caller.org).await?;
-            Ok(CurrentUser { email: caller.user.email, organization: org })
+            Ok(CurrentUser {
+                email: caller.user.email,
+                organization: org,
+            })
         }
         .await,
     )
@@ -119,8 +130,8 @@ mod ssr {
     use chrono::Utc;
     use leptos::prelude::use_context;
     use sea_orm::{
-        ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-        QueryFilter, SqlErr, TransactionTrait,
+        ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+        EntityTrait, QueryFilter, SqlErr, TransactionTrait,
     };
 
     use crate::auth::session::{self, SessionToken};
@@ -167,19 +178,33 @@ mod ssr {
         Ok(token)
     }
 
-    pub async fn find_user(db: &impl ConnectionTrait, email: &str) -> Result<Option<user::Model>, AppError> {
-        Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+    pub async fn find_user(
+        db: &impl ConnectionTrait,
+        email: &str,
+    ) -> Result<Option<user::Model>, AppError> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?)
     }
 
-    pub async fn organization_name(db: &impl ConnectionTrait, org: OrgId) -> Result<String, AppError> {
-        Ok(organization::Entity::find_by_id(org.0).one(db).await?.map(|o| o.name).unwrap_or_default())
+    pub async fn organization_name(
+        db: &impl ConnectionTrait,
+        org: OrgId,
+    ) -> Result<String, AppError> {
+        Ok(organization::Entity::find_by_id(org.0)
+            .one(db)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default())
     }
 
     pub async fn end_presented_session(state: &AppState) -> Result<(), AppError> {
         if let Some(parts) = use_context::<axum::http::request::Parts>()
-            && let Some(token) = session::token_from_headers(&parts.headers, state.cookie_secure) {
-                session::delete(&state.db, &token).await?;
-            }
+            && let Some(token) = session::token_from_headers(&parts.headers, state.cookie_secure)
+        {
+            session::delete(&state.db, &token).await?;
+        }
         Ok(())
     }
 
@@ -187,13 +212,17 @@ mod ssr {
         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
             resp.append_header(
                 header::SET_COOKIE,
-                HeaderValue::from_str(&session::set_cookie(token, secure)).expect("cookie is a valid header value"),
+                HeaderValue::from_str(&session::set_cookie(token, secure))
+                    .expect("cookie is a valid header value"),
             );
         }
     }
 
     /// The peer address, when the server was started with connect info.
     pub async fn client_address() -> Option<IpAddr> {
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>().await.ok().map(|ConnectInfo(addr)| addr.ip())
+        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|ConnectInfo(addr)| addr.ip())
     }
 }

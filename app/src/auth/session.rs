@@ -8,7 +8,8 @@ use chrono::{Duration, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
@@ -28,7 +29,11 @@ pub const ABSOLUTE_EXPIRY: Duration = Duration::days(30);
 
 /// The session cookie's name in this mode.
 pub fn cookie_name(secure: bool) -> &'static str {
-    if secure { SECURE_COOKIE_NAME } else { COOKIE_NAME }
+    if secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
 }
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
@@ -76,7 +81,10 @@ pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionTo
 
 /// The user behind a live session, refreshing its idle timer. An expired
 /// session is removed and treated as absent.
-pub async fn lookup(db: &impl ConnectionTrait, token: &SessionToken) -> Result<Option<user::Model>, DbErr> {
+pub async fn lookup(
+    db: &impl ConnectionTrait,
+    token: &SessionToken,
+) -> Result<Option<user::Model>, DbErr> {
     let Some((row, user)) = session::Entity::find()
         .filter(session::Column::TokenDigest.eq(token.digest()))
         .find_also_related(user::Entity)
@@ -156,24 +164,45 @@ mod tests {
         let token = SessionToken::generate();
         let plain = set_cookie(&token, false);
         assert!(plain.starts_with("keyward_session="));
-        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Lax") && plain.contains("Path=/"));
+        assert!(
+            plain.contains("HttpOnly")
+                && plain.contains("SameSite=Lax")
+                && plain.contains("Path=/")
+        );
         assert!(!plain.contains("Secure"));
         let secure = set_cookie(&token, true);
-        assert!(secure.starts_with("__Host-keyward_session=") && secure.contains("; Secure"), "{secure}");
-        assert!(secure.contains("Path=/") && !secure.contains("Domain"), "what __Host- requires: {secure}");
+        assert!(
+            secure.starts_with("__Host-keyward_session=") && secure.contains("; Secure"),
+            "{secure}"
+        );
+        assert!(
+            secure.contains("Path=/") && !secure.contains("Domain"),
+            "what __Host- requires: {secure}"
+        );
         assert!(clear_cookie(false).contains("Max-Age=0"));
-        assert!(clear_cookie(true).starts_with("__Host-keyward_session=;") || clear_cookie(true).starts_with("__Host-keyward_session=\"\""));
+        assert!(
+            clear_cookie(true).starts_with("__Host-keyward_session=;")
+                || clear_cookie(true).starts_with("__Host-keyward_session=\"\"")
+        );
     }
 
     #[test]
     fn tokens_are_found_among_other_cookies() {
         let mut headers = axum::http::HeaderMap::new();
-        headers.insert(axum::http::header::COOKIE, "a=1; keyward_session=abc; b=2".parse().unwrap());
+        headers.insert(
+            axum::http::header::COOKIE,
+            "a=1; keyward_session=abc; b=2".parse().unwrap(),
+        );
         assert_eq!(token_from_headers(&headers, false).unwrap().0, "abc");
         assert!(token_from_headers(&axum::http::HeaderMap::new(), false).is_none());
         // In secure mode only the prefixed cookie counts.
         assert!(token_from_headers(&headers, true).is_none());
-        headers.insert(axum::http::header::COOKIE, "keyward_session=planted; __Host-keyward_session=real".parse().unwrap());
+        headers.insert(
+            axum::http::header::COOKIE,
+            "keyward_session=planted; __Host-keyward_session=real"
+                .parse()
+                .unwrap(),
+        );
         assert_eq!(token_from_headers(&headers, true).unwrap().0, "real");
     }
 }

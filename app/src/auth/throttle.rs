@@ -18,7 +18,8 @@ use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-type Keyed<K, C> = RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+type Keyed<K, C> =
+    RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
 
 /// Attempts allowed per minute, for one email and for one address alike.
 pub const ATTEMPTS_PER_MINUTE: u32 = 10;
@@ -68,9 +69,10 @@ impl<C: Clock + Clone> SignInThrottle<C> {
     /// address is checked first, so a client over its budget adds nothing.
     pub fn allow(&self, email: &str, address: Option<IpAddr>) -> bool {
         if let Some(ip) = address
-            && self.per_address.check_key(&client_network(ip)).is_err() {
-                return false;
-            }
+            && self.per_address.check_key(&client_network(ip)).is_err()
+        {
+            return false;
+        }
         self.per_account.check_key(&email.to_owned()).is_ok()
     }
 
@@ -98,9 +100,15 @@ mod tests {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         assert!((0..3).all(|_| t.allow("x@example.com", Some(a))));
-        assert!(!t.allow("x@example.com", Some(b)), "the account's budget is spent");
+        assert!(
+            !t.allow("x@example.com", Some(b)),
+            "the account's budget is spent"
+        );
         assert!(t.allow("y@example.com", Some(b)));
-        assert!(!t.allow("z@example.com", Some(a)), "the address's budget is spent");
+        assert!(
+            !t.allow("z@example.com", Some(a)),
+            "the address's budget is spent"
+        );
     }
 
     #[test]
@@ -110,7 +118,11 @@ mod tests {
         for i in 0..5000 {
             t.allow(&format!("user{i}@example.com"), Some(a));
         }
-        assert_eq!(t.tracked(), 3 + 1, "three accounts and one address, not 5,000");
+        assert_eq!(
+            t.tracked(),
+            3 + 1,
+            "three accounts and one address, not 5,000"
+        );
     }
 
     #[test]
@@ -121,10 +133,16 @@ mod tests {
             assert!(t.allow(&format!("u{i}@example.com"), Some(ip)));
         }
         let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
-        assert!(!t.allow("other@example.com", Some(same_64)), "one budget for the whole /64");
+        assert!(
+            !t.allow("other@example.com", Some(same_64)),
+            "one budget for the whole /64"
+        );
         let next_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
         assert!(t.allow("other@example.com", Some(next_64)));
-        assert_eq!(client_network("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_network("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub fn Dialog(
 
     // Remember what had focus, to give it back when the dialog goes away.
     let opener = SendWrapper::new(
-        document().active_element().and_then(|el| el.dyn_into::<HtmlElement>().ok()),
+        document()
+            .active_element()
+            .and_then(|el| el.dyn_into::<HtmlElement>().ok()),
     );
     on_cleanup(move || {
         let opener = opener.take();
@@ -50,9 +52,10 @@ pub fn Dialog(
 
     Effect::new(move |_| {
         if let Some(dialog) = node.get()
-            && !dialog.open() {
-                let _ = dialog.show_modal();
-            }
+            && !dialog.open()
+        {
+            let _ = dialog.show_modal();
+        }
     });
 
     let on_keydown = move |ev: KeyboardEvent| match ev.key().as_str() {
@@ -88,15 +91,23 @@ pub fn Dialog(
 /// Keeps Tab inside the dialog: from the last control to the first, and
 /// Shift+Tab from the first to the last.
 fn wrap_focus(dialog: &web_sys::HtmlDialogElement, ev: &KeyboardEvent) {
-    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else { return };
+    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else {
+        return;
+    };
     let items: Vec<HtmlElement> = (0..list.length())
         .filter_map(|i| list.item(i))
         .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
         .filter(|el| el.offset_parent().is_some())
         .collect();
-    let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+    let (Some(first), Some(last)) = (items.first(), items.last()) else {
+        return;
+    };
     let active = document().active_element();
-    let is = |el: &HtmlElement| active.as_ref().is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>());
+    let is = |el: &HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>())
+    };
     let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)));
     if ev.shift_key() && (is(first) || !inside) {
         ev.prevent_default();
@@ -109,7 +120,9 @@ fn wrap_focus(dialog: &web_sys::HtmlDialogElement, ev: &KeyboardEvent) {
 
 /// Focuses the button whose accessible label is `label`, if there is one.
 pub fn focus_by_label(label: &str) -> bool {
-    let Ok(list) = document().query_selector_all("button[aria-label]") else { return false };
+    let Ok(list) = document().query_selector_all("button[aria-label]") else {
+        return false;
+    };
     (0..list.length())
         .filter_map(|i| list.item(i))
         .filter_map(|n| n.dyn_into::<HtmlElement>().ok())
@@ -119,8 +132,9 @@ pub fn focus_by_label(label: &str) -> bool {
 
 /// Focuses the page's main heading (it has `tabindex="-1"`).
 pub fn focus_page_heading() {
-    if let Some(h) =
-        document().get_element_by_id("page-heading").and_then(|el| el.dyn_into::<HtmlElement>().ok())
+    if let Some(h) = document()
+        .get_element_by_id("page-heading")
+        .and_then(|el| el.dyn_into::<HtmlElement>().ok())
     {
         let _ = h.focus();
     }

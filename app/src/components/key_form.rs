@@ -63,7 +63,9 @@ pub fn KeyFormDialog(
                     created.try_set(Some(c));
                     saved
                 }),
-                Some(id) => update_key(id, input).await.map(|k| (format!("Saved “{}”.", k.name), k.name)),
+                Some(id) => update_key(id, input)
+                    .await
+                    .map(|k| (format!("Saved “{}”.", k.name), k.name)),
             }
         }
     });
@@ -78,10 +80,9 @@ pub fn KeyFormDialog(
         Some(Err(err)) => {
             let is_name = err.message_for("name").is_some();
             error.set(Some(err));
-            if is_name
-                && let Some(input) = name_input.get() {
-                    let _ = input.focus();
-                }
+            if is_name && let Some(input) = name_input.get() {
+                let _ = input.focus();
+            }
         }
         None => {}
     });
@@ -114,12 +115,16 @@ pub fn KeyFormDialog(
             _ => None,
         })
     });
-    let expires_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("expires"))));
-    let date_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("expiry_date"))));
+    let expires_error =
+        Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("expires"))));
+    let date_error = Signal::derive(move || {
+        error.with(|e| e.as_ref().and_then(|e| e.message_for("expiry_date")))
+    });
     let other_error = move || {
         error.with(|e| match e {
             Some(AppError::Invalid { field, .. })
-                if ["name", "expires", "expiry_date"].contains(&field.as_str()) || field.starts_with("permissions.") =>
+                if ["name", "expires", "expiry_date"].contains(&field.as_str())
+                    || field.starts_with("permissions.") =>
             {
                 None
             }
@@ -269,12 +274,26 @@ const ON_A_DATE: &str = "date";
 /// renaming an expired key does not need a new date.
 fn expiry_options(mode: &KeyFormMode) -> (Vec<(String, String)>, String) {
     let mut options = vec![(NEVER.to_owned(), "Never".to_owned())];
-    options.extend(EXPIRY_PRESET_DAYS.iter().map(|d| (d.to_string(), format!("In {d} days"))));
+    options.extend(
+        EXPIRY_PRESET_DAYS
+            .iter()
+            .map(|d| (d.to_string(), format!("In {d} days"))),
+    );
     options.push((ON_A_DATE.to_owned(), "On a date".to_owned()));
     match mode {
-        KeyFormMode::Edit(KeySummary { expires_at: Some(at), expired, .. }) => {
+        KeyFormMode::Edit(KeySummary {
+            expires_at: Some(at),
+            expired,
+            ..
+        }) => {
             let verb = if *expired { "expired" } else { "expires" };
-            options.insert(0, (KEEP.to_owned(), format!("Unchanged ({verb} {})", format_time(at))));
+            options.insert(
+                0,
+                (
+                    KEEP.to_owned(),
+                    format!("Unchanged ({verb} {})", format_time(at)),
+                ),
+            );
             (options, KEEP.to_owned())
         }
         _ => (options, NEVER.to_owned()),
@@ -286,7 +305,10 @@ fn expiry_from(choice: &str, date: String) -> Expiry {
     match choice {
         KEEP => Expiry::Keep,
         ON_A_DATE => Expiry::OnDate { date },
-        days => days.parse().map(|days| Expiry::InDays { days }).unwrap_or(Expiry::Never),
+        days => days
+            .parse()
+            .map(|days| Expiry::InDays { days })
+            .unwrap_or(Expiry::Never),
     }
 }
 

@@ -31,13 +31,24 @@ pub fn RollKeyDialog(
     });
     Effect::new(move |_| {
         if let Some(Ok(created)) = roll.value().get() {
-            on_rolled.run((format!("Rolled “{}”.", created.key.name), created.key.name.clone()));
+            on_rolled.run((
+                format!("Rolled “{}”.", created.key.name),
+                created.key.name.clone(),
+            ));
             rolled.set(Some(created));
         }
     });
-    let error = move || roll.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(AppError::to_string));
-    let options: Vec<(String, String)> =
-        RollGrace::ALL.iter().map(|g| (g.slug().to_owned(), g.label().to_owned())).collect();
+    let error = move || {
+        roll.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(AppError::to_string)
+        })
+    };
+    let options: Vec<(String, String)> = RollGrace::ALL
+        .iter()
+        .map(|g| (g.slug().to_owned(), g.label().to_owned()))
+        .collect();
     let name = key.name.clone();
 
     view! {

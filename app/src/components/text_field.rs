@@ -40,7 +40,11 @@ pub fn TextField(
 
 /// `aria-describedby` of a field: its hint, if it has one, and its error
 /// while there is one (ids `<id>-hint` and `<id>-error`).
-pub fn describedby(id: &str, has_hint: bool, error: Signal<Option<String>>) -> impl Fn() -> Option<String> + use<> {
+pub fn describedby(
+    id: &str,
+    has_hint: bool,
+    error: Signal<Option<String>>,
+) -> impl Fn() -> Option<String> + use<> {
     let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
     move || {
         let mut ids = Vec::new();

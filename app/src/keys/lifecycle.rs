@@ -26,20 +26,30 @@ pub enum Expiry {
     Keep,
     Never,
     /// One of `EXPIRY_PRESET_DAYS` from now.
-    InDays { days: u32 },
+    InDays {
+        days: u32,
+    },
     /// `YYYY-MM-DD`: the key stops working at 00:00 UTC on that date.
-    OnDate { date: String },
+    OnDate {
+        date: String,
+    },
 }
 
 impl Expiry {
     /// The instant the key stops working (`None`: never), given the key's
     /// current expiry. Errors name the field: `expires` for the choice,
     /// `expiry_date` for the date.
-    pub fn resolve(&self, now: DateTime<Utc>, current: Option<DateTime<Utc>>) -> Result<Option<DateTime<Utc>>, AppError> {
+    pub fn resolve(
+        &self,
+        now: DateTime<Utc>,
+        current: Option<DateTime<Utc>>,
+    ) -> Result<Option<DateTime<Utc>>, AppError> {
         match self {
             Expiry::Keep => Ok(current),
             Expiry::Never => Ok(None),
-            Expiry::InDays { days } if EXPIRY_PRESET_DAYS.contains(days) => Ok(Some(now + Duration::days(i64::from(*days)))),
+            Expiry::InDays { days } if EXPIRY_PRESET_DAYS.contains(days) => {
+                Ok(Some(now + Duration::days(i64::from(*days))))
+            }
             Expiry::InDays { .. } => Err(AppError::invalid(
                 "expires",
                 "Choose Never, In 7 days, In 30 days, In 90 days or On a date.",
@@ -47,10 +57,14 @@ impl Expiry {
             Expiry::OnDate { date } => {
                 let date = date.trim();
                 if date.is_empty() {
-                    return Err(AppError::invalid("expiry_date", "Choose the date the key stops working."));
+                    return Err(AppError::invalid(
+                        "expiry_date",
+                        "Choose the date the key stops working.",
+                    ));
                 }
-                let day = NaiveDate::parse_from_str(date, "%Y-%m-%d")
-                    .map_err(|_| AppError::invalid("expiry_date", "Enter the date as YYYY-MM-DD."))?;
+                let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+                    AppError::invalid("expiry_date", "Enter the date as YYYY-MM-DD.")
+                })?;
                 let at = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
                 if at <= now {
                     return Err(AppError::invalid(
@@ -59,7 +73,10 @@ impl Expiry {
                     ));
                 }
                 if at > now + Duration::days(EXPIRY_MAX_DAYS) {
-                    return Err(AppError::invalid("expiry_date", "Choose a date within the next 10 years."));
+                    return Err(AppError::invalid(
+                        "expiry_date",
+                        "Choose a date within the next 10 years.",
+                    ));
                 }
                 Ok(Some(at))
             }
@@ -79,7 +96,12 @@ pub enum RollGrace {
 }
 
 impl RollGrace {
-    pub const ALL: [RollGrace; 4] = [RollGrace::Now, RollGrace::OneHour, RollGrace::OneDay, RollGrace::SevenDays];
+    pub const ALL: [RollGrace; 4] = [
+        RollGrace::Now,
+        RollGrace::OneHour,
+        RollGrace::OneDay,
+        RollGrace::SevenDays,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -168,7 +190,11 @@ impl Lifetimes {
     /// Which secret signs webhooks at `now`: the previous one while its grace
     /// period lasts, so receivers have the whole period to switch.
     pub fn signing_slot(&self, now: DateTime<Utc>) -> SecretSlot {
-        if self.previous_live_until(now).is_some() { SecretSlot::Previous } else { SecretSlot::Current }
+        if self.previous_live_until(now).is_some() {
+            SecretSlot::Previous
+        } else {
+            SecretSlot::Current
+        }
     }
 }
 
@@ -198,7 +224,11 @@ mod tests {
         }
         let odd = Expiry::InDays { days: 8 }.resolve(now, None).unwrap_err();
         assert!(odd.message_for("expires").is_some());
-        let on = Expiry::OnDate { date: "2026-12-31".into() }.resolve(now, None).unwrap();
+        let on = Expiry::OnDate {
+            date: "2026-12-31".into(),
+        }
+        .resolve(now, None)
+        .unwrap();
         assert_eq!(on, Some(at("2026-12-31T00:00:00Z")));
     }
 
@@ -207,58 +237,131 @@ mod tests {
         let now = at("2026-11-27T15:00:00Z");
         let date = |d: &str| Expiry::OnDate { date: d.into() }.resolve(now, None);
         // Today's midnight has passed; tomorrow's has not.
-        assert!(date("2026-11-27").unwrap_err().message_for("expiry_date").unwrap().contains("after today"));
+        assert!(
+            date("2026-11-27")
+                .unwrap_err()
+                .message_for("expiry_date")
+                .unwrap()
+                .contains("after today")
+        );
         assert!(date("2026-11-28").is_ok());
-        assert!(date("2020-01-01").unwrap_err().message_for("expiry_date").is_some());
-        assert!(date("").unwrap_err().message_for("expiry_date").unwrap().contains("Choose the date"));
-        assert!(date("27/11/2027").unwrap_err().message_for("expiry_date").unwrap().contains("YYYY-MM-DD"));
+        assert!(
+            date("2020-01-01")
+                .unwrap_err()
+                .message_for("expiry_date")
+                .is_some()
+        );
+        assert!(
+            date("")
+                .unwrap_err()
+                .message_for("expiry_date")
+                .unwrap()
+                .contains("Choose the date")
+        );
+        assert!(
+            date("27/11/2027")
+                .unwrap_err()
+                .message_for("expiry_date")
+                .unwrap()
+                .contains("YYYY-MM-DD")
+        );
         assert!(date("2026-02-30").is_err());
-        assert!(date("9999-01-01").unwrap_err().message_for("expiry_date").unwrap().contains("10 years"));
+        assert!(
+            date("9999-01-01")
+                .unwrap_err()
+                .message_for("expiry_date")
+                .unwrap()
+                .contains("10 years")
+        );
     }
 
     #[test]
     fn expiry_takes_effect_at_the_instant_itself() {
         let expires = at("2026-12-01T00:00:00Z");
-        let life = Lifetimes { expires_at: Some(expires), previous_until: None };
+        let life = Lifetimes {
+            expires_at: Some(expires),
+            previous_until: None,
+        };
         let just_before = expires - Duration::milliseconds(1);
         assert_eq!(life.check(SecretSlot::Current, just_before), Ok(()));
-        assert_eq!(life.check(SecretSlot::Current, expires), Err(Refusal::Expired { at: expires }));
+        assert_eq!(
+            life.check(SecretSlot::Current, expires),
+            Err(Refusal::Expired { at: expires })
+        );
         assert_eq!(
             life.check(SecretSlot::Current, expires + Duration::days(3)),
             Err(Refusal::Expired { at: expires })
         );
         assert!(!life.expired(just_before) && life.expired(expires));
-        assert!(!Lifetimes::default().expired(expires), "no expiry never expires");
+        assert!(
+            !Lifetimes::default().expired(expires),
+            "no expiry never expires"
+        );
     }
 
     #[test]
     fn the_previous_secret_works_until_its_grace_period_ends() {
         let until = at("2026-11-27T16:00:00Z");
-        let life = Lifetimes { expires_at: None, previous_until: Some(until) };
+        let life = Lifetimes {
+            expires_at: None,
+            previous_until: Some(until),
+        };
         let before = until - Duration::milliseconds(1);
         assert_eq!(life.check(SecretSlot::Previous, before), Ok(()));
-        assert_eq!(life.check(SecretSlot::Previous, until), Err(Refusal::RolledOut { at: until }));
-        assert_eq!(life.check(SecretSlot::Current, until + Duration::days(30)), Ok(()));
+        assert_eq!(
+            life.check(SecretSlot::Previous, until),
+            Err(Refusal::RolledOut { at: until })
+        );
+        assert_eq!(
+            life.check(SecretSlot::Current, until + Duration::days(30)),
+            Ok(())
+        );
         assert_eq!(life.previous_live_until(before), Some(until));
         assert_eq!(life.previous_live_until(until), None);
         // An expired key refuses both secrets, and says it expired.
-        let expired = Lifetimes { expires_at: Some(before), previous_until: Some(until) };
-        assert_eq!(expired.check(SecretSlot::Previous, before), Err(Refusal::Expired { at: before }));
+        let expired = Lifetimes {
+            expires_at: Some(before),
+            previous_until: Some(until),
+        };
+        assert_eq!(
+            expired.check(SecretSlot::Previous, before),
+            Err(Refusal::Expired { at: before })
+        );
     }
 
     #[test]
     fn webhooks_are_signed_with_the_previous_secret_during_the_grace_period() {
         let until = at("2026-11-27T16:00:00Z");
-        let life = Lifetimes { expires_at: None, previous_until: Some(until) };
-        assert_eq!(life.signing_slot(until - Duration::seconds(1)), SecretSlot::Previous);
+        let life = Lifetimes {
+            expires_at: None,
+            previous_until: Some(until),
+        };
+        assert_eq!(
+            life.signing_slot(until - Duration::seconds(1)),
+            SecretSlot::Previous
+        );
         assert_eq!(life.signing_slot(until), SecretSlot::Current);
-        assert_eq!(Lifetimes::default().signing_slot(until), SecretSlot::Current);
+        assert_eq!(
+            Lifetimes::default().signing_slot(until),
+            SecretSlot::Current
+        );
     }
 
     #[test]
     fn grace_periods_match_their_labels() {
-        let periods: Vec<_> = RollGrace::ALL.iter().map(|g| (g.label(), g.period().num_minutes())).collect();
-        assert_eq!(periods, vec![("Now", 0), ("In 1 hour", 60), ("In 24 hours", 1440), ("In 7 days", 10080)]);
+        let periods: Vec<_> = RollGrace::ALL
+            .iter()
+            .map(|g| (g.label(), g.period().num_minutes()))
+            .collect();
+        assert_eq!(
+            periods,
+            vec![
+                ("Now", 0),
+                ("In 1 hour", 60),
+                ("In 24 hours", 1440),
+                ("In 7 days", 10080)
+            ]
+        );
         for g in RollGrace::ALL {
             assert_eq!(RollGrace::from_slug(g.slug()), Some(g));
         }
@@ -266,6 +369,9 @@ mod tests {
 
     #[test]
     fn times_are_written_in_utc_with_the_zone() {
-        assert_eq!(format_time(&at("2026-11-27T23:30:00-05:00")), "Nov 28, 2026 04:30 UTC");
+        assert_eq!(
+            format_time(&at("2026-11-27T23:30:00-05:00")),
+            "Nov 28, 2026 04:30 UTC"
+        );
     }
 }

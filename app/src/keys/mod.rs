@@ -23,7 +23,8 @@ pub const NAME_MAX_CHARS: usize = 100;
 
 /// What to do instead of deleting the webhook key (as Retell does, it
 /// cannot be deleted): the page's explanation and the server's 409 say it.
-pub const WEBHOOK_KEY_UNDELETABLE: &str = "Set another key as the webhook key, or roll this one, before deleting it.";
+pub const WEBHOOK_KEY_UNDELETABLE: &str =
+    "Set another key as the webhook key, or roll this one, before deleting it.";
 
 /// A key's id. Only meaningful within its organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,7 +96,10 @@ pub struct CreatedKey {
 /// Never prints the secret, so a stray `{:?}` cannot put it in a log.
 impl std::fmt::Debug for CreatedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedKey").field("key", &self.key).field("secret", &"<redacted>").finish()
+        f.debug_struct("CreatedKey")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
     }
 }
 
@@ -113,7 +117,10 @@ pub fn validate_name(raw: &str) -> Result<String, AppError> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::invalid("name", "The name cannot contain control characters."));
+        return Err(AppError::invalid(
+            "name",
+            "The name cannot contain control characters.",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -130,10 +137,21 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(validate_name("  Zapier  ").unwrap(), "Zapier");
-        assert_eq!(validate_name("   ").unwrap_err().message_for("name").unwrap(), "Enter a name for the key.");
+        assert_eq!(
+            validate_name("   ")
+                .unwrap_err()
+                .message_for("name")
+                .unwrap(),
+            "Enter a name for the key."
+        );
         assert!(validate_name(&"x".repeat(100)).is_ok());
         let too_long = validate_name(&"é".repeat(101)).unwrap_err();
-        assert!(too_long.message_for("name").unwrap().contains("at most 100"));
+        assert!(
+            too_long
+                .message_for("name")
+                .unwrap()
+                .contains("at most 100")
+        );
         assert!(validate_name("a\u{7}b").is_err());
     }
 
@@ -157,12 +175,18 @@ mod tests {
             expires: Expiry::Keep,
         };
         let err = input.validate().unwrap_err();
-        assert!(err.message_for("permissions.call").unwrap().contains("action-only"));
+        assert!(
+            err.message_for("permissions.call")
+                .unwrap()
+                .contains("action-only")
+        );
     }
 
     #[test]
     fn debug_output_never_shows_a_new_secret() {
-        let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let created = CreatedKey {
             key: KeySummary {
                 id: KeyId(1),
@@ -185,7 +209,9 @@ mod tests {
 
     #[test]
     fn dates_render_in_utc() {
-        let at = DateTime::parse_from_rfc3339("2026-11-27T23:30:00-05:00").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-11-27T23:30:00-05:00")
+            .unwrap()
+            .to_utc();
         assert_eq!(format_date(&at), "Nov 28, 2026");
     }
 }

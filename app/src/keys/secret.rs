@@ -45,7 +45,10 @@ impl SecretDigest {
 
     /// A digest as stored in the database; `None` if it is not 64 hex digits.
     pub fn from_hex(text: &str) -> Option<SecretDigest> {
-        hex::decode(text).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).map(SecretDigest)
+        hex::decode(text)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .map(SecretDigest)
     }
 
     /// Constant-time comparison, for checking a stored digest against a
@@ -136,23 +139,38 @@ mod tests {
         let b = ApiKeySecret::generate();
         assert_ne!(a.expose(), b.expose());
         assert!(!a.digest().matches(&b.digest()));
-        assert!(a.digest().matches(&ApiKeySecret::parse(a.expose()).unwrap().digest()));
+        assert!(
+            a.digest()
+                .matches(&ApiKeySecret::parse(a.expose()).unwrap().digest())
+        );
     }
 
     #[test]
     fn malformed_keys_are_refused_without_lookup() {
         let good = ApiKeySecret::generate().expose().to_owned();
         assert_eq!(ApiKeySecret::parse("").err(), Some(MalformedKey::Length));
-        assert_eq!(ApiKeySecret::parse(&good[..good.len() - 1]).err(), Some(MalformedKey::Length));
+        assert_eq!(
+            ApiKeySecret::parse(&good[..good.len() - 1]).err(),
+            Some(MalformedKey::Length)
+        );
         let wrong_prefix = format!("kex_{}", &good[4..]);
-        assert_eq!(ApiKeySecret::parse(&wrong_prefix).err(), Some(MalformedKey::Prefix));
+        assert_eq!(
+            ApiKeySecret::parse(&wrong_prefix).err(),
+            Some(MalformedKey::Prefix)
+        );
         let bad_char = format!("{}-{}", &good[..10], &good[11..]);
-        assert_eq!(ApiKeySecret::parse(&bad_char).err(), Some(MalformedKey::Alphabet));
+        assert_eq!(
+            ApiKeySecret::parse(&bad_char).err(),
+            Some(MalformedKey::Alphabet)
+        );
         // Change one body character: the checksum no longer matches.
         let mut bytes = good.clone().into_bytes();
         bytes[5] = if bytes[5] == b'a' { b'b' } else { b'a' };
         let typo = String::from_utf8(bytes).unwrap();
-        assert_eq!(ApiKeySecret::parse(&typo).err(), Some(MalformedKey::Checksum));
+        assert_eq!(
+            ApiKeySecret::parse(&typo).err(),
+            Some(MalformedKey::Checksum)
+        );
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
 };
 
 use super::lifecycle::{Expiry, RollGrace, SecretSlot};
@@ -60,7 +60,10 @@ pub async fn create(
     .insert(db)
     .await?;
     tracing::info!(org = org.0, key = row.id, "api key created");
-    Ok(CreatedKey { key: summary(row, now), secret: secret.expose().to_owned() })
+    Ok(CreatedKey {
+        key: summary(row, now),
+        secret: secret.expose().to_owned(),
+    })
 }
 
 /// Renames, re-restricts and re-dates a key in one transaction, so that two
@@ -103,7 +106,9 @@ pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: KeyId) -> Result<
         // Missing (or another organization's): 404. Otherwise it is the
         // webhook key.
         find(db, org, id).await?;
-        return Err(AppError::Conflict(format!("This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}")));
+        return Err(AppError::Conflict(format!(
+            "This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}"
+        )));
     }
     tracing::info!(org = org.0, key = id.0, "api key deleted");
     Ok(())
@@ -134,11 +139,20 @@ pub async fn roll(
         // would be one that a concurrent roll has already replaced.
         let rolled = ApiKey::update_many()
             .col_expr(Column::SecretDigest, Expr::value(digest.to_hex()))
-            .col_expr(Column::SealedSecret, Expr::value(sealer.seal(&secret, &digest)))
+            .col_expr(
+                Column::SealedSecret,
+                Expr::value(sealer.seal(&secret, &digest)),
+            )
             .col_expr(Column::DisplayForm, Expr::value(secret.display_form()))
-            .col_expr(Column::PreviousSecretDigest, Expr::value(Some(row.secret_digest.clone())))
+            .col_expr(
+                Column::PreviousSecretDigest,
+                Expr::value(Some(row.secret_digest.clone())),
+            )
             .col_expr(Column::PreviousSealedSecret, Expr::value(previous_sealed))
-            .col_expr(Column::PreviousSecretUntil, Expr::value(Some(previous_until)))
+            .col_expr(
+                Column::PreviousSecretUntil,
+                Expr::value(Some(previous_until)),
+            )
             .col_expr(Column::UpdatedAt, Expr::value(now))
             .filter(Column::OrganizationId.eq(org.0))
             .filter(Column::Id.eq(id.0))
@@ -146,13 +160,27 @@ pub async fn roll(
             .exec(db)
             .await?;
         if rolled.rows_affected == 1 {
-            tracing::info!(org = org.0, key = id.0, grace = grace.slug(), "api key rolled");
+            tracing::info!(
+                org = org.0,
+                key = id.0,
+                grace = grace.slug(),
+                "api key rolled"
+            );
             let row = find(db, org, id).await?;
-            return Ok(CreatedKey { key: summary(row, now), secret: secret.expose().to_owned() });
+            return Ok(CreatedKey {
+                key: summary(row, now),
+                secret: secret.expose().to_owned(),
+            });
         }
-        tracing::warn!(org = org.0, key = id.0, "api key rolled concurrently; trying again");
+        tracing::warn!(
+            org = org.0,
+            key = id.0,
+            "api key rolled concurrently; trying again"
+        );
     }
-    Err(AppError::Conflict("This key was changed at the same time. Try again.".to_owned()))
+    Err(AppError::Conflict(
+        "This key was changed at the same time. Try again.".to_owned(),
+    ))
 }
 
 /// `update` of a row deleted since it was read: the key is gone.
@@ -166,11 +194,7 @@ fn not_found_if_gone(err: DbErr) -> AppError {
 /// Moves the webhook badge to `id` in one transaction. The partial unique
 /// index makes a second webhook key impossible; if two moves race, the
 /// loser sees the constraint and tries again on the new state.
-pub async fn set_webhook(
-    db: &DatabaseConnection,
-    org: OrgId,
-    id: KeyId,
-) -> Result<(), AppError> {
+pub async fn set_webhook(db: &DatabaseConnection, org: OrgId, id: KeyId) -> Result<(), AppError> {
     const ATTEMPTS: usize = 3;
     for attempt in 1..=ATTEMPTS {
         match try_set_webhook(db, org, id).await {
@@ -178,7 +202,11 @@ pub async fn set_webhook(
                 if attempt < ATTEMPTS
                     && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
-                tracing::warn!(org = org.0, attempt, "webhook key moved concurrently; retrying");
+                tracing::warn!(
+                    org = org.0,
+                    attempt,
+                    "webhook key moved concurrently; retrying"
+                );
             }
             Err(SetWebhookError::Db(err)) => return Err(err.into()),
             Err(SetWebhookError::App(err)) => return Err(err),
@@ -234,7 +262,11 @@ async fn try_set_webhook(
     Ok(txn.commit().await?)
 }
 
-async fn find(db: &impl ConnectionTrait, org: OrgId, id: KeyId) -> Result<api_key::Model, AppError> {
+async fn find(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    id: KeyId,
+) -> Result<api_key::Model, AppError> {
     ApiKey::find()
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::Id.eq(id.0))
@@ -246,9 +278,10 @@ async fn find(db: &impl ConnectionTrait, org: OrgId, id: KeyId) -> Result<api_ke
 fn encode_access(access: &Access) -> (bool, String) {
     match access {
         Access::Full => (false, "{}".to_owned()),
-        Access::Restricted(r) => {
-            (true, serde_json::to_string(r).expect("restrictions serialize to JSON"))
-        }
+        Access::Restricted(r) => (
+            true,
+            serde_json::to_string(r).expect("restrictions serialize to JSON"),
+        ),
     }
 }
 
@@ -295,10 +328,18 @@ pub async fn find_by_secret(
     let digest = secret.digest();
     let hex = digest.to_hex();
     let row = ApiKey::find()
-        .filter(Condition::any().add(Column::SecretDigest.eq(hex.clone())).add(Column::PreviousSecretDigest.eq(hex)))
+        .filter(
+            Condition::any()
+                .add(Column::SecretDigest.eq(hex.clone()))
+                .add(Column::PreviousSecretDigest.eq(hex)),
+        )
         .one(db)
         .await?;
-    let matches = |stored: Option<&str>| stored.and_then(SecretDigest::from_hex).is_some_and(|d| d.matches(&digest));
+    let matches = |stored: Option<&str>| {
+        stored
+            .and_then(SecretDigest::from_hex)
+            .is_some_and(|d| d.matches(&digest))
+    };
     Ok(row.and_then(|r| {
         if matches(Some(&r.secret_digest)) {
             Some((r, SecretSlot::Current))

@@ -39,12 +39,13 @@ impl FormErrors {
 /// Moves focus to the input of the first field in error.
 fn focus_field(prefix: &str, errors: &FormErrors) {
     if let Some(field) = errors.first_field()
-        && let Some(el) = document().get_element_by_id(&format!("{prefix}-{field}")) {
-            use wasm_bindgen::JsCast;
-            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
+        && let Some(el) = document().get_element_by_id(&format!("{prefix}-{field}"))
+    {
+        use wasm_bindgen::JsCast;
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = el.focus();
         }
+    }
 }
 
 /// Runs `on_ok` when the form's action succeeds; otherwise shows the
@@ -68,7 +69,11 @@ fn handle_result<I: Send + Sync + 'static>(
 
 /// The form's submit button, disabled and relabelled while it works.
 #[component]
-fn SubmitButton(label: &'static str, pending_label: &'static str, pending: Memo<bool>) -> impl IntoView {
+fn SubmitButton(
+    label: &'static str,
+    pending_label: &'static str,
+    pending: Memo<bool>,
+) -> impl IntoView {
     view! {
         <button type="submit" class="btn btn--primary btn--block" disabled=move || pending.get()>
             {move || if pending.get() { pending_label } else { label }}
@@ -109,7 +114,10 @@ pub fn LoginPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit.dispatch(LoginInput { email: email.get_untracked(), password: password.get_untracked() });
+        submit.dispatch(LoginInput {
+            email: email.get_untracked(),
+            password: password.get_untracked(),
+        });
     };
     view! {
         <AuthCard title="Sign in">

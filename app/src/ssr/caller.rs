@@ -31,9 +31,11 @@ pub async fn caller() -> Result<(Caller, AppState), AppError> {
         // Already looked up for this request (a page being rendered).
         Some(session::Authenticated(user)) => user.clone(),
         None => {
-            let token =
-                session::token_from_headers(&parts.headers, state.cookie_secure).ok_or(AppError::Unauthorized)?;
-            session::lookup(&state.db, &token).await?.ok_or(AppError::Unauthorized)?
+            let token = session::token_from_headers(&parts.headers, state.cookie_secure)
+                .ok_or(AppError::Unauthorized)?;
+            session::lookup(&state.db, &token)
+                .await?
+                .ok_or(AppError::Unauthorized)?
         }
     };
     let org = OrgId(user.organization_id);

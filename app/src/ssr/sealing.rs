@@ -46,7 +46,9 @@ pub struct Sealer {
 
 impl Sealer {
     pub fn new(key: &MasterKey) -> Self {
-        Sealer { cipher: XChaCha20Poly1305::new(key.as_bytes().into()) }
+        Sealer {
+            cipher: XChaCha20Poly1305::new(key.as_bytes().into()),
+        }
     }
 
     /// `nonce || ciphertext`, with a fresh random nonce.
@@ -57,7 +59,10 @@ impl Sealer {
             .cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
-                Payload { msg: secret.expose().as_bytes(), aad: &digest.0 },
+                Payload {
+                    msg: secret.expose().as_bytes(),
+                    aad: &digest.0,
+                },
             )
             .expect("XChaCha20-Poly1305 encryption does not fail for short messages");
         let mut out = nonce.to_vec();
@@ -72,7 +77,13 @@ impl Sealer {
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         let plain = self
             .cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &digest.0 })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &digest.0,
+                },
+            )
             .map_err(|_| SealError::Open)?;
         let text = String::from_utf8(plain).map_err(|_| SealError::Open)?;
         ApiKeySecret::parse(&text).map_err(|_| SealError::Open)
@@ -89,13 +100,29 @@ mod tests {
         let secret = ApiKeySecret::generate();
         let digest = secret.digest();
         let sealed = sealer.seal(&secret, &digest);
-        assert!(!sealed.windows(10).any(|w| secret.expose().as_bytes().windows(10).any(|s| s == w)));
-        assert_eq!(sealer.unseal(&sealed, &digest).unwrap().expose(), secret.expose());
+        assert!(
+            !sealed
+                .windows(10)
+                .any(|w| secret.expose().as_bytes().windows(10).any(|s| s == w))
+        );
+        assert_eq!(
+            sealer.unseal(&sealed, &digest).unwrap().expose(),
+            secret.expose()
+        );
 
         let other_digest = ApiKeySecret::generate().digest();
-        assert_eq!(sealer.unseal(&sealed, &other_digest).err(), Some(SealError::Open));
+        assert_eq!(
+            sealer.unseal(&sealed, &other_digest).err(),
+            Some(SealError::Open)
+        );
         let other_sealer = Sealer::new(&MasterKey::generate());
-        assert_eq!(other_sealer.unseal(&sealed, &digest).err(), Some(SealError::Open));
-        assert_eq!(sealer.unseal(&sealed[..10], &digest).err(), Some(SealError::Truncated));
+        assert_eq!(
+            other_sealer.unseal(&sealed, &digest).err(),
+            Some(SealError::Open)
+        );
+        assert_eq!(
+            sealer.unseal(&sealed[..10], &digest).err(),
+            Some(SealError::Truncated)
+        );
     }
 }

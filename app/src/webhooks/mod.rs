@@ -92,10 +92,16 @@ impl DeliveryStatus {
 pub fn validate_url(raw: &str) -> Result<String, AppError> {
     let url = raw.trim();
     if url.is_empty() {
-        return Err(AppError::invalid("url", "Enter the URL that should receive webhooks."));
+        return Err(AppError::invalid(
+            "url",
+            "Enter the URL that should receive webhooks.",
+        ));
     }
     if url.chars().count() > URL_MAX_CHARS {
-        return Err(AppError::invalid("url", format!("Use at most {URL_MAX_CHARS} characters.")));
+        return Err(AppError::invalid(
+            "url",
+            format!("Use at most {URL_MAX_CHARS} characters."),
+        ));
     }
     let rest = url
         .strip_prefix("https://")
@@ -103,9 +109,16 @@ pub fn validate_url(raw: &str) -> Result<String, AppError> {
         .ok_or_else(|| AppError::invalid("url", "The URL must start with https:// or http://."))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
-    let host = if host.starts_with('[') { host } else { host.split(':').next().unwrap_or_default() };
+    let host = if host.starts_with('[') {
+        host
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
     if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(AppError::invalid("url", "The URL needs a host, like https://example.com/webhooks."));
+        return Err(AppError::invalid(
+            "url",
+            "The URL needs a host, like https://example.com/webhooks.",
+        ));
     }
     Ok(url.to_owned())
 }
@@ -116,13 +129,32 @@ mod tests {
 
     #[test]
     fn urls_need_a_scheme_a_host_and_a_bounded_length() {
-        assert_eq!(validate_url(" https://example.com/hook ").unwrap(), "https://example.com/hook");
+        assert_eq!(
+            validate_url(" https://example.com/hook ").unwrap(),
+            "https://example.com/hook"
+        );
         assert!(validate_url("http://127.0.0.1:8080").is_ok());
         assert!(validate_url("http://[::1]:8080/x").is_ok());
-        for bad in ["", "ftp://example.com", "example.com", "https://", "https:///path", "https://exa mple.com"] {
-            assert!(validate_url(bad).unwrap_err().message_for("url").is_some(), "{bad:?}");
+        for bad in [
+            "",
+            "ftp://example.com",
+            "example.com",
+            "https://",
+            "https:///path",
+            "https://exa mple.com",
+        ] {
+            assert!(
+                validate_url(bad).unwrap_err().message_for("url").is_some(),
+                "{bad:?}"
+            );
         }
         let long = format!("https://example.com/{}", "a".repeat(2048));
-        assert!(validate_url(&long).unwrap_err().message_for("url").unwrap().contains("2048"));
+        assert!(
+            validate_url(&long)
+                .unwrap_err()
+                .message_for("url")
+                .unwrap()
+                .contains("2048")
+        );
     }
 }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -30,8 +30,17 @@ pub fn backoff(attempts: i32) -> Duration {
 
 /// Queues `event` for the organization's webhook URL. Nothing is queued
 /// when the organization has no URL.
-pub async fn enqueue(db: &impl ConnectionTrait, org: OrgId, event: &str, call: &Value) -> Result<Option<i64>, sea_orm::DbErr> {
-    if webhook_setting::Entity::find_by_id(org.0).one(db).await?.is_none() {
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    event: &str,
+    call: &Value,
+) -> Result<Option<i64>, sea_orm::DbErr> {
+    if webhook_setting::Entity::find_by_id(org.0)
+        .one(db)
+        .await?
+        .is_none()
+    {
         return Ok(None);
     }
     let now = Utc::now();
@@ -57,7 +66,10 @@ pub async fn enqueue(db: &impl ConnectionTrait, org: OrgId, event: &str, call: &
 }
 
 pub async fn overview(db: &impl ConnectionTrait, org: OrgId) -> Result<WebhookOverview, AppError> {
-    let url = webhook_setting::Entity::find_by_id(org.0).one(db).await?.map(|s| s.url);
+    let url = webhook_setting::Entity::find_by_id(org.0)
+        .one(db)
+        .await?
+        .map(|s| s.url);
     let now = Utc::now();
     let webhook_key = webhook_key(db, org).await?.map(|k| {
         let lifetimes = k.lifetimes();
@@ -86,7 +98,11 @@ pub async fn overview(db: &impl ConnectionTrait, org: OrgId) -> Result<WebhookOv
             next_attempt_at: d.next_attempt_at,
         })
         .collect();
-    Ok(WebhookOverview { url, webhook_key, deliveries })
+    Ok(WebhookOverview {
+        url,
+        webhook_key,
+        deliveries,
+    })
 }
 
 pub async fn save_url(db: &impl ConnectionTrait, org: OrgId, url: &str) -> Result<(), AppError> {
@@ -97,7 +113,10 @@ pub async fn save_url(db: &impl ConnectionTrait, org: OrgId, url: &str) -> Resul
     })
     .on_conflict(
         OnConflict::column(webhook_setting::Column::OrganizationId)
-            .update_columns([webhook_setting::Column::Url, webhook_setting::Column::UpdatedAt])
+            .update_columns([
+                webhook_setting::Column::Url,
+                webhook_setting::Column::UpdatedAt,
+            ])
             .to_owned(),
     )
     .exec(db)
@@ -120,10 +139,16 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
         .add(delivery::Column::LockedUntil.is_null())
         .add(delivery::Column::LockedUntil.lt(now));
     let result = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(DeliveryStatus::Pending.as_str()))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Pending.as_str()),
+        )
         .col_expr(delivery::Column::Attempts, Expr::value(0))
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
-        .col_expr(delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(
+            delivery::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
         .col_expr(delivery::Column::UpdatedAt, Expr::value(now))
         .filter(delivery::Column::OrganizationId.eq(org.0))
         .filter(delivery::Column::Id.eq(id))
@@ -139,7 +164,10 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
             .await?
             .is_some();
         return Err(if exists {
-            AppError::Conflict("This delivery is being sent right now. Resend it once this attempt is over.".into())
+            AppError::Conflict(
+                "This delivery is being sent right now. Resend it once this attempt is over."
+                    .into(),
+            )
         } else {
             AppError::NotFound
         });
@@ -149,7 +177,10 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
 
 /// Claims up to `limit` due deliveries for this worker. A row is claimed by
 /// a conditional update that only one worker can win.
-pub async fn claim_due(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
     let now = Utc::now();
     let unlocked = Condition::any()
         .add(delivery::Column::LockedUntil.is_null())
@@ -180,12 +211,23 @@ pub async fn claim_due(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<deli
 
 /// What became of one attempt.
 pub enum Outcome {
-    Delivered { status_code: u16 },
-    Failed { status_code: Option<u16>, error: String },
-    NotSent { reason: String },
+    Delivered {
+        status_code: u16,
+    },
+    Failed {
+        status_code: Option<u16>,
+        error: String,
+    },
+    NotSent {
+        reason: String,
+    },
 }
 
-pub async fn record(db: &impl ConnectionTrait, row: &delivery::Model, outcome: Outcome) -> Result<(), sea_orm::DbErr> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    row: &delivery::Model,
+    outcome: Outcome,
+) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     let mut active: delivery::ActiveModel = row.clone().into();
     active.locked_until = Set(None);
@@ -200,7 +242,11 @@ pub async fn record(db: &impl ConnectionTrait, row: &delivery::Model, outcome: O
         Outcome::Failed { status_code, error } => {
             let attempts = row.attempts + 1;
             let done = attempts >= MAX_ATTEMPTS;
-            let status = if done { DeliveryStatus::Failed } else { DeliveryStatus::Pending };
+            let status = if done {
+                DeliveryStatus::Failed
+            } else {
+                DeliveryStatus::Pending
+            };
             active.status = Set(status.as_str().to_owned());
             active.attempts = Set(attempts);
             active.last_status_code = Set(status_code.map(i32::from));
@@ -224,7 +270,10 @@ pub enum Signing {
     With(ApiKeySecret),
 }
 
-async fn webhook_key(db: &impl ConnectionTrait, org: OrgId) -> Result<Option<api_key::Model>, sea_orm::DbErr> {
+async fn webhook_key(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+) -> Result<Option<api_key::Model>, sea_orm::DbErr> {
     api_key::Entity::find()
         .filter(api_key::Column::OrganizationId.eq(org.0))
         .filter(api_key::Column::IsWebhook.eq(true))
@@ -242,15 +291,26 @@ pub async fn destination(
     org: OrgId,
     now: DateTime<Utc>,
 ) -> Result<(Option<String>, Signing), sea_orm::DbErr> {
-    let url = webhook_setting::Entity::find_by_id(org.0).one(db).await?.map(|s| s.url);
-    let Some(key) = webhook_key(db, org).await? else { return Ok((url, Signing::NoKey)) };
+    let url = webhook_setting::Entity::find_by_id(org.0)
+        .one(db)
+        .await?
+        .map(|s| s.url);
+    let Some(key) = webhook_key(db, org).await? else {
+        return Ok((url, Signing::NoKey));
+    };
     let lifetimes = key.lifetimes();
     if lifetimes.expired(now) {
         return Ok((url, Signing::Expired));
     }
     let (digest, sealed) = match lifetimes.signing_slot(now) {
-        SecretSlot::Previous => (key.previous_secret_digest.as_deref(), key.previous_sealed_secret.as_deref()),
-        SecretSlot::Current => (Some(key.secret_digest.as_str()), Some(key.sealed_secret.as_slice())),
+        SecretSlot::Previous => (
+            key.previous_secret_digest.as_deref(),
+            key.previous_sealed_secret.as_deref(),
+        ),
+        SecretSlot::Current => (
+            Some(key.secret_digest.as_str()),
+            Some(key.sealed_secret.as_slice()),
+        ),
     };
     let secret = digest.and_then(SecretDigest::from_hex).zip(sealed).and_then(|(digest, sealed)| {
         sealer
@@ -267,7 +327,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_spans_more_than_ten_minutes() {
-        let waits: Vec<i64> = (1..MAX_ATTEMPTS).map(|n| backoff(n).num_seconds()).collect();
+        let waits: Vec<i64> = (1..MAX_ATTEMPTS)
+            .map(|n| backoff(n).num_seconds())
+            .collect();
         assert_eq!(waits, vec![30, 60, 120, 240, 480]);
         assert!(waits.iter().sum::<i64>() >= 600);
     }

@@ -10,11 +10,15 @@ use crate::keys::secret::ApiKeySecret;
 pub const HEADER: &str = "x-retell-signature";
 
 pub fn sign(secret: &ApiKeySecret, body: &str, timestamp_ms: i64) -> String {
-    format!("v={timestamp_ms},d={}", digest(secret.expose(), body, timestamp_ms))
+    format!(
+        "v={timestamp_ms},d={}",
+        digest(secret.expose(), body, timestamp_ms)
+    )
 }
 
 fn digest(key: &str, body: &str, timestamp_ms: i64) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body.as_bytes());
     mac.update(timestamp_ms.to_string().as_bytes());
     hex::encode(mac.finalize().into_bytes())

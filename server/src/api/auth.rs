@@ -25,15 +25,20 @@ pub struct ApiCaller {
 
 /// Authenticates (401), then checks the route's need (403), then lets the
 /// handler read the request.
-pub async fn guard(State((state, need)): State<(ApiState, Need)>, mut request: Request, next: Next) -> Response {
+pub async fn guard(
+    State((state, need)): State<(ApiState, Need)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let caller = match authenticate(&state, request.headers()).await {
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
     if let Need::Permission(required) = need
-        && !caller.access.allows(required) {
-            return ApiError::Forbidden(required).into_response();
-        }
+        && !caller.access.allows(required)
+    {
+        return ApiError::Forbidden(required).into_response();
+    }
     state.last_used.touch(caller.key_id);
     request.extensions_mut().insert(caller);
     next.run(request).await
@@ -51,11 +56,15 @@ pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCa
         .map(|(_, key)| key.trim())
         .ok_or(ApiError::Unauthenticated)?;
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
-    let (row, slot) = store::find_by_secret(&state.db, &secret).await?.ok_or(ApiError::Unauthenticated)?;
-    row.lifetimes().check(slot, chrono::Utc::now()).map_err(|refusal| match refusal {
-        Refusal::Expired { at } => ApiError::Expired { at },
-        Refusal::RolledOut { at } => ApiError::RolledOut { at },
-    })?;
+    let (row, slot) = store::find_by_secret(&state.db, &secret)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    row.lifetimes()
+        .check(slot, chrono::Utc::now())
+        .map_err(|refusal| match refusal {
+            Refusal::Expired { at } => ApiError::Expired { at },
+            Refusal::RolledOut { at } => ApiError::RolledOut { at },
+        })?;
     Ok(ApiCaller {
         key_id: row.id,
         access: store::access_of(&row),

@@ -17,20 +17,31 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge
-            } else {
-                ApiError::BadRequest { field: "body".into(), message: rejection.body_text() }
-            }
-        })?;
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge
+                } else {
+                    ApiError::BadRequest {
+                        field: "body".into(),
+                        message: rejection.body_text(),
+                    }
+                }
+            })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(Map::new()));
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(JsonBody(map)),
-            Ok(_) => Err(ApiError::BadRequest { field: "body".into(), message: "The body must be a JSON object.".into() }),
-            Err(e) => Err(ApiError::BadRequest { field: "body".into(), message: format!("The body is not valid JSON: {e}.") }),
+            Ok(_) => Err(ApiError::BadRequest {
+                field: "body".into(),
+                message: "The body must be a JSON object.".into(),
+            }),
+            Err(e) => Err(ApiError::BadRequest {
+                field: "body".into(),
+                message: format!("The body is not valid JSON: {e}."),
+            }),
         }
     }
 }
@@ -39,9 +50,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 pub fn require_str<'a>(body: &'a Object, field: &str) -> Result<&'a str, ApiError> {
     match body.get(field) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) => Err(ApiError::unprocessable(field, format!("{field} must not be empty."))),
-        Some(_) => Err(ApiError::unprocessable(field, format!("{field} must be a string."))),
-        None => Err(ApiError::unprocessable(field, format!("{field} is required."))),
+        Some(Value::String(_)) => Err(ApiError::unprocessable(
+            field,
+            format!("{field} must not be empty."),
+        )),
+        Some(_) => Err(ApiError::unprocessable(
+            field,
+            format!("{field} must be a string."),
+        )),
+        None => Err(ApiError::unprocessable(
+            field,
+            format!("{field} is required."),
+        )),
     }
 }
 
@@ -49,16 +69,28 @@ pub fn require_str<'a>(body: &'a Object, field: &str) -> Result<&'a str, ApiErro
 pub fn require_engine(body: &Object, field: &str) -> Result<(), ApiError> {
     match body.get(field) {
         Some(Value::Object(engine)) if engine.get("type").is_some_and(Value::is_string) => Ok(()),
-        Some(_) => Err(ApiError::unprocessable(field, format!("{field} must be an object with a string `type`."))),
-        None => Err(ApiError::unprocessable(field, format!("{field} is required."))),
+        Some(_) => Err(ApiError::unprocessable(
+            field,
+            format!("{field} must be an object with a string `type`."),
+        )),
+        None => Err(ApiError::unprocessable(
+            field,
+            format!("{field} is required."),
+        )),
     }
 }
 
 pub fn require_array<'a>(body: &'a Object, field: &str) -> Result<&'a Vec<Value>, ApiError> {
     match body.get(field) {
         Some(Value::Array(items)) => Ok(items),
-        Some(_) => Err(ApiError::unprocessable(field, format!("{field} must be an array."))),
-        None => Err(ApiError::unprocessable(field, format!("{field} is required."))),
+        Some(_) => Err(ApiError::unprocessable(
+            field,
+            format!("{field} must be an array."),
+        )),
+        None => Err(ApiError::unprocessable(
+            field,
+            format!("{field} is required."),
+        )),
     }
 }
 
@@ -67,7 +99,10 @@ pub fn optional_str<'a>(body: &'a Object, field: &str) -> Result<Option<&'a str>
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(ApiError::unprocessable(field, format!("{field} must be a string."))),
+        Some(_) => Err(ApiError::unprocessable(
+            field,
+            format!("{field} must be a string."),
+        )),
     }
 }
 
@@ -77,7 +112,10 @@ pub fn require_phone(body: &Object, field: &str) -> Result<String, ApiError> {
     if is_e164(number) {
         Ok(number.to_owned())
     } else {
-        Err(ApiError::unprocessable(field, format!("{field} must be an E.164 number such as +14155550123.")))
+        Err(ApiError::unprocessable(
+            field,
+            format!("{field} must be an E.164 number such as +14155550123."),
+        ))
     }
 }
 

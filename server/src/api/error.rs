@@ -3,10 +3,10 @@
 
 use app::keys::lifecycle::format_time;
 use app::permissions::Requirement;
-use chrono::{DateTime, Utc};
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,15 +33,24 @@ pub enum ApiError {
     #[error("The request body is larger than 1 MiB.")]
     TooLarge,
     /// A document would exceed `DOCUMENT_LIMIT` once stored.
-    #[error("{noun} would be {size} KiB once stored; a stored document may be at most {limit} KiB.")]
-    DocumentTooLarge { noun: &'static str, size: usize, limit: usize },
+    #[error(
+        "{noun} would be {size} KiB once stored; a stored document may be at most {limit} KiB."
+    )]
+    DocumentTooLarge {
+        noun: &'static str,
+        size: usize,
+        limit: usize,
+    },
     #[error("Something went wrong on our side.")]
     Internal,
 }
 
 impl ApiError {
     pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
-        ApiError::Unprocessable { field: field.to_owned(), message: message.into() }
+        ApiError::Unprocessable {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -76,7 +85,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::DocumentTooLarge { .. } => error["field"] = json!("body"),
             ApiError::Forbidden(need) => {
-                error["required_permission"] = json!({ "group": need.group.label(), "level": need.level.label() });
+                error["required_permission"] =
+                    json!({ "group": need.group.label(), "level": need.level.label() });
             }
             _ => {}
         }

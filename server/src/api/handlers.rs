@@ -17,17 +17,30 @@ use serde_json::{Value, json};
 
 use super::ApiState;
 use super::auth::ApiCaller;
-use super::body::{JsonBody, Object, optional_str, require_array, require_engine, require_phone, require_str};
+use super::body::{
+    JsonBody, Object, optional_str, require_array, require_engine, require_phone, require_str,
+};
 use super::error::ApiError;
 use super::resources::{self, Kind};
 use super::voices;
 
 /// Stores a new call and queues its `call_started` webhook in one
 /// transaction: the event exists exactly when the call does.
-async fn insert_call(state: &ApiState, caller: &ApiCaller, id: &str, call: &Object) -> Result<(), ApiError> {
+async fn insert_call(
+    state: &ApiState,
+    caller: &ApiCaller,
+    id: &str,
+    call: &Object,
+) -> Result<(), ApiError> {
     let txn = state.db.begin().await?;
     resources::insert(&txn, caller.org, Kind::Call, id, call).await?;
-    app::webhooks::outbox::enqueue(&txn, caller.org, "call_started", &Value::Object(call.clone())).await?;
+    app::webhooks::outbox::enqueue(
+        &txn,
+        caller.org,
+        "call_started",
+        &Value::Object(call.clone()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -80,7 +93,10 @@ fn now_ms() -> i64 {
 fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the OS random source is unavailable");
-    format!("{prefix}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    format!(
+        "{prefix}{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 fn ok(value: impl Into<Value>) -> Answer {
@@ -100,19 +116,28 @@ fn paging(limit: Option<&Value>, key: Option<&Value>) -> Result<(u64, Option<Str
             .as_u64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| ApiError::unprocessable("limit", "limit must be a whole number from 1 to 1000."))?,
+            .ok_or_else(|| {
+                ApiError::unprocessable("limit", "limit must be a whole number from 1 to 1000.")
+            })?,
     };
     let key = match key {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(ApiError::unprocessable("pagination_key", "pagination_key must be a string.")),
+        Some(_) => {
+            return Err(ApiError::unprocessable(
+                "pagination_key",
+                "pagination_key must be a string.",
+            ));
+        }
     };
     Ok((limit, key))
 }
 
 fn query_paging(query: &HashMap<String, String>) -> Result<(u64, Option<String>), ApiError> {
     let limit = query.get("limit").map(|s| Value::String(s.clone()));
-    let key = query.get("pagination_key").map(|s| Value::String(s.clone()));
+    let key = query
+        .get("pagination_key")
+        .map(|s| Value::String(s.clone()));
     paging(limit.as_ref(), key.as_ref())
 }
 
@@ -125,7 +150,13 @@ fn merge(stored: &mut Object, patch: Object, server_owned: &[&str]) {
     }
 }
 
-async fn page_of(state: &ApiState, caller: &ApiCaller, kind: Kind, limit: u64, key: Option<String>) -> Answer {
+async fn page_of(
+    state: &ApiState,
+    caller: &ApiCaller,
+    kind: Kind,
+    limit: u64,
+    key: Option<String>,
+) -> Answer {
     let page = resources::list(&state.db, caller.org, kind, limit, key.as_deref()).await?;
     let items = page.items.iter().cloned().map(Value::Object).collect();
     ok(page.to_json(items))
@@ -133,14 +164,26 @@ async fn page_of(state: &ApiState, caller: &ApiCaller, kind: Kind, limit: u64, k
 
 // ---- identity ------------------------------------------------------------
 
-async fn get_api_key_info(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>) -> Answer {
-    let org = organization::Entity::find_by_id(caller.org.0).one(&state.db).await?;
-    ok(json!({ "api_key_name": caller.key_name, "org_name": org.map(|o| o.name).unwrap_or_default() }))
+async fn get_api_key_info(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> Answer {
+    let org = organization::Entity::find_by_id(caller.org.0)
+        .one(&state.db)
+        .await?;
+    ok(
+        json!({ "api_key_name": caller.key_name, "org_name": org.map(|o| o.name).unwrap_or_default() }),
+    )
 }
 
 // ---- agents --------------------------------------------------------------
 
-const AGENT_OWNED: &[&str] = &["agent_id", "version", "last_modification_timestamp", "is_published"];
+const AGENT_OWNED: &[&str] = &[
+    "agent_id",
+    "version",
+    "last_modification_timestamp",
+    "is_published",
+];
 
 async fn create_agent(
     State(state): State<ApiState>,
@@ -161,7 +204,11 @@ async fn create_agent(
     ok(agent)
 }
 
-async fn get_agent(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<String>) -> Answer {
+async fn get_agent(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> Answer {
     ok(resources::get(&state.db, caller.org, Kind::Agent, &id).await?)
 }
 
@@ -185,7 +232,11 @@ async fn update_agent(
     ok(agent)
 }
 
-async fn delete_agent(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<String>) -> Answer {
+async fn delete_agent(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> Answer {
     resources::delete(&state.db, caller.org, Kind::Agent, &id).await?;
     no_content()
 }
@@ -215,12 +266,21 @@ async fn list_agents(
 
 // ---- knowledge bases and voices -------------------------------------------
 
-async fn list_knowledge_bases(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>) -> Answer {
+async fn list_knowledge_bases(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+) -> Answer {
     let page = resources::list(&state.db, caller.org, Kind::KnowledgeBase, 1000, None).await?;
-    ok(Value::Array(page.items.into_iter().map(Value::Object).collect()))
+    ok(Value::Array(
+        page.items.into_iter().map(Value::Object).collect(),
+    ))
 }
 
-async fn get_knowledge_base(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<String>) -> Answer {
+async fn get_knowledge_base(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> Answer {
     ok(resources::get(&state.db, caller.org, Kind::KnowledgeBase, &id).await?)
 }
 
@@ -238,12 +298,20 @@ async fn list_voices() -> Answer {
 }
 
 async fn get_voice(Path(id): Path<String>) -> Answer {
-    voices::find(&id).map(Json).map(IntoResponse::into_response).ok_or(ApiError::NotFound("Voice"))
+    voices::find(&id)
+        .map(Json)
+        .map(IntoResponse::into_response)
+        .ok_or(ApiError::NotFound("Voice"))
 }
 
 // ---- test case definitions ----------------------------------------------------
 
-const TEST_CASE_OWNED: &[&str] = &["test_case_definition_id", "type", "creation_timestamp", "user_modified_timestamp"];
+const TEST_CASE_OWNED: &[&str] = &[
+    "test_case_definition_id",
+    "type",
+    "creation_timestamp",
+    "user_modified_timestamp",
+];
 
 fn check_test_case(body: &Object, creating: bool) -> Result<(), ApiError> {
     if creating || body.contains_key("name") {
@@ -325,8 +393,17 @@ async fn delete_test_case_definition(
 // ---- calls ---------------------------------------------------------------
 
 const CALL_OWNED: &[&str] = &[
-    "call_id", "call_type", "call_status", "direction", "agent_id", "agent_version", "access_token",
-    "from_number", "to_number", "start_timestamp", "end_timestamp",
+    "call_id",
+    "call_type",
+    "call_status",
+    "direction",
+    "agent_id",
+    "agent_version",
+    "access_token",
+    "from_number",
+    "to_number",
+    "start_timestamp",
+    "end_timestamp",
 ];
 
 async fn list_calls(
@@ -338,7 +415,11 @@ async fn list_calls(
     page_of(&state, &caller, Kind::Call, limit, key).await
 }
 
-async fn get_call(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<String>) -> Answer {
+async fn get_call(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> Answer {
     ok(resources::get(&state.db, caller.org, Kind::Call, &id).await?)
 }
 
@@ -350,15 +431,24 @@ async fn update_call(
 ) -> Answer {
     let mut call = resources::get(&state.db, caller.org, Kind::Call, &id).await?;
     if let Some(metadata) = body.get("metadata")
-        && !metadata.is_object() && !metadata.is_null() {
-            return Err(ApiError::unprocessable("metadata", "metadata must be an object."));
-        }
+        && !metadata.is_object()
+        && !metadata.is_null()
+    {
+        return Err(ApiError::unprocessable(
+            "metadata",
+            "metadata must be an object.",
+        ));
+    }
     merge(&mut call, body, CALL_OWNED);
     resources::put(&state.db, caller.org, Kind::Call, &id, &call).await?;
     ok(call)
 }
 
-async fn delete_call(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<String>) -> Answer {
+async fn delete_call(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> Answer {
     resources::delete(&state.db, caller.org, Kind::Call, &id).await?;
     no_content()
 }
@@ -374,15 +464,19 @@ async fn agent_for_call(
 ) -> Result<String, ApiError> {
     if let Some(agent_id) = named {
         if !resources::exists(&state.db, caller.org, Kind::Agent, agent_id).await? {
-            return Err(ApiError::unprocessable(field, format!("{field} does not name an agent of this organization.")));
+            return Err(ApiError::unprocessable(
+                field,
+                format!("{field} does not name an agent of this organization."),
+            ));
         }
         return Ok(agent_id.to_owned());
     }
     if let Some(number) = from_number
         && let Ok(phone) = resources::get(&state.db, caller.org, Kind::PhoneNumber, number).await
-            && let Some(agent) = phone.get("outbound_agent_id").and_then(Value::as_str) {
-                return Ok(agent.to_owned());
-            }
+        && let Some(agent) = phone.get("outbound_agent_id").and_then(Value::as_str)
+    {
+        return Ok(agent.to_owned());
+    }
     Ok(String::new())
 }
 
@@ -443,13 +537,25 @@ async fn create_batch_call(
     let from = require_phone(&body, "from_number")?;
     let tasks = require_array(&body, "tasks")?;
     if tasks.is_empty() {
-        return Err(ApiError::unprocessable("tasks", "tasks must hold at least one call."));
+        return Err(ApiError::unprocessable(
+            "tasks",
+            "tasks must hold at least one call.",
+        ));
     }
     for (i, task) in tasks.iter().enumerate() {
         let field = format!("tasks[{i}].to_number");
         match task.as_object() {
-            Some(task) if task.get("to_number").and_then(Value::as_str).is_some_and(super::body::is_e164) => {}
-            _ => return Err(ApiError::unprocessable(&field, format!("{field} must be an E.164 number."))),
+            Some(task)
+                if task
+                    .get("to_number")
+                    .and_then(Value::as_str)
+                    .is_some_and(super::body::is_e164) => {}
+            _ => {
+                return Err(ApiError::unprocessable(
+                    &field,
+                    format!("{field} must be an E.164 number."),
+                ));
+            }
         }
     }
     let id = new_id("batch_call_");
@@ -465,7 +571,11 @@ async fn create_batch_call(
     ok(batch)
 }
 
-async fn stop_call(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<String>) -> Answer {
+async fn stop_call(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(id): Path<String>,
+) -> Answer {
     let mut call = resources::get(&state.db, caller.org, Kind::Call, &id).await?;
     call.insert("call_status".into(), json!("ended"));
     call.insert("end_timestamp".into(), json!(now_ms()));
@@ -494,13 +604,20 @@ async fn create_export_request(
 ) -> Answer {
     let channel = optional_str(&body, "channel")?.unwrap_or("call");
     if !matches!(channel, "call" | "chat") {
-        return Err(ApiError::unprocessable("channel", "channel must be \"call\" or \"chat\"."));
+        return Err(ApiError::unprocessable(
+            "channel",
+            "channel must be \"call\" or \"chat\".",
+        ));
     }
     let timezone = optional_str(&body, "timezone")?.unwrap_or("UTC").to_owned();
     let channel = channel.to_owned();
     let id = new_id("export_");
     let mut export = Object::new();
-    merge(&mut export, body, &["export_request_id", "status", "created_timestamp", "url"]);
+    merge(
+        &mut export,
+        body,
+        &["export_request_id", "status", "created_timestamp", "url"],
+    );
     export.extend(
         json!({ "export_request_id": id, "status": "created", "created_timestamp": now_ms(),
                 "channel": channel, "timezone": timezone })
@@ -514,7 +631,11 @@ async fn create_export_request(
 
 // ---- phone numbers ------------------------------------------------------------
 
-const PHONE_OWNED: &[&str] = &["phone_number", "phone_number_type", "last_modification_timestamp"];
+const PHONE_OWNED: &[&str] = &[
+    "phone_number",
+    "phone_number_type",
+    "last_modification_timestamp",
+];
 
 async fn create_phone_number(
     State(state): State<ApiState>,
@@ -528,7 +649,12 @@ async fn create_phone_number(
                 Some(v) => v
                     .as_u64()
                     .filter(|a| (200..=999).contains(a))
-                    .ok_or_else(|| ApiError::unprocessable("area_code", "area_code must be a 3-digit US area code."))?,
+                    .ok_or_else(|| {
+                        ApiError::unprocessable(
+                            "area_code",
+                            "area_code must be a 3-digit US area code.",
+                        )
+                    })?,
             };
             let mut n = [0u8; 2];
             getrandom::fill(&mut n).expect("the OS random source is unavailable");
@@ -537,7 +663,10 @@ async fn create_phone_number(
         Some(_) => require_phone(&body, "phone_number")?,
     };
     if resources::exists(&state.db, caller.org, Kind::PhoneNumber, &number).await? {
-        return Err(ApiError::unprocessable("phone_number", "This phone number already exists."));
+        return Err(ApiError::unprocessable(
+            "phone_number",
+            "This phone number already exists.",
+        ));
     }
     let mut phone = Object::new();
     merge(&mut phone, body, PHONE_OWNED);
@@ -557,7 +686,11 @@ async fn list_phone_numbers(
     page_of(&state, &caller, Kind::PhoneNumber, limit, key).await
 }
 
-async fn get_phone_number(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(n): Path<String>) -> Answer {
+async fn get_phone_number(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(n): Path<String>,
+) -> Answer {
     ok(resources::get(&state.db, caller.org, Kind::PhoneNumber, &n).await?)
 }
 
@@ -577,7 +710,11 @@ async fn update_phone_number(
     ok(phone)
 }
 
-async fn delete_phone_number(State(state): State<ApiState>, Extension(caller): Extension<ApiCaller>, Path(n): Path<String>) -> Answer {
+async fn delete_phone_number(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(n): Path<String>,
+) -> Answer {
     resources::delete(&state.db, caller.org, Kind::PhoneNumber, &n).await?;
     no_content()
 }

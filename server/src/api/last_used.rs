@@ -15,14 +15,19 @@ pub struct LastUsed {
 
 impl LastUsed {
     pub fn touch(&self, key_id: i64) {
-        self.pending.lock().expect("last-used lock").insert(key_id, Utc::now());
+        self.pending
+            .lock()
+            .expect("last-used lock")
+            .insert(key_id, Utc::now());
     }
 
     /// Writes what has been collected; returns how many keys it updated.
     /// A batch that cannot be written goes back, merged with the uses
     /// collected meanwhile (the later time wins), for the next flush.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
-        let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("last-used lock")).into_iter().collect();
+        let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("last-used lock"))
+            .into_iter()
+            .collect();
         if batch.is_empty() {
             return Ok(0);
         }
@@ -42,7 +47,11 @@ impl LastUsed {
         self.pending.lock().expect("last-used lock").len()
     }
 
-    pub fn spawn_flusher(self: Arc<Self>, db: DatabaseConnection, every: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_flusher(
+        self: Arc<Self>,
+        db: DatabaseConnection,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {

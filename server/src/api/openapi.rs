@@ -37,7 +37,9 @@ pub fn document() -> Value {
                 "content": { "application/json": { "schema": { "type": "object" } } },
             });
         }
-        let entry = paths.entry(route.path.to_owned()).or_insert_with(|| json!({}));
+        let entry = paths
+            .entry(route.path.to_owned())
+            .or_insert_with(|| json!({}));
         entry[route.method.as_str().to_lowercase()] = op;
     }
     let error = json!({

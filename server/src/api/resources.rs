@@ -6,8 +6,8 @@ use app::ssr::entities::api_resource::{self, ActiveModel, Column, Entity as Reso
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -91,7 +91,13 @@ fn encode(kind: Kind, body: &Object) -> Result<String, ApiError> {
     Ok(text)
 }
 
-pub async fn insert(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, body: &Object) -> Result<(), ApiError> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+    body: &Object,
+) -> Result<(), ApiError> {
     let now = Utc::now();
     ActiveModel {
         organization_id: Set(org.0),
@@ -107,17 +113,35 @@ pub async fn insert(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str,
     Ok(())
 }
 
-pub async fn get(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<Object, ApiError> {
-    let row = find(db, org, kind, id).await?.ok_or(ApiError::NotFound(kind.noun()))?;
+pub async fn get(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+) -> Result<Object, ApiError> {
+    let row = find(db, org, kind, id)
+        .await?
+        .ok_or(ApiError::NotFound(kind.noun()))?;
     decode(&row)
 }
 
-pub async fn exists(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<bool, ApiError> {
+pub async fn exists(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+) -> Result<bool, ApiError> {
     Ok(find(db, org, kind, id).await?.is_some())
 }
 
 /// Replaces the stored document.
-pub async fn put(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, body: &Object) -> Result<(), ApiError> {
+pub async fn put(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+    body: &Object,
+) -> Result<(), ApiError> {
     let result = Resource::update_many()
         .col_expr(Column::Body, Expr::value(encode(kind, body)?))
         .col_expr(Column::UpdatedAt, Expr::value(Utc::now()))
@@ -130,8 +154,16 @@ pub async fn put(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str, bo
     Ok(())
 }
 
-pub async fn delete(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<(), ApiError> {
-    let result = Resource::delete_many().filter(scope(org, kind, id)).exec(db).await?;
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+) -> Result<(), ApiError> {
+    let result = Resource::delete_many()
+        .filter(scope(org, kind, id))
+        .exec(db)
+        .await?;
     if result.rows_affected == 0 {
         return Err(ApiError::NotFound(kind.noun()));
     }
@@ -153,7 +185,12 @@ pub async fn list(
         Some(after) => Some(
             find(db, org, kind, after)
                 .await?
-                .ok_or_else(|| ApiError::unprocessable("pagination_key", "pagination_key does not name an item of this list."))?
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "pagination_key",
+                        "pagination_key does not name an item of this list.",
+                    )
+                })?
                 .id,
         ),
         None => None,
@@ -173,7 +210,11 @@ pub async fn list(
         for row in &rows {
             if items.len() as u64 == limit || bytes > PAGE_BYTES {
                 // There is at least this row after the page.
-                return Ok(Page { items, has_more: true, pagination_key: last_id });
+                return Ok(Page {
+                    items,
+                    has_more: true,
+                    pagination_key: last_id,
+                });
             }
             bytes += row.body.len();
             items.push(decode(row)?);
@@ -181,13 +222,25 @@ pub async fn list(
         }
         below = rows.last().map(|r| r.id);
         if exhausted {
-            return Ok(Page { items, has_more: false, pagination_key: None });
+            return Ok(Page {
+                items,
+                has_more: false,
+                pagination_key: None,
+            });
         }
     }
 }
 
-async fn find(db: &impl ConnectionTrait, org: OrgId, kind: Kind, id: &str) -> Result<Option<api_resource::Model>, ApiError> {
-    Ok(Resource::find().filter(scope(org, kind, id)).one(db).await?)
+async fn find(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<api_resource::Model>, ApiError> {
+    Ok(Resource::find()
+        .filter(scope(org, kind, id))
+        .one(db)
+        .await?)
 }
 
 /// One resource of one organization: every single-resource query uses this.

@@ -4,12 +4,47 @@ use serde_json::{Value, json};
 
 /// (voice_id, voice_name, provider, gender, accent, age)
 const CATALOGUE: &[(&str, &str, &str, &str, &str, &str)] = &[
-    ("11labs-Adrian", "Adrian", "elevenlabs", "male", "American", "Young"),
-    ("11labs-Amy", "Amy", "elevenlabs", "female", "British", "Young"),
-    ("openai-Alloy", "Alloy", "openai", "female", "American", "Middle Aged"),
+    (
+        "11labs-Adrian",
+        "Adrian",
+        "elevenlabs",
+        "male",
+        "American",
+        "Young",
+    ),
+    (
+        "11labs-Amy",
+        "Amy",
+        "elevenlabs",
+        "female",
+        "British",
+        "Young",
+    ),
+    (
+        "openai-Alloy",
+        "Alloy",
+        "openai",
+        "female",
+        "American",
+        "Middle Aged",
+    ),
     ("openai-Echo", "Echo", "openai", "male", "American", "Young"),
-    ("cartesia-Cleo", "Cleo", "cartesia", "female", "American", "Young"),
-    ("cartesia-Marcus", "Marcus", "cartesia", "male", "Australian", "Middle Aged"),
+    (
+        "cartesia-Cleo",
+        "Cleo",
+        "cartesia",
+        "female",
+        "American",
+        "Young",
+    ),
+    (
+        "cartesia-Marcus",
+        "Marcus",
+        "cartesia",
+        "male",
+        "Australian",
+        "Middle Aged",
+    ),
 ];
 
 fn to_json(v: &(&str, &str, &str, &str, &str, &str)) -> Value {

@@ -13,7 +13,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
-use sea_orm::{ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -37,16 +39,24 @@ impl Backend {
 pub fn backends() -> Vec<Backend> {
     let mut all = vec![Backend::Sqlite];
     if let Ok(url) = std::env::var("TEST_POSTGRES_URL")
-        && !url.trim().is_empty() {
-            all.push(Backend::Postgres(url));
-        }
+        && !url.trim().is_empty()
+    {
+        all.push(Backend::Postgres(url));
+    }
     all
 }
 
 /// A database that exists for one test.
 pub enum TestDb {
-    Sqlite { _dir: tempfile::TempDir, url: String },
-    Postgres { admin_url: String, name: String, url: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
 }
 
 impl TestDb {
@@ -64,10 +74,17 @@ impl TestDb {
                 let admin = Database::connect(admin_url.as_str())
                     .await
                     .expect("TEST_POSTGRES_URL is set but the server is unreachable");
-                admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
                 admin.close().await.ok();
                 let url = with_database(admin_url, &name);
-                TestDb::Postgres { admin_url: admin_url.clone(), name, url }
+                TestDb::Postgres {
+                    admin_url: admin_url.clone(),
+                    name,
+                    url,
+                }
             }
         }
     }
@@ -81,15 +98,23 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let TestDb::Postgres { admin_url, name, .. } = self {
+        if let TestDb::Postgres {
+            admin_url, name, ..
+        } = self
+        {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime; use a fresh one on a thread.
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(admin_url.as_str()).await {
                         let _ = admin
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
                             .await;
                         admin.close().await.ok();
                     }
@@ -107,7 +132,10 @@ fn with_database(url: &str, name: &str) -> String {
         None => (url, String::new()),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     format!("{}/{}{}", &base[..host_end], name, query)
 }
 
@@ -132,7 +160,9 @@ pub const PASSWORD: &str = "correct horse battery staple";
 impl TestApp {
     pub async fn start(backend: &Backend) -> TestApp {
         let test_db = TestDb::create(backend).await;
-        let db = server::db::connect(test_db.url()).await.expect("connect and migrate");
+        let db = server::db::connect(test_db.url())
+            .await
+            .expect("connect and migrate");
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("keyward").build(),
             db: db.clone(),
@@ -169,7 +199,12 @@ impl TestApp {
 
     /// The organization of the account behind a session's email.
     pub async fn org_of(&self, email: &str) -> OrgId {
-        let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(&self.db).await.unwrap().unwrap();
+        let u = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
         OrgId(u.organization_id)
     }
 
@@ -197,8 +232,12 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let response =
-            self.router.clone().oneshot(request.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let set_cookie = response
             .headers()
@@ -215,7 +254,13 @@ impl TestApp {
 
     /// Calls the public API with `Authorization: Bearer <key>` (if any) and
     /// a JSON body (if any); returns the status and the JSON answer.
-    pub async fn api(&self, method: &str, path: &str, key: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(key) = key {
             request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
@@ -227,17 +272,26 @@ impl TestApp {
             }
             None => Body::empty(),
         };
-        let response = self.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, json)
     }
 
@@ -251,7 +305,12 @@ impl TestApp {
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let response = self.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         if let Some(location) = response.headers().get(header::LOCATION) {
             return (status, location.to_str().unwrap().to_owned());

@@ -22,13 +22,21 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> (Receiver, String) {
-        let receiver = Receiver { answer: Arc::new(AtomicU16::new(200)), ..Default::default() };
+        let receiver = Receiver {
+            answer: Arc::new(AtomicU16::new(200)),
+            ..Default::default()
+        };
         async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: String) -> StatusCode {
-            let sig = headers.get("x-retell-signature").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            let sig = headers
+                .get("x-retell-signature")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
             r.got.lock().unwrap().push((sig, body));
             StatusCode::from_u16(r.answer.load(Ordering::SeqCst)).unwrap()
         }
-        let app = Router::new().route("/hook", axum::routing::post(hook)).with_state(receiver.clone());
+        let app = Router::new()
+            .route("/hook", axum::routing::post(hook))
+            .with_state(receiver.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -42,7 +50,12 @@ impl Receiver {
 
 /// What `Retell.verify` computes: HMAC-SHA256(secret, body + timestamp).
 pub fn verifies(secret: &str, body: &str, signature: &str) -> bool {
-    let Some((v, d)) = signature.strip_prefix("v=").and_then(|s| s.split_once(",d=")) else { return false };
+    let Some((v, d)) = signature
+        .strip_prefix("v=")
+        .and_then(|s| s.split_once(",d="))
+    else {
+        return false;
+    };
     let ts: i64 = v.parse().unwrap();
     if (Utc::now().timestamp_millis() - ts).abs() > 5 * 60 * 1000 {
         return false;
@@ -55,10 +68,27 @@ pub fn verifies(secret: &str, body: &str, signature: &str) -> bool {
 /// An app with a webhook URL and a webhook key; the key has full access, so
 /// it also serves as the API key that creates calls. Returns its secret.
 pub async fn setup(app: &TestApp, url: &str) -> String {
-    assert_eq!(app.call("/api/webhooks/save-url", json!({ "url": url })).await.0, StatusCode::OK);
-    let (_, created) = app.call("/api/keys/create", json!({ "input": { "name": "signer", "restricted": false } })).await;
+    assert_eq!(
+        app.call("/api/webhooks/save-url", json!({ "url": url }))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (_, created) = app
+        .call(
+            "/api/keys/create",
+            json!({ "input": { "name": "signer", "restricted": false } }),
+        )
+        .await;
     let webhook_secret = created["secret"].as_str().unwrap().to_owned();
-    assert_eq!(app.call("/api/keys/set-webhook", json!({ "id": created["key"]["id"] })).await.0, StatusCode::OK);
+    assert_eq!(
+        app.call(
+            "/api/keys/set-webhook",
+            json!({ "id": created["key"]["id"] })
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
     webhook_secret
 }
-

@@ -50,21 +50,24 @@ pub fn ApiKeysPage() -> impl IntoView {
     };
     Effect::new(move |_| {
         if let Some(Ok(_)) = keys.get()
-            && let Some(target) = focus_after_refresh.get_untracked() {
-                focus_after_refresh.set(None);
-                request_animation_frame(move || {
-                    let lost = document().active_element().is_none_or(|el| el.tag_name() == "BODY");
-                    match target {
-                        FocusAfterRefresh::Button(label) if lost => {
-                            if !focus_by_label(&label) {
-                                focus_page_heading();
-                            }
+            && let Some(target) = focus_after_refresh.get_untracked()
+        {
+            focus_after_refresh.set(None);
+            request_animation_frame(move || {
+                let lost = document()
+                    .active_element()
+                    .is_none_or(|el| el.tag_name() == "BODY");
+                match target {
+                    FocusAfterRefresh::Button(label) if lost => {
+                        if !focus_by_label(&label) {
+                            focus_page_heading();
                         }
-                        FocusAfterRefresh::Button(_) => {}
-                        FocusAfterRefresh::Heading => focus_page_heading(),
                     }
-                });
-            }
+                    FocusAfterRefresh::Button(_) => {}
+                    FocusAfterRefresh::Heading => focus_page_heading(),
+                }
+            });
+        }
     });
     let on_saved = Callback::new(move |(message, name): (String, String)| {
         focus_after_refresh.set(Some(FocusAfterRefresh::Button(format!("Edit {name}"))));
@@ -305,7 +308,13 @@ fn ConfirmDelete(
             on_close.run(());
         }
     });
-    let error = move || remove.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()));
+    let error = move || {
+        remove.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(|e| e.to_string())
+        })
+    };
     view! {
         <Dialog title_id="delete-title" describedby="delete-desc" on_close>
             <div class="dialog__body">

@@ -9,8 +9,10 @@ use crate::components::data_table::DataTable;
 use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::keys::format_date;
-use crate::webhooks::server_fns::{load_webhooks, resend_delivery, save_webhook_url, send_test_event};
 use crate::keys::lifecycle::format_time;
+use crate::webhooks::server_fns::{
+    load_webhooks, resend_delivery, save_webhook_url, send_test_event,
+};
 use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, validate_url};
 
 #[component]
@@ -58,7 +60,11 @@ pub fn WebhooksPage() -> impl IntoView {
         None => {}
     });
     let other_error = move || {
-        error.with(|e| e.as_ref().filter(|e| e.message_for("url").is_none()).map(ToString::to_string))
+        error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.message_for("url").is_none())
+                .map(ToString::to_string)
+        })
     };
 
     view! {
@@ -180,7 +186,8 @@ fn WebhookForm(
             Err(e) => error.set(Some(e)),
         }
     };
-    let url_error = Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
+    let url_error =
+        Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
     view! {
         <form class="webhook-form" on:submit=on_submit novalidate>
             <TextField
@@ -211,7 +218,10 @@ fn WebhookForm(
 }
 
 #[component]
-fn DeliveryLog(deliveries: Vec<DeliverySummary>, resend: Action<i64, Result<(), AppError>>) -> impl IntoView {
+fn DeliveryLog(
+    deliveries: Vec<DeliverySummary>,
+    resend: Action<i64, Result<(), AppError>>,
+) -> impl IntoView {
     if deliveries.is_empty() {
         return view! { <p class="empty">"No deliveries yet."</p> }.into_any();
     }

@@ -37,7 +37,10 @@ impl Model {
     pub fn lifetimes(&self) -> crate::keys::lifecycle::Lifetimes {
         crate::keys::lifecycle::Lifetimes {
             expires_at: self.expires_at,
-            previous_until: self.previous_secret_digest.as_ref().and(self.previous_secret_until),
+            previous_until: self
+                .previous_secret_digest
+                .as_ref()
+                .and(self.previous_secret_until),
         }
     }
 }

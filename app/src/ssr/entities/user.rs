@@ -46,7 +46,10 @@ mod tests {
             created_at: chrono::Utc::now(),
         };
         let shown = format!("{user:?} {user:#?}");
-        assert!(!shown.contains("argon2id") && !shown.contains("aGFzaGhhc2g"), "{shown}");
+        assert!(
+            !shown.contains("argon2id") && !shown.contains("aGFzaGhhc2g"),
+            "{shown}"
+        );
         assert!(shown.contains("ada@example.com"));
     }
 }
