@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 BIN := $(CARGO_TARGET_DIR)/release/keyward
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run dev build tools test test-rust test-e2e bench clean
+.PHONY: run dev build tools lint test test-rust test-e2e bench clean
 
 tools:
 	@.ci/ensure-tools
@@ -36,6 +36,16 @@ run: build
 ## Hot reload while editing.
 dev: tools
 	cargo leptos watch
+
+## rustfmt's defaults, and clippy with warnings as errors on each side:
+## the server and its tests, the app's server side and its tests, and the
+## hydrate side on the wasm target (never one --workspace build).
+lint: tools
+	cargo fmt --all --check
+	cargo clippy --locked -p server --tests -- -D warnings
+	cargo clippy --locked -p app --features ssr --tests -- -D warnings
+	cargo clippy --locked -p migrations -- -D warnings
+	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 ## Every test: Rust (each crate on its own side), then Playwright.
 test: test-rust test-e2e
