@@ -12,6 +12,9 @@ use crate::pages::settings::api_keys::ApiKeysPage;
 use crate::pages::settings::webhooks::WebhooksPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Before anything renders: the hydration scripts take this nonce.
+    #[cfg(feature = "ssr")]
+    crate::ssr::security::provide_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">

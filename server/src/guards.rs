@@ -5,9 +5,45 @@ use app::auth::session;
 use app::error::AppError;
 use app::ssr::AppState;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+
+/// Headers on every answer, pages and API alike:
+/// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (no
+///   URL of a settings page leaves the site), `X-Frame-Options: DENY` for
+///   browsers older than `frame-ancestors`;
+/// - `Cache-Control: no-store` on everything but the static files under
+///   `/pkg/` and the site root: a page or an answer that showed a secret
+///   once must not sit in any cache;
+/// - a Content-Security-Policy that allows nothing on answers that are not
+///   pages (pages send their own, with the nonce of their scripts).
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let is_static = {
+        let path = request.uri().path();
+        path.starts_with("/pkg/") || path == "/favicon.svg"
+    };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !is_static {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'",
+        ));
+    response
+}
 
 /// Refuses a state-changing call to a server function (`/api/…`) that a
 /// browser says came from another site. Browsers send `Sec-Fetch-Site` on

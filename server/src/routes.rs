@@ -31,6 +31,7 @@ pub fn router(state: AppState, last_used: std::sync::Arc<crate::api::LastUsed>) 
         .layer(from_fn(guards::refuse_cross_site))
         .with_state(state)
         .merge(api)
+        .layer(from_fn(guards::security_headers))
 }
 
 async fn healthz() -> &'static str {

@@ -12,6 +12,7 @@ use crate::error::AppError;
 pub mod caller;
 pub mod entities;
 pub mod sealing;
+pub mod security;
 
 pub use caller::{Caller, caller, state};
 pub use sealing::{MasterKey, Sealer};

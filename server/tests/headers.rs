@@ -1,0 +1,123 @@
+//! The headers every answer carries: a per-page Content-Security-Policy
+//! whose nonce is the one on the page's scripts, no caching of pages and
+//! answers (a secret shown once must not sit in a cache), and the usual
+//! hardening headers.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use common::{TestApp, backends};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn fetch(app: &TestApp, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
+    headers
+        .get(&name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+fn page(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn pages_carry_a_fresh_nonce_policy_that_their_scripts_match() {
+    let app = TestApp::start(&backends()[0]).await;
+    let mut nonces = Vec::new();
+    for (path, cookie) in [
+        ("/login", None),
+        ("/settings/api-keys", Some(app.session.as_str())),
+        ("/settings/webhooks", Some(app.session.as_str())),
+    ] {
+        let (status, headers, html) = fetch(&app, page(path, cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let csp = header(&headers, header::CONTENT_SECURITY_POLICY);
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"));
+        for directive in [
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "'strict-dynamic'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        // Every script on the page carries exactly this nonce.
+        let scripts = html.matches("<script").count();
+        assert!(scripts >= 1, "{path}");
+        assert_eq!(
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            scripts,
+            "{path}: {html}"
+        );
+        assert_eq!(
+            header(&headers, header::CACHE_CONTROL),
+            "no-store",
+            "{path}"
+        );
+        assert_eq!(header(&headers, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(header(&headers, header::REFERRER_POLICY), "no-referrer");
+        nonces.push(nonce.to_owned());
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "a new nonce for every page");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_cached_and_allow_nothing_to_run() {
+    let app = TestApp::start(&backends()[0]).await;
+    let list = Request::post("/api/keys/list")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &app.session)
+        .body(Body::from("{}"))
+        .unwrap();
+    let create = Request::post("/api/keys/create")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &app.session)
+        .body(Body::from(r#"{"input":{"name":"k","restricted":false}}"#))
+        .unwrap();
+    let api = Request::get("/get-api-key-info")
+        .body(Body::empty())
+        .unwrap();
+    for request in [list, create, api] {
+        let path = request.uri().path().to_owned();
+        let (_, headers, _) = fetch(&app, request).await;
+        assert_eq!(
+            header(&headers, header::CACHE_CONTROL),
+            "no-store",
+            "{path}"
+        );
+        assert_eq!(
+            header(&headers, header::CONTENT_SECURITY_POLICY),
+            "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(
+            header(&headers, header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{path}"
+        );
+    }
+}
