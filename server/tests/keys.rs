@@ -321,12 +321,12 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
 }
 
 #[tokio::test]
-async fn concurrent_webhook_moves_leave_exactly_one() {
+async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
         let mut ids = Vec::new();
-        for i in 0..4 {
+        for i in 0..10 {
             let k = store::create(
                 &app.db,
                 &app.state.sealer,
@@ -339,26 +339,45 @@ async fn concurrent_webhook_moves_leave_exactly_one() {
             .unwrap();
             ids.push(k.key.id);
         }
+        // Through the server function, as a hundred clicks would arrive.
         let tasks: Vec<_> = ids
             .iter()
             .cycle()
-            .take(12)
+            .take(100)
             .map(|id| {
-                let (db, id) = (app.db.clone(), *id);
-                tokio::spawn(async move { store::set_webhook(&db, org, id).await })
+                let (router, session, id) = (app.router.clone(), app.session.clone(), *id);
+                tokio::spawn(async move {
+                    let request = axum::http::Request::post("/api/keys/set-webhook")
+                        .header("content-type", "application/json")
+                        .header("cookie", session)
+                        .body(axum::body::Body::from(json!({ "id": id }).to_string()))
+                        .unwrap();
+                    tower::ServiceExt::oneshot(router, request)
+                        .await
+                        .unwrap()
+                        .status()
+                })
             })
             .collect();
+        let mut moved = 0;
         for t in tasks {
-            // Under contention a move may fail; it must never leave two.
-            let _ = t.await.unwrap();
+            // Under contention a move may give up; it must never leave two.
+            if t.await.unwrap() == StatusCode::OK {
+                moved += 1;
+            }
         }
+        assert!(moved > 0, "{}", app.backend);
         let holders = store::list(&app.db, org)
             .await
             .unwrap()
             .into_iter()
             .filter(|k| k.is_webhook)
             .count();
-        assert_eq!(holders, 1, "{}", app.backend);
+        assert_eq!(
+            holders, 1,
+            "{}: {moved} of 100 moves succeeded",
+            app.backend
+        );
     }
 }
 
@@ -456,5 +475,90 @@ async fn the_page_renders_on_the_server_with_the_seed_wording() {
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (status, body) = app.get("/healthz").await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+    }
+}
+
+/// Fills organization `org` up to `held` keys with rows written directly.
+async fn fill(app: &TestApp, org: OrgId, held: usize) {
+    let now = chrono::Utc::now();
+    let rows = (0..held).map(|i| {
+        let mut digest = [0u8; 32];
+        getrandom::fill(&mut digest).unwrap();
+        api_key::ActiveModel {
+            organization_id: Set(org.0),
+            name: Set(format!("filler {i}")),
+            display_form: Set("key_xxxx…xxxx".into()),
+            secret_digest: Set(hex::encode(digest)),
+            sealed_secret: Set(vec![0; 8]),
+            is_webhook: Set(false),
+            restricted: Set(false),
+            permissions: Set("{}".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    });
+    for chunk in rows.collect::<Vec<_>>().chunks(200) {
+        api_key::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_organization_holds_at_most_a_thousand_keys_even_under_concurrent_creates() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        let cap = app::keys::MAX_KEYS_PER_ORG as usize;
+        fill(&app, org, cap - 2).await;
+        // Ten creates at once with room for two: exactly two get in.
+        let creates: Vec<_> = (0..10)
+            .map(|i| {
+                let (router, session) = (app.router.clone(), app.session.clone());
+                tokio::spawn(async move {
+                    let request = axum::http::Request::post("/api/keys/create")
+                        .header("content-type", "application/json")
+                        .header("cookie", session)
+                        .body(axum::body::Body::from(
+                            json!({ "input": { "name": format!("late {i}"), "restricted": false } }).to_string(),
+                        ))
+                        .unwrap();
+                    let response = tower::ServiceExt::oneshot(router, request).await.unwrap();
+                    let status = response.status();
+                    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+                    (status, serde_json::from_slice::<Value>(&bytes).unwrap())
+                })
+            })
+            .collect();
+        let mut created = 0;
+        for c in creates {
+            match c.await.unwrap() {
+                (StatusCode::OK, _) => created += 1,
+                (StatusCode::CONFLICT, body) => {
+                    assert!(
+                        body["Conflict"]
+                            .as_str()
+                            .unwrap()
+                            .contains("at most 1000 API keys"),
+                        "{body}"
+                    )
+                }
+                other => panic!("{}: {other:?}", app.backend),
+            }
+        }
+        assert_eq!(created, 2, "{}", app.backend);
+        assert_eq!(list(&app).await.len(), cap);
+        // Another organization is not affected.
+        let other = app.signup("owner@b.example", "Org B").await;
+        let (status, _, _) = app
+            .call_with(
+                Some(&other),
+                "/api/keys/create",
+                json!({ "input": { "name": "b", "restricted": false } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
     }
 }

@@ -21,6 +21,10 @@ pub mod store;
 /// Longest name a key may have, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
 
+/// The most keys one organization may hold: bounds what a list reads and
+/// what one account can make the server store.
+pub const MAX_KEYS_PER_ORG: u64 = 1000;
+
 /// What to do instead of deleting the webhook key (as Retell does, it
 /// cannot be deleted): the page's explanation and the server's 409 say it.
 pub const WEBHOOK_KEY_UNDELETABLE: &str =

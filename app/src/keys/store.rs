@@ -5,15 +5,17 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
+    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
+    TransactionTrait,
 };
 
 use super::lifecycle::{Expiry, RollGrace, SecretSlot};
 use super::secret::{ApiKeySecret, SecretDigest};
-use super::{CreatedKey, KeyId, KeySummary, WEBHOOK_KEY_UNDELETABLE};
+use super::{CreatedKey, KeyId, KeySummary, MAX_KEYS_PER_ORG, WEBHOOK_KEY_UNDELETABLE};
 use crate::error::AppError;
 use crate::permissions::{Access, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
+use crate::ssr::entities::organization;
 use crate::ssr::{OrgId, Sealer};
 
 pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummary>, AppError> {
@@ -27,8 +29,12 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
     Ok(rows.into_iter().map(|row| summary(row, now)).collect())
 }
 
+/// Creates a key, unless the organization already holds
+/// `MAX_KEYS_PER_ORG`. The count and the insert share a transaction that
+/// first writes the organization's row, so concurrent creates for one
+/// organization queue there and cannot both pass the count.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     sealer: &Sealer,
     org: OrgId,
     name: String,
@@ -39,6 +45,24 @@ pub async fn create(
     let digest = secret.digest();
     let now = Utc::now();
     let (restricted, permissions) = encode_access(&access);
+    let txn = db.begin().await?;
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::Id,
+            Expr::col(organization::Column::Id),
+        )
+        .filter(organization::Column::Id.eq(org.0))
+        .exec(&txn)
+        .await?;
+    let held = ApiKey::find()
+        .filter(Column::OrganizationId.eq(org.0))
+        .count(&txn)
+        .await?;
+    if held >= MAX_KEYS_PER_ORG {
+        return Err(AppError::Conflict(format!(
+            "An organization can have at most {MAX_KEYS_PER_ORG} API keys. Delete keys you no longer use to add new ones."
+        )));
+    }
     let row = ActiveModel {
         organization_id: Set(org.0),
         name: Set(name),
@@ -57,8 +81,9 @@ pub async fn create(
         previous_secret_until: Set(None),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    txn.commit().await?;
     tracing::info!(org = org.0, key = row.id, "api key created");
     Ok(CreatedKey {
         key: summary(row, now),
