@@ -41,9 +41,14 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   // Every test signs up its own account, so tests never see each other's keys.
-  projects: [{ name: 'chromium' }],
+  // The leak scan runs last, over everything the others left behind.
+  projects: [
+    { name: 'chromium', testIgnore: /leak-scan/ },
+    { name: 'leak-scan', testMatch: /leak-scan/, dependencies: ['chromium'] },
+  ],
   webServer: {
-    command: server,
+    // The log goes to a file in the data folder, for the leak scan.
+    command: `sh -c 'exec "${server}" > "${dataDir}/server.log" 2>&1'`,
     cwd: root,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -55,7 +60,8 @@ export default defineConfig({
       KEYWARD_DATA_DIR: dataDir,
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: join(root, 'target', 'site'),
-      RUST_LOG: 'warn',
+      // Everything the server logs at info, so the leak scan reads it all.
+      RUST_LOG: 'info',
       // The test receivers listen on loopback.
       KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1',
       // Plain HTTP on loopback: no `Secure` session cookie.
