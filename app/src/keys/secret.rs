@@ -122,6 +122,35 @@ fn checksum(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
+        /// Any string at all: parsing never panics, and accepts only the
+        /// documented shape.
+        #[test]
+        fn parsing_anything_is_safe_and_strict(text in ".{0,60}|key_[A-Za-z0-9]{0,40}") {
+            if let Ok(parsed) = ApiKeySecret::parse(&text) {
+                prop_assert_eq!(parsed.expose(), text.as_str());
+                prop_assert_eq!(text.len(), SECRET_LEN);
+                prop_assert!(text.starts_with(PREFIX));
+            }
+        }
+
+        /// A mistyped key (any one character after the prefix changed to
+        /// another base62 character) is refused without a look-up.
+        #[test]
+        fn every_single_character_typo_is_caught(at in PREFIX.len()..SECRET_LEN, to in 0usize..62) {
+            let key = ApiKeySecret::generate().expose().to_owned();
+            let mut bytes = key.into_bytes();
+            let replacement = BASE62[to];
+            prop_assume!(bytes[at] != replacement);
+            bytes[at] = replacement;
+            let typo = String::from_utf8(bytes).unwrap();
+            prop_assert!(ApiKeySecret::parse(&typo).is_err());
+        }
+    }
 
     #[test]
     fn generated_secrets_have_the_documented_shape_and_parse() {
