@@ -64,6 +64,8 @@ export default defineConfig({
       RUST_LOG: 'info',
       // The test receivers listen on loopback.
       KEYWARD_WEBHOOK_ALLOW_PRIVATE: '1',
+      // Every test signs up its own account, all from 127.0.0.1.
+      KEYWARD_SIGNUPS_PER_MINUTE: '1000',
       // Plain HTTP on loopback: no `Secure` session cookie.
       KEYWARD_COOKIE_SECURE: '0',
     },

@@ -19,7 +19,7 @@ pub enum AppError {
     /// Wrong email or wrong password: one message for both.
     #[error("Incorrect email or password.")]
     SignInFailed,
-    #[error("Too many sign-in attempts. Wait a minute, then try again.")]
+    #[error("Too many attempts. Wait a minute, then try again.")]
     TooManyAttempts,
     /// The change would break a rule of the current state, e.g. deleting
     /// the webhook key; the message says what to do instead.
@@ -28,6 +28,9 @@ pub enum AppError {
     /// A state-changing request from another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
+    /// Too much expensive work (password hashing) is queued already.
+    #[error("The server is busy. Try again in a moment.")]
+    Busy,
     /// Details are logged on the server, never sent to the browser.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -62,6 +65,7 @@ impl AppError {
             AppError::Unauthorized | AppError::SignInFailed => 401,
             AppError::TooManyAttempts => 429,
             AppError::Conflict(_) => 409,
+            AppError::Busy => 503,
             AppError::CrossSite => 403,
             AppError::Internal | AppError::Transport(_) => 500,
         }

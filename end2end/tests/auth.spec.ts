@@ -80,12 +80,13 @@ test('sign-up errors are shown next to their fields', async ({ page }) => {
   await expect(page.getByRole('alert')).toHaveCount(3);
   await expectAccessible(page);
 
-  // A taken email is refused by the server, next to the field.
+  // An email taken by someone else (another password) is refused by the
+  // server, next to the field. (With its own password, its owner is signed in.)
   const taken = uniqueEmail('taken');
   await page.request.post('/api/auth/signup', { data: { input: { email: taken, password: PASSWORD, organization: 'T' } } });
   await page.context().clearCookies();
   await email.fill(taken);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill('someone else entirely');
   await page.getByRole('textbox', { name: 'Organization name' }).fill('Copycat');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(email).toHaveAccessibleDescription('An account with this email already exists. Sign in instead.');

@@ -25,6 +25,9 @@ pub struct Config {
     /// `KEYWARD_MAX_CONNECTIONS`, default 1024: connections served at once;
     /// one more is answered 503 and closed.
     pub max_connections: usize,
+    /// `KEYWARD_SIGNUPS_PER_MINUTE`, default 10: sign-ups allowed from one
+    /// client address (an IPv6 /64) a minute.
+    pub signups_per_minute: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -39,6 +42,7 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("webhook_allow_private", &self.webhook_allow_private)
             .field("max_connections", &self.max_connections)
+            .field("signups_per_minute", &self.signups_per_minute)
             .finish()
     }
 }
@@ -61,6 +65,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(crate::serve::Limits::default().max_connections),
+            signups_per_minute: var("KEYWARD_SIGNUPS_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(app::auth::throttle::SIGNUPS_PER_MINUTE),
         }
     }
 }
@@ -78,6 +86,7 @@ mod tests {
             cookie_secure: true,
             webhook_allow_private: false,
             max_connections: 1024,
+            signups_per_minute: 10,
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

@@ -31,7 +31,9 @@ pub async fn build_state(
         leptos_options,
         db,
         sealer: Arc::new(Sealer::new(&master_key)),
-        sign_in_throttle: Arc::new(SignInThrottle::default()),
+        sign_in_throttle: Arc::new(SignInThrottle::with_signups_per_minute(
+            config.signups_per_minute,
+        )),
         cookie_secure: config.cookie_secure,
     })
 }

@@ -79,6 +79,7 @@ mod tests {
             cookie_secure: false,
             webhook_allow_private: false,
             max_connections: 1,
+            signups_per_minute: 1,
         }
     }
 

@@ -83,7 +83,8 @@ async fn signup_refuses_bad_input_next_to_each_field() {
             ),
             // The same email in other case is the same account.
             (
-                json!({ "email": "OWNER@A.example", "password": PASSWORD, "organization": "X" }),
+                // Taken, by someone with another password.
+                json!({ "email": "OWNER@A.example", "password": "someone else's password", "organization": "X" }),
                 "email",
             ),
         ];
@@ -541,5 +542,72 @@ async fn sign_in_attempts_cannot_grow_the_throttle_without_bound() {
     assert!(
         tracked <= app::auth::throttle::ATTEMPTS_PER_MINUTE as usize + 1,
         "{tracked} entries held"
+    );
+}
+
+#[tokio::test]
+async fn sign_ups_are_throttled_per_client_address() {
+    let app = TestApp::start(&backends()[0]).await;
+    let from = |ip: [u8; 4]| {
+        app.router
+            .clone()
+            .layer(axum::extract::connect_info::MockConnectInfo(
+                std::net::SocketAddr::from((ip, 40000)),
+            ))
+    };
+    let signup = |i: u32| {
+        Request::post("/api/auth/signup")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({ "input": { "email": format!("new{i}@example.com"), "password": PASSWORD, "organization": "O" } })
+                    .to_string(),
+            ))
+            .unwrap()
+    };
+    let busy = from([203, 0, 113, 9]);
+    let budget = app::auth::throttle::SIGNUPS_PER_MINUTE;
+    for i in 0..budget {
+        assert_eq!(
+            busy.clone().oneshot(signup(i)).await.unwrap().status(),
+            StatusCode::OK,
+            "sign-up {i}"
+        );
+    }
+    let refused = busy.oneshot(signup(budget)).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another address still signs up.
+    let other = from([203, 0, 113, 10])
+        .oneshot(signup(budget + 1))
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_up_again_signs_the_owner_in_and_tells_others_to_sign_in() {
+    let app = TestApp::start(&backends()[0]).await;
+    let again = |password: &str| json!({ "input": { "email": "owner@a.example", "password": password, "organization": "Again" } });
+    let (status, _, cookie) = app
+        .call_with(None, "/api/auth/signup", again(PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::OK, "the owner is signed in");
+    let (status, me, _) = app
+        .call_with(cookie.as_deref(), "/api/auth/me", json!({}))
+        .await;
+    assert_eq!(
+        (status, me["organization"].clone()),
+        (StatusCode::OK, json!("Org A")),
+        "into the existing account"
+    );
+    let (status, body, cookie) = app
+        .call_with(None, "/api/auth/signup", again("not the password at all"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["Invalid"]["field"], "email");
+    assert!(cookie.is_none());
+    assert_eq!(
+        user::Entity::find().all(&app.db).await.unwrap().len(),
+        1,
+        "no second account"
     );
 }

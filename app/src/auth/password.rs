@@ -38,16 +38,57 @@ pub fn verify_against_dummy(password: &str) {
     let _ = verify(password, &DUMMY);
 }
 
-/// Hashing is CPU-bound for tens of milliseconds: keep it off the async
-/// worker threads.
-pub async fn hash_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash(&password))
-        .await
-        .expect("hashing task panicked")
+/// Bounds the argon2 work in flight: each hash holds 19 MiB and a core
+/// for tens of milliseconds, so a burst of sign-ups or sign-ins must queue
+/// for a few turns, and past a short wait be told to come back, instead of
+/// exhausting memory or starving every other request.
+pub struct HashGate {
+    turns: tokio::sync::Semaphore,
+    wait: std::time::Duration,
 }
 
-pub async fn verify_blocking(password: String, phc: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match phc {
+impl HashGate {
+    pub const fn new(at_once: usize, wait: std::time::Duration) -> Self {
+        HashGate {
+            turns: tokio::sync::Semaphore::const_new(at_once),
+            wait,
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a turn is free; `Busy` if
+    /// none frees up within the wait.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, crate::error::AppError> {
+        let turn = tokio::time::timeout(self.wait, self.turns.acquire())
+            .await
+            .map_err(|_| {
+                tracing::warn!("password hashing is saturated; answering busy");
+                crate::error::AppError::Busy
+            })?
+            .expect("the gate is never closed");
+        let done = tokio::task::spawn_blocking(work)
+            .await
+            .expect("hashing task panicked");
+        drop(turn);
+        Ok(done)
+    }
+}
+
+/// Two hashes per core at once, and a 2-second queue.
+pub const HASHES_AT_ONCE: usize = 4;
+static GATE: HashGate = HashGate::new(HASHES_AT_ONCE, std::time::Duration::from_secs(2));
+
+pub async fn hash_blocking(password: String) -> Result<String, crate::error::AppError> {
+    GATE.run(move || hash(&password)).await
+}
+
+pub async fn verify_blocking(
+    password: String,
+    phc: Option<String>,
+) -> Result<bool, crate::error::AppError> {
+    GATE.run(move || match phc {
         Some(phc) => verify(&password, &phc),
         None => {
             verify_against_dummy(&password);
@@ -55,7 +96,6 @@ pub async fn verify_blocking(password: String, phc: Option<String>) -> bool {
         }
     })
     .await
-    .expect("verification task panicked")
 }
 
 #[cfg(test)]
@@ -70,5 +110,25 @@ mod tests {
         assert!(!verify("wrong horse battery", &phc));
         assert_ne!(phc, hash("correct horse battery"), "salted");
         assert!(!verify("x", "not a phc string"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_its_turns_and_a_short_wait_the_gate_answers_busy() {
+        let gate = std::sync::Arc::new(HashGate::new(1, std::time::Duration::from_millis(100)));
+        let held = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                gate.run(|| std::thread::sleep(std::time::Duration::from_millis(600)))
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert_eq!(
+            gate.run(|| 1).await,
+            Err(crate::error::AppError::Busy),
+            "the only turn is taken"
+        );
+        assert!(held.await.unwrap().is_ok());
+        assert_eq!(gate.run(|| 2).await, Ok(2), "free again");
     }
 }

@@ -14,7 +14,33 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
         async {
             let state = state()?;
             let (email, organization) = input.validate()?;
-            let hash = super::password::hash_blocking(input.password).await;
+            if !state
+                .sign_in_throttle
+                .allow_signup(ssr::client_address().await)
+            {
+                tracing::warn!("sign-up throttled");
+                return Err(AppError::TooManyAttempts);
+            }
+            // Signing up again with an account's own email and password
+            // signs its owner in; anyone else is told to sign in instead.
+            if let Some(user) = ssr::find_user(&state.db, &email).await? {
+                let owner = super::password::verify_blocking(
+                    input.password,
+                    Some(user.password_hash.clone()),
+                )
+                .await?;
+                if !owner {
+                    return Err(AppError::invalid(
+                        "email",
+                        "An account with this email already exists. Sign in instead.",
+                    ));
+                }
+                ssr::end_presented_session(&state).await?;
+                let token = super::session::create(&state.db, user.id).await?;
+                ssr::set_session_cookie(&token, state.cookie_secure);
+                return Ok(());
+            }
+            let hash = super::password::hash_blocking(input.password).await?;
             let token = ssr::create_account(&state.db, &email, &organization, hash).await?;
             ssr::set_session_cookie(&token, state.cookie_secure);
             tracing::info!("account created");
@@ -59,7 +85,7 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
                 input.password,
                 user.as_ref().map(|u| u.password_hash.clone()),
             )
-            .await;
+            .await?;
             let Some(user) = user.filter(|_| ok) else {
                 return Err(AppError::SignInFailed);
             };

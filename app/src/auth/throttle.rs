@@ -1,4 +1,4 @@
-//! Sign-in throttling, in memory on each instance (governor's
+//! Sign-in and sign-up throttling, in memory on each instance (governor's
 //! keyed GCRA limiters).
 //!
 //! Memory is bounded by design, not by luck: an attempt is counted against
@@ -23,6 +23,9 @@ type Keyed<K, C> =
 
 /// Attempts allowed per minute, for one email and for one address alike.
 pub const ATTEMPTS_PER_MINUTE: u32 = 10;
+/// Sign-ups allowed per minute from one address (each costs an argon2
+/// hash, and each tells whether an email has an account).
+pub const SIGNUPS_PER_MINUTE: u32 = 10;
 /// How often the server prunes entries whose budget has refilled.
 pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -30,6 +33,7 @@ pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 pub struct SignInThrottle<C: Clock = DefaultClock> {
     per_account: Keyed<String, C>,
     per_address: Keyed<IpAddr, C>,
+    signups_per_address: Keyed<IpAddr, C>,
 }
 
 impl Default for SignInThrottle {
@@ -52,17 +56,32 @@ pub fn client_network(ip: IpAddr) -> IpAddr {
 
 impl SignInThrottle {
     pub fn new(per_minute: u32) -> Self {
-        Self::with_clock(per_minute, DefaultClock::default())
+        Self::with_clock(per_minute, SIGNUPS_PER_MINUTE, DefaultClock::default())
+    }
+
+    /// The sign-in budget of `ATTEMPTS_PER_MINUTE`, and `signups` a minute.
+    pub fn with_signups_per_minute(signups: u32) -> Self {
+        Self::with_clock(ATTEMPTS_PER_MINUTE, signups, DefaultClock::default())
     }
 }
 
 impl<C: Clock + Clone> SignInThrottle<C> {
-    pub fn with_clock(per_minute: u32, clock: C) -> Self {
-        let quota = Quota::per_minute(NonZeroU32::new(per_minute).expect("a positive quota"));
+    pub fn with_clock(per_minute: u32, signups_per_minute: u32, clock: C) -> Self {
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).expect("a positive quota"));
         SignInThrottle {
-            per_account: RateLimiter::dashmap_with_clock(quota, clock.clone()),
-            per_address: RateLimiter::dashmap_with_clock(quota, clock),
+            per_account: RateLimiter::dashmap_with_clock(quota(per_minute), clock.clone()),
+            per_address: RateLimiter::dashmap_with_clock(quota(per_minute), clock.clone()),
+            signups_per_address: RateLimiter::dashmap_with_clock(quota(signups_per_minute), clock),
         }
+    }
+
+    /// Counts one sign-up from `address`; `false` once its budget is spent.
+    pub fn allow_signup(&self, address: Option<IpAddr>) -> bool {
+        address.is_none_or(|ip| {
+            self.signups_per_address
+                .check_key(&client_network(ip))
+                .is_ok()
+        })
     }
 
     /// Counts one sign-in attempt; `false` once either limit is spent. The
@@ -78,15 +97,17 @@ impl<C: Clock + Clone> SignInThrottle<C> {
 
     /// Drops every entry whose budget has fully refilled.
     pub fn prune(&self) {
-        self.per_address.retain_recent();
-        self.per_address.shrink_to_fit();
+        for limiter in [&self.per_address, &self.signups_per_address] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
         self.per_account.retain_recent();
         self.per_account.shrink_to_fit();
     }
 
     /// How many keys (accounts and addresses) are held in memory.
     pub fn tracked(&self) -> usize {
-        self.per_account.len() + self.per_address.len()
+        self.per_account.len() + self.per_address.len() + self.signups_per_address.len()
     }
 }
 
@@ -146,16 +167,30 @@ mod tests {
     }
 
     #[test]
+    fn sign_ups_have_a_budget_per_address() {
+        let t = SignInThrottle::with_clock(10, 2, governor::clock::FakeRelativeClock::default());
+        let a: IpAddr = "198.51.100.1".parse().unwrap();
+        assert!(t.allow_signup(Some(a)) && t.allow_signup(Some(a)));
+        assert!(!t.allow_signup(Some(a)));
+        assert!(t.allow_signup(Some("198.51.100.2".parse().unwrap())));
+        assert!(
+            t.allow("x@example.com", Some(a)),
+            "sign-in has its own budget"
+        );
+    }
+
+    #[test]
     fn pruning_forgets_entries_once_their_minute_has_passed() {
         let clock = governor::clock::FakeRelativeClock::default();
-        let t = SignInThrottle::with_clock(3, clock.clone());
+        let t = SignInThrottle::with_clock(3, 3, clock.clone());
         for i in 0..100u8 {
             let ip = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, i));
             t.allow(&format!("u{i}@example.com"), Some(ip));
+            t.allow_signup(Some(ip));
         }
-        assert_eq!(t.tracked(), 200);
+        assert_eq!(t.tracked(), 300);
         t.prune();
-        assert_eq!(t.tracked(), 200, "recent entries are kept");
+        assert_eq!(t.tracked(), 300, "recent entries are kept");
         clock.advance(std::time::Duration::from_secs(61));
         t.prune();
         assert_eq!(t.tracked(), 0, "a minute later nothing is held");
