@@ -28,6 +28,9 @@ pub struct Config {
     /// `KEYWARD_SIGNUPS_PER_MINUTE`, default 10: sign-ups allowed from one
     /// client address (an IPv6 /64) a minute.
     pub signups_per_minute: u32,
+    /// `KEYWARD_WEBHOOK_SENDS_PER_MINUTE`, default 10: Send test event and
+    /// Resend, together, per organization a minute.
+    pub manual_sends_per_minute: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Config {
             .field("webhook_allow_private", &self.webhook_allow_private)
             .field("max_connections", &self.max_connections)
             .field("signups_per_minute", &self.signups_per_minute)
+            .field("manual_sends_per_minute", &self.manual_sends_per_minute)
             .finish()
     }
 }
@@ -69,6 +73,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(app::auth::throttle::SIGNUPS_PER_MINUTE),
+            manual_sends_per_minute: var("KEYWARD_WEBHOOK_SENDS_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(app::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE),
         }
     }
 }
@@ -87,6 +95,7 @@ mod tests {
             webhook_allow_private: false,
             max_connections: 1024,
             signups_per_minute: 10,
+            manual_sends_per_minute: 10,
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

@@ -34,6 +34,9 @@ pub async fn build_state(
         sign_in_throttle: Arc::new(SignInThrottle::with_signups_per_minute(
             config.signups_per_minute,
         )),
+        manual_sends: Arc::new(app::webhooks::send_budget::ManualSends::new(
+            config.manual_sends_per_minute,
+        )),
         cookie_secure: config.cookie_secure,
     })
 }

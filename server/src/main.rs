@@ -41,12 +41,13 @@ async fn run() -> Result<(), StartupError> {
     .spawn(std::time::Duration::from_millis(500));
     // Sign-in throttle entries whose minute has passed are dropped, so its
     // memory follows the attempts of the last minute only.
-    let throttle = state.sign_in_throttle.clone();
+    let (throttle, manual_sends) = (state.sign_in_throttle.clone(), state.manual_sends.clone());
     let pruner = tokio::spawn(async move {
         let mut tick = tokio::time::interval(app::auth::throttle::PRUNE_EVERY);
         loop {
             tick.tick().await;
             throttle.prune();
+            manual_sends.prune();
         }
     });
     let app = routes::router(state, last_used.clone());

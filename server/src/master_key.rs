@@ -80,6 +80,7 @@ mod tests {
             webhook_allow_private: false,
             max_connections: 1,
             signups_per_minute: 1,
+            manual_sends_per_minute: 1,
         }
     }
 

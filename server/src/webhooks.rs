@@ -2,10 +2,19 @@
 //! signs each with the organization's current webhook key, and POSTs it.
 //! Any number of workers (or instances) can run: a claim is a lease that
 //! only one of them wins.
+//!
+//! Delivery is continuous and fair: up to `MAX_IN_FLIGHT` deliveries are
+//! sent at once, a new one starts as soon as a slot frees, and no
+//! organization has more than `PER_ORG_IN_FLIGHT` in flight, so a receiver
+//! that never answers, behind however many queued events, slows only its
+//! own organization.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::webhook_delivery;
@@ -16,8 +25,10 @@ use sea_orm::DatabaseConnection;
 
 /// How long one request may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries claimed per round.
-const BATCH: u64 = 32;
+/// Deliveries sent at once by one worker.
+pub const MAX_IN_FLIGHT: usize = 64;
+/// Deliveries of one organization sent at once by one worker.
+pub const PER_ORG_IN_FLIGHT: usize = 4;
 
 #[derive(Clone)]
 pub struct DeliveryWorker {
@@ -30,6 +41,10 @@ pub struct DeliveryWorker {
     /// resolver refuses non-public addresses, so the address checked is the
     /// address connected to.
     client: reqwest::Client,
+    /// Free sending slots.
+    slots: Arc<Semaphore>,
+    /// Deliveries being sent, by organization.
+    in_flight: Arc<Mutex<HashMap<i64, usize>>>,
 }
 
 impl DeliveryWorker {
@@ -48,22 +63,26 @@ impl DeliveryWorker {
             sealer,
             allow_private,
             client,
+            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            in_flight: Arc::default(),
         }
     }
 
-    /// Polls the outbox every `every` until the task is aborted.
+    /// Polls the outbox every `every` until the task is aborted, and
+    /// without pause while rounds find due work and slots are free.
     pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                // Keep going while rounds come back full: a backlog drains
-                // as fast as receivers answer, not one batch per tick.
                 loop {
-                    match self.run_once().await {
-                        Ok(n) if n as u64 == BATCH => continue,
-                        Ok(_) => break,
+                    match self.dispatch().await {
+                        Ok(started) if started.is_empty() => break,
+                        // Sends run on their own; claim again once a slot frees.
+                        Ok(_) => {
+                            let _slot = self.slots.acquire().await.expect("never closed");
+                        }
                         Err(err) => {
                             tracing::warn!(error = %err, "webhook worker round failed; will retry");
                             break;
@@ -74,23 +93,58 @@ impl DeliveryWorker {
         })
     }
 
-    /// One round: claims what is due and sends it, concurrently. Returns how
-    /// many deliveries it attempted.
+    /// One round, waited for: claims what is due (fairly, within the free
+    /// slots) and sends it. Returns how many deliveries it attempted.
     pub async fn run_once(&self) -> Result<usize, sea_orm::DbErr> {
-        let claimed = outbox::claim_due(&self.db, BATCH).await?;
-        let count = claimed.len();
-        let mut sends = tokio::task::JoinSet::new();
+        let started = self.dispatch().await?;
+        let count = started.len();
+        for send in started {
+            let _ = send.await;
+        }
+        Ok(count)
+    }
+
+    /// Claims due deliveries for the free slots and starts sending each;
+    /// returns the sends started.
+    async fn dispatch(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, sea_orm::DbErr> {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            return Ok(Vec::new());
+        }
+        let busy = self.in_flight.lock().expect("in-flight lock").clone();
+        let claimed = outbox::claim_due(&self.db, free, PER_ORG_IN_FLIGHT, &busy).await?;
+        let mut started = Vec::with_capacity(claimed.len());
         for row in claimed {
+            let slot = self
+                .slots
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("never closed");
+            let org = row.organization_id;
+            *self
+                .in_flight
+                .lock()
+                .expect("in-flight lock")
+                .entry(org)
+                .or_default() += 1;
             let worker = self.clone();
-            sends.spawn(async move {
+            started.push(tokio::spawn(async move {
                 let outcome = worker.attempt(&row).await;
                 if let Err(err) = outbox::record(&worker.db, &row, outcome).await {
                     tracing::warn!(delivery = row.id, error = %err, "could not record a delivery attempt");
                 }
-            });
+                let mut in_flight = worker.in_flight.lock().expect("in-flight lock");
+                if let Some(n) = in_flight.get_mut(&org) {
+                    *n -= 1;
+                    if *n == 0 {
+                        in_flight.remove(&org);
+                    }
+                }
+                drop(slot);
+            }));
         }
-        while sends.join_next().await.is_some() {}
-        Ok(count)
+        Ok(started)
     }
 
     async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
@@ -105,9 +159,11 @@ impl DeliveryWorker {
         {
             Ok(found) => found,
             Err(err) => {
+                // The detail is for the log; the page says what happened.
+                tracing::warn!(delivery = row.id, error = %err, "could not read a delivery's destination");
                 return Outcome::Failed {
                     status_code: None,
-                    error: format!("database: {err}"),
+                    error: "could not be prepared; will try again".into(),
                 };
             }
         };

@@ -172,8 +172,18 @@ async fn two_workers_never_send_the_same_delivery() {
             create_call(&app, &api_key, &format!("+141555501{i:02}")).await;
         }
         let (a, b) = (worker(&app), worker(&app));
-        let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
-        assert_eq!(ra.unwrap() + rb.unwrap(), 20);
+        // Rounds of both at once until the outbox is empty (each round
+        // takes a few per organization).
+        let mut sent = 0;
+        for _ in 0..20 {
+            let (ra, rb) = tokio::join!(a.run_once(), b.run_once());
+            let round = ra.unwrap() + rb.unwrap();
+            if round == 0 {
+                break;
+            }
+            sent += round;
+        }
+        assert_eq!(sent, 20);
         let mut bodies: Vec<String> = receiver.received().into_iter().map(|(_, b)| b).collect();
         bodies.sort();
         bodies.dedup();
@@ -519,7 +529,9 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
     setup(&app, &url).await;
     app.call("/api/webhooks/test", json!({})).await;
     // A worker has claimed it and is sending it.
-    let claimed = outbox::claim_due(&app.db, 10).await.unwrap();
+    let claimed = outbox::claim_due(&app.db, 10, 10, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
     let lease = deliveries(&app).await[0].locked_until;
     assert!(lease.is_some());
@@ -548,6 +560,123 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
     .unwrap();
     assert_eq!(
         app.call("/api/webhooks/resend", json!({ "id": claimed[0].id }))
+            .await
+            .0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_another_organization() {
+    let app = TestApp::start(&backends()[0]).await;
+    // Organization A: a receiver that takes connections and never answers.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hang_url = format!("http://{}/hook", hanging.local_addr().unwrap());
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let holder = held.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = hanging.accept().await {
+            holder.lock().unwrap().push(socket);
+        }
+    });
+    setup(&app, &hang_url).await;
+    let a = app.org().await;
+    let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
+    for _ in 0..1000 {
+        outbox::enqueue(&txn, a, "test", &json!({})).await.unwrap();
+    }
+    txn.commit().await.unwrap();
+
+    // Organization B, with a receiver that answers.
+    let b = app.signup("owner@b.example", "Org B").await;
+    let (receiver, url) = Receiver::start().await;
+    app.call_with(Some(&b), "/api/webhooks/save-url", json!({ "url": url }))
+        .await;
+    let (_, key, _) = app
+        .call_with(
+            Some(&b),
+            "/api/keys/create",
+            json!({ "input": { "name": "b signer", "restricted": false } }),
+        )
+        .await;
+    app.call_with(
+        Some(&b),
+        "/api/keys/set-webhook",
+        json!({ "id": key["key"]["id"] }),
+    )
+    .await;
+
+    let running = worker(&app).spawn(std::time::Duration::from_millis(100));
+    // A's deliveries are under way, and stuck.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let queued = std::time::Instant::now();
+    assert_eq!(
+        app.call_with(Some(&b), "/api/webhooks/test", json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    while receiver.received().is_empty() {
+        assert!(
+            queued.elapsed() < std::time::Duration::from_secs(2),
+            "B waited behind A"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (signature, body) = receiver.received().remove(0);
+    assert!(verifies(key["secret"].as_str().unwrap(), &body, &signature));
+    // A holds no more than its share of the sending slots.
+    let a_connections = held.lock().unwrap().len();
+    assert!(
+        a_connections <= server::webhooks::PER_ORG_IN_FLIGHT,
+        "{a_connections} of A's in flight"
+    );
+    running.abort();
+}
+
+#[tokio::test]
+async fn test_events_and_resends_have_a_budget_per_organization() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (_receiver, url) = Receiver::start().await;
+    setup(&app, &url).await;
+    let budget = app::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE;
+    for i in 0..budget - 1 {
+        assert_eq!(
+            app.call("/api/webhooks/test", json!({})).await.0,
+            StatusCode::OK,
+            "test event {i}"
+        );
+    }
+    let id = deliveries(&app).await[0].id;
+    assert_eq!(
+        app.call("/api/webhooks/resend", json!({ "id": id }))
+            .await
+            .0,
+        StatusCode::OK,
+        "resends count too"
+    );
+    let (status, body) = app.call("/api/webhooks/test", json!({})).await;
+    assert_eq!(
+        (status, body),
+        (StatusCode::TOO_MANY_REQUESTS, json!("TooManyAttempts"))
+    );
+    assert_eq!(
+        app.call("/api/webhooks/resend", json!({ "id": id }))
+            .await
+            .0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        deliveries(&app).await.len(),
+        (budget - 1) as usize,
+        "nothing more was queued"
+    );
+    // Another organization has its own budget.
+    let b = app.signup("owner@b.example", "Org B").await;
+    app.call_with(Some(&b), "/api/webhooks/save-url", json!({ "url": url }))
+        .await;
+    assert_eq!(
+        app.call_with(Some(&b), "/api/webhooks/test", json!({}))
             .await
             .0,
         StatusCode::OK

@@ -28,6 +28,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sealer: Arc<Sealer>,
     pub sign_in_throttle: Arc<crate::auth::throttle::SignInThrottle>,
+    /// Send test event and Resend, per organization.
+    pub manual_sends: Arc<crate::webhooks::send_budget::ManualSends>,
     /// A `Secure`, `__Host-` session cookie (the default; plain HTTP for
     /// local use with `KEYWARD_COOKIE_SECURE=0`).
     pub cookie_secure: bool,

@@ -12,6 +12,8 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]
+pub mod send_budget;
+#[cfg(feature = "ssr")]
 pub mod signature;
 
 pub const URL_MAX_CHARS: usize = 2048;

@@ -38,6 +38,9 @@ pub async fn send_test_event() -> Result<(), AppError> {
     respond(
         async {
             let (caller, state) = caller().await?;
+            if !state.manual_sends.allow(caller.org) {
+                return Err(AppError::TooManyAttempts);
+            }
             let call = serde_json::json!({
                 "call_id": "call_test",
                 "call_type": "web_call",
@@ -61,6 +64,9 @@ pub async fn resend_delivery(id: i64) -> Result<(), AppError> {
     respond(
         async {
             let (caller, state) = caller().await?;
+            if !state.manual_sends.allow(caller.org) {
+                return Err(AppError::TooManyAttempts);
+            }
             super::outbox::resend(&state.db, caller.org, id).await
         }
         .await,

@@ -168,6 +168,7 @@ impl TestApp {
             db: db.clone(),
             sealer: Arc::new(Sealer::new(&MasterKey::generate())),
             sign_in_throttle: Arc::new(SignInThrottle::default()),
+            manual_sends: Arc::default(),
             cookie_secure: false,
         };
         let last_used = Arc::new(server::api::LastUsed::default());
