@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 BIN := $(CARGO_TARGET_DIR)/release/keyward
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run dev build tools lint test test-rust test-e2e bench clean
+.PHONY: run dev build tools lint test test-rust test-e2e bench fuzz clean
 
 tools:
 	@.ci/ensure-tools
@@ -62,6 +62,11 @@ test-e2e: build
 ## run, at 1,000 and 100,000 keys. Prints ratios; asserts nothing.
 bench: build
 	@.ci/bench
+
+## Schemathesis over /openapi.json against a release server (a few
+## minutes; not part of `make test`). FUZZ_EXAMPLES and FUZZ_SEED tune it.
+fuzz: build
+	@.ci/fuzz
 
 clean:
 	cargo clean

@@ -795,5 +795,100 @@ async fn the_openapi_document_lists_every_route_with_its_permission() {
             }
         };
         assert_eq!(op["description"], expected, "{}", route.path);
+        // Every answer the server can give is documented.
+        for status in [
+            "200", "400", "401", "403", "404", "408", "409", "413", "422", "503",
+        ] {
+            assert!(
+                op["responses"][status].is_object(),
+                "{} {status}",
+                route.path
+            );
+        }
     }
+    // Bodies say what they need, as the handlers check it.
+    let create_agent = &doc["paths"]["/create-agent"]["post"]["requestBody"];
+    assert_eq!(create_agent["required"], true);
+    assert_eq!(
+        create_agent["content"]["application/json"]["schema"]["required"],
+        json!(["response_engine", "voice_id"])
+    );
+    let phone_call = &doc["paths"]["/v2/create-phone-call"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(
+        phone_call["properties"]["to_number"]["pattern"],
+        "^\\+[0-9]{8,15}$"
+    );
+    let voices = &doc["paths"]["/list-voices"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(voices["type"], "array", "a plain array, as in Retell's API");
+    assert!(doc["paths"]["/get-agent/{agent_id}"]["get"]["requestBody"].is_null());
+}
+
+#[tokio::test]
+async fn what_schemathesis_found_stays_fixed() {
+    let app = TestApp::start(&backends()[0]).await;
+    let full = key(&app, app.org().await, Access::Full).await;
+    // A body that is not an object is refused even where it is ignored.
+    let (status, answer) = api(
+        &app,
+        "POST",
+        "/v2/list-agents",
+        Some(&full),
+        Some(json!([null, null])),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("body"))
+    );
+    // 2.0 is the whole number 2.
+    let (status, _) = api(
+        &app,
+        "POST",
+        "/v3/list-calls",
+        Some(&full),
+        Some(json!({ "limit": 2.0 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // area_code is checked even when phone_number is given.
+    let (status, answer) = api(
+        &app,
+        "POST",
+        "/create-phone-number",
+        Some(&full),
+        Some(json!({ "area_code": {}, "phone_number": "+14155550123" })),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("area_code"))
+    );
+    // A number already held is a conflict, naming the field.
+    let number = json!({ "phone_number": "+14155550123" });
+    assert_eq!(
+        api(
+            &app,
+            "POST",
+            "/create-phone-number",
+            Some(&full),
+            Some(number.clone())
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (status, answer) = api(
+        &app,
+        "POST",
+        "/create-phone-number",
+        Some(&full),
+        Some(number),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"]["field"].clone()),
+        (StatusCode::CONFLICT, json!("phone_number"))
+    );
 }

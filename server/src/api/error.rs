@@ -28,6 +28,9 @@ pub enum ApiError {
     BadRequest { field: String, message: String },
     #[error("{message}")]
     Unprocessable { field: String, message: String },
+    /// The request clashes with what exists (a phone number already held).
+    #[error("{message}")]
+    Conflict { field: String, message: String },
     #[error("{0} not found.")]
     NotFound(&'static str),
     #[error("The request body is larger than 1 MiB.")]
@@ -62,6 +65,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -80,7 +84,9 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let mut error = json!({ "status": status.as_u16(), "message": self.to_string() });
         match &self {
-            ApiError::BadRequest { field, .. } | ApiError::Unprocessable { field, .. } => {
+            ApiError::BadRequest { field, .. }
+            | ApiError::Unprocessable { field, .. }
+            | ApiError::Conflict { field, .. } => {
                 error["field"] = json!(field);
             }
             ApiError::DocumentTooLarge { .. } => error["field"] = json!("body"),

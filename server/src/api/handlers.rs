@@ -114,6 +114,12 @@ fn paging(limit: Option<&Value>, key: Option<&Value>) -> Result<(u64, Option<Str
         None | Some(Value::Null) => 50,
         Some(v) => v
             .as_u64()
+            // JSON has one number type: 50.0 is the whole number 50.
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| {
@@ -245,6 +251,8 @@ async fn list_agents(
     State(state): State<ApiState>,
     Extension(caller): Extension<ApiCaller>,
     Query(query): Query<HashMap<String, String>>,
+    // Paging comes in the query; a body, if any, must still be an object.
+    JsonBody(_): JsonBody,
 ) -> Answer {
     let (limit, key) = query_paging(&query)?;
     let page = resources::list(&state.db, caller.org, Kind::Agent, limit, key.as_deref()).await?;
@@ -575,6 +583,7 @@ async fn stop_call(
     State(state): State<ApiState>,
     Extension(caller): Extension<ApiCaller>,
     Path(id): Path<String>,
+    JsonBody(_): JsonBody,
 ) -> Answer {
     let mut call = resources::get(&state.db, caller.org, Kind::Call, &id).await?;
     call.insert("call_status".into(), json!("ended"));
@@ -642,20 +651,23 @@ async fn create_phone_number(
     Extension(caller): Extension<ApiCaller>,
     JsonBody(body): JsonBody,
 ) -> Answer {
+    // Checked whenever it is given, even if phone_number makes it moot.
+    let area = match body.get("area_code") {
+        None | Some(Value::Null) => 415,
+        Some(v) => v
+            .as_u64()
+            .or_else(|| {
+                v.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                    .map(|f| f as u64)
+            })
+            .filter(|a| (200..=999).contains(a))
+            .ok_or_else(|| {
+                ApiError::unprocessable("area_code", "area_code must be a 3-digit US area code.")
+            })?,
+    };
     let number = match body.get("phone_number") {
         Some(Value::Null) | None => {
-            let area = match body.get("area_code") {
-                None | Some(Value::Null) => 415,
-                Some(v) => v
-                    .as_u64()
-                    .filter(|a| (200..=999).contains(a))
-                    .ok_or_else(|| {
-                        ApiError::unprocessable(
-                            "area_code",
-                            "area_code must be a 3-digit US area code.",
-                        )
-                    })?,
-            };
             let mut n = [0u8; 2];
             getrandom::fill(&mut n).expect("the OS random source is unavailable");
             format!("+1{area}555{:04}", u16::from_le_bytes(n) % 10_000)
@@ -663,10 +675,10 @@ async fn create_phone_number(
         Some(_) => require_phone(&body, "phone_number")?,
     };
     if resources::exists(&state.db, caller.org, Kind::PhoneNumber, &number).await? {
-        return Err(ApiError::unprocessable(
-            "phone_number",
-            "This phone number already exists.",
-        ));
+        return Err(ApiError::Conflict {
+            field: "phone_number".into(),
+            message: "This phone number already exists.".into(),
+        });
     }
     let mut phone = Object::new();
     merge(&mut phone, body, PHONE_OWNED);

@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: an OpenAPI 3.1 document generated from the route
 //! table, with the permission each route needs and a bearer scheme.
 
-use app::api_routes::{Method, ROUTES};
+use app::api_routes::{Method, Operation as Op, ROUTES};
 use axum::Json;
 use serde_json::{Map, Value, json};
 
@@ -21,22 +21,34 @@ pub fn document() -> Value {
             "security": [{ "bearerAuth": [] }],
             "parameters": params,
             "responses": {
-                "200": { "description": "Success", "content": { "application/json": { "schema": { "type": "object" } } } },
+                "200": { "description": "Success", "content": { "application/json": { "schema": success_schema(route.operation) } } },
                 "204": { "description": "Done, nothing to return" },
+                "400": { "$ref": "#/components/responses/Error" },
                 "401": { "$ref": "#/components/responses/Unauthenticated" },
                 "403": { "$ref": "#/components/responses/Forbidden" },
                 "404": { "$ref": "#/components/responses/Error" },
+                "408": { "$ref": "#/components/responses/Error" },
+                "409": { "$ref": "#/components/responses/Error" },
                 "413": { "$ref": "#/components/responses/Error" },
                 "422": { "$ref": "#/components/responses/Error" },
+                "503": { "$ref": "#/components/responses/Error" },
             },
             "x-keyward-permission": route.need.describe(),
         });
-        if matches!(route.method, Method::Post | Method::Put | Method::Patch) {
+        if let Some(schema) = request_schema(route.operation) {
+            // A body with required fields is itself required.
+            let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
             op["requestBody"] = json!({
-                "required": false,
-                "content": { "application/json": { "schema": { "type": "object" } } },
+                "required": required,
+                "content": { "application/json": { "schema": schema } },
             });
         }
+        debug_assert_eq!(
+            request_schema(route.operation).is_some(),
+            matches!(route.method, Method::Post | Method::Put | Method::Patch),
+            "{:?}: a body exactly on the methods that carry one",
+            route.operation
+        );
         let entry = paths
             .entry(route.path.to_owned())
             .or_insert_with(|| json!({}));
@@ -65,6 +77,101 @@ pub fn document() -> Value {
             },
             "responses": { "Unauthenticated": error.clone(), "Forbidden": error.clone(), "Error": error },
         },
+    })
+}
+
+/// What a success answers: an object, or (as in Retell's API) a plain
+/// array for the knowledge base and voice lists.
+fn success_schema(op: Op) -> Value {
+    match op {
+        Op::ListKnowledgeBases | Op::ListVoices => {
+            json!({ "type": "array", "items": { "type": "object" } })
+        }
+        _ => json!({ "type": "object" }),
+    }
+}
+
+/// The body an operation takes: the fields its handler requires and checks
+/// (any others are kept and returned). `None` for operations without one.
+fn request_schema(op: Op) -> Option<Value> {
+    let engine = json!({ "type": "object", "required": ["type"], "properties": { "type": { "type": "string" } } });
+    // Required strings must not be blank.
+    let text = json!({ "type": "string", "pattern": "\\S" });
+    let optional_text = json!({ "type": ["string", "null"] });
+    let phone = json!({ "type": "string", "pattern": "^\\+[0-9]{8,15}$", "description": "E.164" });
+    let object = |required: &[&str], properties: Value| json!({ "type": "object", "required": required, "properties": properties });
+    let agent = json!({ "response_engine": engine, "voice_id": text, "agent_name": optional_text });
+    let test_case = json!({
+        "name": text, "user_prompt": text, "response_engine": engine, "metrics": { "type": "array" },
+    });
+    Some(match op {
+        Op::CreateAgent => object(&["response_engine", "voice_id"], agent),
+        Op::UpdateAgent => object(&[], agent),
+        Op::CreateTestCaseDefinition => object(
+            &["name", "user_prompt", "response_engine", "metrics"],
+            test_case,
+        ),
+        Op::UpdateTestCaseDefinition => object(&[], test_case),
+        Op::ListCalls => object(
+            &[],
+            json!({
+                "limit": { "type": ["integer", "null"], "minimum": 1, "maximum": 1000 },
+                "pagination_key": { "type": ["string", "null"] },
+            }),
+        ),
+        Op::UpdateCall => object(&[], json!({ "metadata": { "type": ["object", "null"] } })),
+        Op::CreateExportRequest => object(
+            &[],
+            json!({ "channel": { "enum": ["call", "chat", null] }, "timezone": optional_text }),
+        ),
+        Op::CreatePhoneCall => object(
+            &["from_number", "to_number"],
+            json!({
+                "from_number": phone, "to_number": phone,
+                "override_agent_id": { "type": ["string", "null"], "description": "An agent of this organization." },
+            }),
+        ),
+        Op::CreateWebCall => object(
+            &["agent_id"],
+            json!({ "agent_id": { "type": "string", "description": "An agent of this organization." } }),
+        ),
+        Op::CreateBatchCall => object(
+            &["from_number", "tasks"],
+            json!({
+                "from_number": phone, "name": optional_text,
+                "tasks": { "type": "array", "minItems": 1, "items": object(&["to_number"], json!({ "to_number": phone })) },
+            }),
+        ),
+        Op::CreatePhoneNumber => object(
+            &[],
+            json!({
+                "area_code": { "type": ["integer", "null"], "minimum": 200, "maximum": 999 },
+                "phone_number": { "anyOf": [phone, { "type": "null" }] },
+            }),
+        ),
+        Op::UpdatePhoneNumber => object(
+            &[],
+            json!({ "inbound_agent_id": optional_text, "outbound_agent_id": optional_text, "nickname": optional_text }),
+        ),
+        // Bodies these accept and ignore: still a JSON object, or nothing.
+        Op::ListAgents | Op::StopCall => object(&[], json!({})),
+        Op::GetApiKeyInfo
+        | Op::GetAgent
+        | Op::DeleteAgent
+        | Op::ListKnowledgeBases
+        | Op::GetKnowledgeBase
+        | Op::DeleteKnowledgeBase
+        | Op::ListVoices
+        | Op::GetVoice
+        | Op::ListTestCaseDefinitions
+        | Op::GetTestCaseDefinition
+        | Op::DeleteTestCaseDefinition
+        | Op::GetCall
+        | Op::DeleteCall
+        | Op::ListExportRequests
+        | Op::ListPhoneNumbers
+        | Op::GetPhoneNumber
+        | Op::DeletePhoneNumber => return None,
     })
 }
 
