@@ -390,3 +390,22 @@ pub async fn record_last_used(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An edit that finds its row gone between reading and writing it (a
+    /// delete in between) is a missing key, not a server error.
+    #[test]
+    fn an_update_of_a_row_deleted_meanwhile_is_not_found() {
+        assert_eq!(
+            not_found_if_gone(DbErr::RecordNotUpdated),
+            AppError::NotFound
+        );
+        assert_eq!(
+            not_found_if_gone(DbErr::Custom("disk full".into())),
+            AppError::Internal
+        );
+    }
+}
