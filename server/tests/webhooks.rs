@@ -37,6 +37,18 @@ async fn create_call(app: &TestApp, api_key: &str, to: &str) -> StatusCode {
         .status()
 }
 
+/// Makes every pending retry due now, as the passing of its wait would.
+async fn let_the_wait_pass(app: &TestApp) {
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(Utc::now() - Duration::seconds(1)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
 async fn deliveries(app: &TestApp) -> Vec<webhook_delivery::Model> {
     webhook_delivery::Entity::find()
         .order_by_asc(webhook_delivery::Column::Id)
@@ -131,15 +143,7 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
             waits.push((d.next_attempt_at - before).num_seconds());
             // Not due yet: nothing is sent.
             assert_eq!(w.run_once().await.unwrap(), 0);
-            // Let the wait pass.
-            webhook_delivery::Entity::update_many()
-                .col_expr(
-                    webhook_delivery::Column::NextAttemptAt,
-                    Expr::value(Utc::now() - Duration::seconds(1)),
-                )
-                .exec(&app.db)
-                .await
-                .unwrap();
+            let_the_wait_pass(&app).await;
         } else {
             assert_eq!(d.status, "failed");
         }
@@ -490,14 +494,7 @@ async fn every_attempt_of_an_event_carries_the_same_event_id() {
     create_call(&app, &api_key, "+14155550101").await;
     let w = worker(&app);
     assert_eq!(w.run_once().await.unwrap(), 1);
-    webhook_delivery::Entity::update_many()
-        .col_expr(
-            webhook_delivery::Column::NextAttemptAt,
-            Expr::value(Utc::now() - Duration::seconds(1)),
-        )
-        .exec(&app.db)
-        .await
-        .unwrap();
+    let_the_wait_pass(&app).await;
     receiver.answer.store(204, Ordering::SeqCst);
     assert_eq!(w.run_once().await.unwrap(), 1);
     create_call(&app, &api_key, "+14155550102").await;

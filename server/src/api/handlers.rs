@@ -107,19 +107,22 @@ fn no_content() -> Answer {
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// A non-negative whole number. JSON has one number type, so 50.0 is the
+/// whole number 50, as JSON Schema's `integer` says.
+fn whole_number(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+            .map(|f| f as u64)
+    })
+}
+
 /// `limit` (1 to 1000, default 50) and `pagination_key`, from a query
 /// string or a body.
 fn paging(limit: Option<&Value>, key: Option<&Value>) -> Result<(u64, Option<String>), ApiError> {
     let limit = match limit {
         None | Some(Value::Null) => 50,
-        Some(v) => v
-            .as_u64()
-            // JSON has one number type: 50.0 is the whole number 50.
-            .or_else(|| {
-                v.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            })
+        Some(v) => whole_number(v)
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             .filter(|n| (1..=1000).contains(n))
             .ok_or_else(|| {
@@ -654,13 +657,7 @@ async fn create_phone_number(
     // Checked whenever it is given, even if phone_number makes it moot.
     let area = match body.get("area_code") {
         None | Some(Value::Null) => 415,
-        Some(v) => v
-            .as_u64()
-            .or_else(|| {
-                v.as_f64()
-                    .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                    .map(|f| f as u64)
-            })
+        Some(v) => whole_number(v)
             .filter(|a| (200..=999).contains(a))
             .ok_or_else(|| {
                 ApiError::unprocessable("area_code", "area_code must be a 3-digit US area code.")
