@@ -42,11 +42,40 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
             url: redact(url),
             source,
         })?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(StartupError::Migration)?;
+    migrate(&db).await?;
     Ok(db)
 }
+
+/// Any number of instances may start at once on one database. On
+/// PostgreSQL they take turns: each migrates under an advisory lock held by
+/// one connection for the whole run (and released by the server if the
+/// process dies), so the first creates the schema and the others find it
+/// done. SQLite is one machine's file, with one writer at a time already.
+async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Migrator::up(db, None)
+            .await
+            .map_err(StartupError::Migration);
+    }
+    let pool = db.get_postgres_connection_pool();
+    let mut holder = pool.acquire().await.map_err(StartupError::MigrationLock)?;
+    let lock = |sql: &'static str| sea_orm::sqlx::query(sql).bind(MIGRATION_LOCK);
+    lock("SELECT pg_advisory_lock($1)")
+        .execute(&mut *holder)
+        .await
+        .map_err(StartupError::MigrationLock)?;
+    let migrated = Migrator::up(db, None)
+        .await
+        .map_err(StartupError::Migration);
+    // Released whatever happened; the session's end would release it too.
+    let _ = lock("SELECT pg_advisory_unlock($1)")
+        .execute(&mut *holder)
+        .await;
+    migrated
+}
+
+/// The advisory lock key instances migrate under: "keyward" in ASCII.
+const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"\0keyward");
 
 /// The file path of a `sqlite://` URL, if it names a file.
 fn sqlite_file(url: &str) -> Option<&str> {

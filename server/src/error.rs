@@ -21,6 +21,8 @@ pub enum StartupError {
     Database { url: String, source: sea_orm::DbErr },
     #[error("cannot migrate the database: {0}")]
     Migration(sea_orm::DbErr),
+    #[error("cannot take the migration lock: {0}")]
+    MigrationLock(sea_orm::sqlx::Error),
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]
