@@ -60,6 +60,9 @@ test.describe('Key lifecycle', () => {
     await keyRow(page, name).getByRole('button', { name: `Edit ${name}` }).click();
     const edit = page.getByRole('dialog', { name: 'Edit API key' });
     await expect(edit.getByRole('combobox', { name: 'Expires' })).toHaveValue('keep');
+    // "On a date" starts from the key's own date.
+    await edit.getByRole('combobox', { name: 'Expires' }).selectOption({ label: 'On a date' });
+    await expect(edit.getByLabel('Expiry date')).toHaveValue(day);
     await edit.getByRole('combobox', { name: 'Expires' }).selectOption({ label: 'In 7 days' });
     await edit.getByRole('button', { name: 'Save' }).click();
     await expect(keyRow(page, name)).toContainText(`Expires ${pageDate(new Date(Date.now() + 7 * DAY))}`);

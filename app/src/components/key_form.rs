@@ -45,7 +45,14 @@ pub fn KeyFormDialog(
     });
     let (expiry_options, initial_expiry) = expiry_options(&mode);
     let expiry_choice = RwSignal::new(initial_expiry);
-    let expiry_date = RwSignal::new(String::new());
+    // "On a date" starts from the key's own date, if it has one.
+    let expiry_date = RwSignal::new(match &mode {
+        KeyFormMode::Edit(KeySummary {
+            expires_at: Some(at),
+            ..
+        }) => at.format("%Y-%m-%d").to_string(),
+        _ => String::new(),
+    });
     let error = RwSignal::new(None::<AppError>);
     let created = RwSignal::new(None::<CreatedKey>);
     let name_input = NodeRef::<leptos::html::Input>::new();
