@@ -47,11 +47,14 @@ fn concrete(path: &str) -> String {
         .join("/")
 }
 
+/// A group and level a route needs (`None`: any valid key), as slugs.
+type SpecNeed = Option<(&'static str, &'static str)>;
+
 /// The contract's route table (`shared/spec/permissions.md`), written out
 /// here on its own, so that the test checks the code against the spec and
 /// not against the code's own table: method, path, and the group and level
 /// needed (`None`: any valid key).
-const SPEC_ROUTES: &[(&str, &str, Option<(&str, &str)>)] = &[
+const SPEC_ROUTES: &[(&str, &str, SpecNeed)] = &[
     ("GET", "/get-api-key-info", None),
     ("POST", "/create-agent", Some(("agent", "edit"))),
     ("GET", "/get-agent/{agent_id}", Some(("agent", "read"))),
