@@ -5,36 +5,25 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::binary::{free_port, keyward};
 use common::{Backend, PASSWORD, TestDb, backends};
 use serde_json::{Value, json};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(data_dir: &std::path::Path, database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LEPTOS_OUTPUT_NAME", "keyward")
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("KEYWARD_DATA_DIR", data_dir)
-        .env("DATABASE_URL", database_url)
-        .env("KEYWARD_COOKIE_SECURE", "0")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    keyward(&[
+        ("LEPTOS_SITE_ADDR", &format!("127.0.0.1:{port}")),
+        ("KEYWARD_DATA_DIR", data_dir.to_str().unwrap()),
+        ("DATABASE_URL", database_url),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap()
 }
 
 async fn wait_healthy(client: &reqwest::Client, base: &str) {

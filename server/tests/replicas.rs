@@ -5,37 +5,27 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use common::binary::{free_port, keyward};
 use common::{Backend, TestDb, backends};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(database_url: &str, port: u16, data: &std::path::Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("LEPTOS_OUTPUT_NAME", "keyward")
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("KEYWARD_DATA_DIR", data)
-        .env("DATABASE_URL", database_url)
+    keyward(&[
+        ("LEPTOS_SITE_ADDR", &format!("127.0.0.1:{port}")),
+        ("KEYWARD_DATA_DIR", data.to_str().unwrap()),
+        ("DATABASE_URL", database_url),
         // One master key for all, as replicas share one.
-        .env(
+        (
             "KEYWARD_MASTER_KEY",
             "a2V5d2FyZC1yZXBsaWNhLXRlc3QtbWFzdGVyLWtleSE=",
-        )
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        ),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap()
 }
 
 fn healthy(port: u16) -> bool {

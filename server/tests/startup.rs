@@ -1,14 +1,9 @@
 //! The binary refuses a bad configuration with one line on stderr.
 
-use std::process::Command;
+mod common;
 
 fn run_keyward(envs: &[(&str, &str)]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_keyward"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        // cargo-leptos sets this at build time; a plain `cargo test` build does not.
-        .env("LEPTOS_OUTPUT_NAME", "keyward")
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+    let out = common::binary::keyward(&[("LEPTOS_SITE_ADDR", "127.0.0.1:0")])
         .envs(envs.iter().copied())
         .output()
         .unwrap();

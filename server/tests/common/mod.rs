@@ -19,6 +19,7 @@ use sea_orm::{
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub mod binary;
 pub mod receiver;
 
 pub enum Backend {
