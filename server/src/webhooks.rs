@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::webhook_delivery;
@@ -45,6 +45,9 @@ pub struct DeliveryWorker {
     slots: Arc<Semaphore>,
     /// Deliveries being sent, by organization.
     in_flight: Arc<Mutex<HashMap<i64, usize>>>,
+    /// Rung when a send finishes: an organization at its cap, or a full
+    /// set of slots, may take the next delivery at once, not at the tick.
+    finished: Arc<Notify>,
 }
 
 impl DeliveryWorker {
@@ -65,17 +68,22 @@ impl DeliveryWorker {
             client,
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             in_flight: Arc::default(),
+            finished: Arc::default(),
         }
     }
 
-    /// Polls the outbox every `every` until the task is aborted, and
-    /// without pause while rounds find due work and slots are free.
+    /// Polls the outbox every `every` until the task is aborted, at once
+    /// whenever a send finishes, and without pause while rounds find due
+    /// work and slots are free.
     pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = self.finished.notified() => {}
+                }
                 loop {
                     match self.dispatch().await {
                         Ok(started) if started.is_empty() => break,
@@ -142,6 +150,7 @@ impl DeliveryWorker {
                     }
                 }
                 drop(slot);
+                worker.finished.notify_one();
             }));
         }
         Ok(started)

@@ -679,3 +679,30 @@ async fn test_events_and_resends_have_a_budget_per_organization() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_send_starts_the_next_delivery_without_waiting_for_the_tick() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (receiver, url) = Receiver::start().await;
+    setup(&app, &url).await;
+    let org = app.org().await;
+    for _ in 0..20 {
+        outbox::enqueue(&app.db, org, "test", &json!({}))
+            .await
+            .unwrap();
+    }
+    // The tick is an hour away after its first round (which may take only
+    // PER_ORG_IN_FLIGHT of one organization): everything after that must
+    // start as earlier sends finish.
+    let running = worker(&app).spawn(std::time::Duration::from_secs(3600));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while receiver.received().len() < 20 {
+        let got = receiver.received().len();
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{got} of 20 delivered: waiting for the tick"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    running.abort();
+}
