@@ -611,3 +611,37 @@ async fn signing_up_again_signs_the_owner_in_and_tells_others_to_sign_in() {
         "no second account"
     );
 }
+
+#[tokio::test]
+async fn signing_up_with_a_taken_email_counts_against_that_accounts_sign_in_budget() {
+    let app = TestApp::start(&backends()[0]).await;
+    // Password guesses through sign-up, each from another address, as a
+    // botnet would send them: the account's budget still runs out.
+    let budget = app::auth::throttle::ATTEMPTS_PER_MINUTE;
+    let mut statuses = Vec::new();
+    for i in 0..=budget {
+        let router = app
+            .router
+            .clone()
+            .layer(axum::extract::connect_info::MockConnectInfo(
+                std::net::SocketAddr::from(([198, 51, 100, i as u8 + 1], 40000)),
+            ));
+        let guess = json!({ "input": { "email": "owner@a.example", "password": format!("guess number {i}"), "organization": "X" } });
+        let request = Request::post("/api/auth/signup")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(guess.to_string()))
+            .unwrap();
+        statuses.push(router.oneshot(request).await.unwrap().status());
+    }
+    assert!(
+        statuses[..budget as usize]
+            .iter()
+            .all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses[budget as usize],
+        StatusCode::TOO_MANY_REQUESTS,
+        "{statuses:?}"
+    );
+}

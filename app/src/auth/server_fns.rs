@@ -14,16 +14,20 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
         async {
             let state = state()?;
             let (email, organization) = input.validate()?;
-            if !state
-                .sign_in_throttle
-                .allow_signup(ssr::client_address().await)
-            {
+            let address = ssr::client_address().await;
+            if !state.sign_in_throttle.allow_signup(address) {
                 tracing::warn!("sign-up throttled");
                 return Err(AppError::TooManyAttempts);
             }
             // Signing up again with an account's own email and password
             // signs its owner in; anyone else is told to sign in instead.
             if let Some(user) = ssr::find_user(&state.db, &email).await? {
+                // A password check like any sign-in: it spends the account's
+                // sign-in budget, so sign-up is no way round it.
+                if !state.sign_in_throttle.allow(&email, address) {
+                    tracing::warn!("sign-in throttled (through sign-up)");
+                    return Err(AppError::TooManyAttempts);
+                }
                 let owner = super::password::verify_blocking(
                     input.password,
                     Some(user.password_hash.clone()),
