@@ -8,6 +8,7 @@ mod m20261127_000002_users_and_sessions;
 mod m20261127_000003_api_resources;
 mod m20261127_000004_webhooks;
 mod m20261127_000005_key_lifecycle;
+mod m20261127_000006_key_changes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_api_resources::Migration),
             Box::new(m20261127_000004_webhooks::Migration),
             Box::new(m20261127_000005_key_lifecycle::Migration),
+            Box::new(m20261127_000006_key_changes::Migration),
         ]
     }
 }

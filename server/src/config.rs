@@ -31,6 +31,9 @@ pub struct Config {
     /// `KEYWARD_WEBHOOK_SENDS_PER_MINUTE`, default 10: Send test event and
     /// Resend, together, per organization a minute.
     pub manual_sends_per_minute: u32,
+    /// `KEYWARD_KEY_CACHE_ENTRIES`, default 100,000: verified keys kept in
+    /// memory (see `api::key_cache`).
+    pub key_cache_entries: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -47,6 +50,7 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("signups_per_minute", &self.signups_per_minute)
             .field("manual_sends_per_minute", &self.manual_sends_per_minute)
+            .field("key_cache_entries", &self.key_cache_entries)
             .finish()
     }
 }
@@ -77,6 +81,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(app::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE),
+            key_cache_entries: var("KEYWARD_KEY_CACHE_ENTRIES")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(crate::api::key_cache::DEFAULT_ENTRIES),
         }
     }
 }
@@ -96,6 +104,7 @@ mod tests {
             max_connections: 1024,
             signups_per_minute: 10,
             manual_sends_per_minute: 10,
+            key_cache_entries: 10,
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

@@ -20,14 +20,16 @@ use leptos::config::LeptosOptions;
 pub use config::Config;
 pub use error::StartupError;
 
-/// Connects, migrates, loads the master key and builds the state.
+/// Connects, migrates, loads the master key and builds the state, with
+/// the API's key cache that the state tells about key changes.
 pub async fn build_state(
     config: &Config,
     leptos_options: LeptosOptions,
-) -> Result<AppState, StartupError> {
+) -> Result<(AppState, Arc<api::KeyCache>), StartupError> {
     let master_key = master_key::load(config)?;
     let db = db::connect(&config.database_url).await?;
-    Ok(AppState {
+    let keys = Arc::new(api::KeyCache::for_database(&db, config.key_cache_entries));
+    let state = AppState {
         leptos_options,
         db,
         sealer: Arc::new(Sealer::new(&master_key)),
@@ -38,5 +40,7 @@ pub async fn build_state(
             config.manual_sends_per_minute,
         )),
         cookie_secure: config.cookie_secure,
-    })
+        key_changes: keys.clone(),
+    };
+    Ok((state, keys))
 }

@@ -27,8 +27,10 @@ async fn run() -> Result<(), StartupError> {
         .leptos_options;
     let addr = leptos.site_addr;
     let config = Config::from_env();
-    let state = build_state(&config, leptos).await?;
+    let (state, keys) = build_state(&config, leptos).await?;
     let db = state.db.clone();
+    // On PostgreSQL: follow the key changes other instances make.
+    let key_sync = keys.spawn_sync(db.clone());
     let last_used = std::sync::Arc::new(server::api::LastUsed::default());
     let flusher = last_used
         .clone()
@@ -50,7 +52,7 @@ async fn run() -> Result<(), StartupError> {
             manual_sends.prune();
         }
     });
-    let app = routes::router(state, last_used.clone());
+    let app = routes::router(state, last_used.clone(), keys);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Listen { addr, source })?;
@@ -65,6 +67,7 @@ async fn run() -> Result<(), StartupError> {
     // Record the last uses collected since the last batch.
     flusher.abort();
     pruner.abort();
+    key_sync.iter().for_each(tokio::task::JoinHandle::abort);
     // Deliveries in flight keep their lease and are retried after it ends.
     deliveries.abort();
     if let Err(err) = last_used.flush(&db).await {

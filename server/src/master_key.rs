@@ -81,6 +81,7 @@ mod tests {
             max_connections: 1,
             signups_per_minute: 1,
             manual_sends_per_minute: 1,
+            key_cache_entries: 1,
         }
     }
 

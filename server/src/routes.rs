@@ -11,11 +11,17 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use crate::guards;
 
 /// The dashboard and the API on one router. `last_used` collects API key
-/// use for batched `last_used_at` writes.
-pub fn router(state: AppState, last_used: std::sync::Arc<crate::api::LastUsed>) -> Router {
+/// use for batched `last_used_at` writes; `keys` is the API's key cache,
+/// the same one `state.key_changes` tells about changes.
+pub fn router(
+    state: AppState,
+    last_used: std::sync::Arc<crate::api::LastUsed>,
+    keys: std::sync::Arc<crate::api::KeyCache>,
+) -> Router {
     let api = crate::api::router(crate::api::ApiState {
         db: state.db.clone(),
         last_used,
+        keys,
     });
     app::keys::server_fns::register();
     app::auth::server_fns::register();

@@ -249,7 +249,9 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
         )
         .await
         .unwrap();
-        store::delete(&app.db, org, deleted.key.id).await.unwrap();
+        store::delete(&app.db, &*app.state.key_changes, org, deleted.key.id)
+            .await
+            .unwrap();
         let unknown = app::keys::secret::ApiKeySecret::generate()
             .expose()
             .to_owned();
@@ -317,6 +319,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
         );
         store::update(
             &app.db,
+            &*app.state.key_changes,
             org,
             created.key.id,
             "k".into(),
@@ -351,7 +354,9 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             .0,
             StatusCode::OK
         );
-        store::delete(&app.db, org, created.key.id).await.unwrap();
+        store::delete(&app.db, &*app.state.key_changes, org, created.key.id)
+            .await
+            .unwrap();
         assert_eq!(
             api(
                 &app,

@@ -450,7 +450,7 @@ async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
         cookie_secure: true,
         ..app.state.clone()
     };
-    let router = server::routes::router(secure_state, app.last_used.clone());
+    let router = server::routes::router(secure_state, app.last_used.clone(), app.keys.clone());
     let request = Request::post("/api/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(

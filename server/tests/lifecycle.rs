@@ -72,6 +72,10 @@ fn close_to(at: DateTime<Utc>, expected: DateTime<Utc>) -> bool {
 }
 
 /// Moves one stored time of a key, as the passing of time would.
+/// Moves one of a key's times, as if the clock had moved on. The row is
+/// written behind the app's back, so the API's key cache, which holds the
+/// row as it was (and learns only of changes the app makes), starts empty,
+/// as it would for a key first used after that time.
 async fn set_time(app: &TestApp, id: i64, column: api_key::Column, at: DateTime<Utc>) {
     api_key::Entity::update_many()
         .col_expr(column, Expr::value(Some(at)))
@@ -79,6 +83,35 @@ async fn set_time(app: &TestApp, id: i64, column: api_key::Column, at: DateTime<
         .exec(&app.db)
         .await
         .unwrap();
+    app.keys.forget_all();
+}
+
+/// What the cache holds is checked against the clock on every request: a
+/// key verified (and cached) a moment before it expires is refused the
+/// moment after, with nothing changed in the database.
+#[tokio::test]
+async fn a_cached_key_stops_working_when_its_expiry_passes() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        let expires_at = Utc::now() + Duration::milliseconds(1500);
+        let created = app::keys::store::create(
+            &app.db,
+            &app.state.sealer,
+            org,
+            "brief".into(),
+            app::permissions::Access::Full,
+            Some(expires_at),
+        )
+        .await
+        .unwrap();
+        assert_eq!(verify(&app, &created.secret).await.0, StatusCode::OK);
+        assert_eq!(app.keys.len(), 1, "verified from the cache from now on");
+        tokio::time::sleep((expires_at - Utc::now()).to_std().unwrap_or_default()).await;
+        let (status, message) = verify(&app, &created.secret).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{message}");
+        assert!(message.contains("expired on"), "{message}");
+    }
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppErr
             let (name, access) = input.validate()?;
             super::store::update(
                 &state.db,
+                &*state.key_changes,
                 caller.org,
                 id,
                 name,
@@ -70,7 +71,7 @@ pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
     respond(
         async {
             let (caller, state) = caller().await?;
-            super::store::delete(&state.db, caller.org, id).await
+            super::store::delete(&state.db, &*state.key_changes, caller.org, id).await
         }
         .await,
     )
@@ -99,6 +100,7 @@ pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<CreatedKey, AppErro
             super::store::roll(
                 &state.db,
                 &state.sealer,
+                &*state.key_changes,
                 caller.org,
                 id,
                 grace,

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::permissions::{Access, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
 use crate::ssr::entities::organization;
+use crate::ssr::key_changes::{self, KeyChange, KeyChangeSink};
 use crate::ssr::{OrgId, Sealer};
 
 pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummary>, AppError> {
@@ -46,14 +47,7 @@ pub async fn create(
     let now = Utc::now();
     let (restricted, permissions) = encode_access(&access);
     let txn = db.begin().await?;
-    organization::Entity::update_many()
-        .col_expr(
-            organization::Column::Id,
-            Expr::col(organization::Column::Id),
-        )
-        .filter(organization::Column::Id.eq(org.0))
-        .exec(&txn)
-        .await?;
+    lock_organization(&txn, org).await?;
     let held = ApiKey::find()
         .filter(Column::OrganizationId.eq(org.0))
         .count(&txn)
@@ -92,9 +86,12 @@ pub async fn create(
 }
 
 /// Renames, re-restricts and re-dates a key in one transaction, so that two
-/// edits at once cannot mix, and `Keep` keeps the expiry read in it.
+/// edits at once cannot mix, and `Keep` keeps the expiry read in it. What
+/// verified the key's secrets before is told to forget them.
+#[allow(clippy::too_many_arguments)]
 pub async fn update(
     db: &DatabaseConnection,
+    changes: &dyn KeyChangeSink,
     org: OrgId,
     id: KeyId,
     name: String,
@@ -105,6 +102,11 @@ pub async fn update(
     let txn = db.begin().await?;
     let row = find(&txn, org, id).await?;
     let expires_at = expiry.resolve(now, row.expires_at)?;
+    let change = KeyChange::of(
+        row.id,
+        &row.secret_digest,
+        row.previous_secret_digest.as_deref(),
+    );
     let (restricted, permissions) = encode_access(&access);
     let mut active: ActiveModel = row.into();
     active.name = Set(name);
@@ -113,28 +115,46 @@ pub async fn update(
     active.expires_at = Set(expires_at);
     active.updated_at = Set(now);
     let row = active.update(&txn).await.map_err(not_found_if_gone)?;
+    key_changes::record(&txn, &change).await?;
     txn.commit().await?;
+    changes.key_changed(&change);
     tracing::info!(org = org.0, key = row.id, "api key updated");
     Ok(summary(row, now))
 }
 
-/// Deletes a key, unless it is the webhook key: one conditional statement,
-/// so a concurrent Set as Webhook Key cannot slip in between check and delete.
-pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: KeyId) -> Result<(), AppError> {
-    let result = ApiKey::delete_many()
+/// Deletes a key, unless it is the webhook key: the delete is conditional,
+/// so a concurrent Set as Webhook Key cannot slip in between check and
+/// delete. What verified the key's secrets before is told to forget them.
+pub async fn delete(
+    db: &DatabaseConnection,
+    changes: &dyn KeyChangeSink,
+    org: OrgId,
+    id: KeyId,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let deleted = ApiKey::delete_many()
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::Id.eq(id.0))
         .filter(Column::IsWebhook.eq(false))
-        .exec(db)
+        .exec_with_returning(&txn)
         .await?;
-    if result.rows_affected == 0 {
+    let Some(row) = deleted.into_iter().next() else {
         // Missing (or another organization's): 404. Otherwise it is the
         // webhook key.
+        txn.rollback().await?;
         find(db, org, id).await?;
         return Err(AppError::Conflict(format!(
             "This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}"
         )));
-    }
+    };
+    let change = KeyChange::of(
+        row.id,
+        &row.secret_digest,
+        row.previous_secret_digest.as_deref(),
+    );
+    key_changes::record(&txn, &change).await?;
+    txn.commit().await?;
+    changes.key_changed(&change);
     tracing::info!(org = org.0, key = id.0, "api key deleted");
     Ok(())
 }
@@ -142,9 +162,11 @@ pub async fn delete(db: &impl ConnectionTrait, org: OrgId, id: KeyId) -> Result<
 /// Gives a key a new secret; everything else about it stays. The secret it
 /// replaces keeps working until `grace` ends (not at all for `Now`), and a
 /// previous secret from an earlier roll stops at once: at most two live.
+#[allow(clippy::too_many_arguments)]
 pub async fn roll(
     db: &DatabaseConnection,
     sealer: &Sealer,
+    changes: &dyn KeyChangeSink,
     org: OrgId,
     id: KeyId,
     grace: RollGrace,
@@ -152,7 +174,16 @@ pub async fn roll(
 ) -> Result<CreatedKey, AppError> {
     const ATTEMPTS: usize = 3;
     for _ in 0..ATTEMPTS {
-        let row = find(db, org, id).await?;
+        let txn = db.begin().await?;
+        lock_organization(&txn, org).await?;
+        let row = find(&txn, org, id).await?;
+        // Both secrets known so far change how they verify: the current
+        // one gets a grace period, the previous one stops.
+        let change = KeyChange::of(
+            row.id,
+            &row.secret_digest,
+            row.previous_secret_digest.as_deref(),
+        );
         let secret = ApiKeySecret::generate();
         let digest = secret.digest();
         // The replaced secret's digest is kept, so that presenting it is
@@ -182,21 +213,25 @@ pub async fn roll(
             .filter(Column::OrganizationId.eq(org.0))
             .filter(Column::Id.eq(id.0))
             .filter(Column::SecretDigest.eq(row.secret_digest))
-            .exec(db)
+            .exec(&txn)
             .await?;
         if rolled.rows_affected == 1 {
+            key_changes::record(&txn, &change).await?;
+            let row = find(&txn, org, id).await?;
+            txn.commit().await?;
+            changes.key_changed(&change);
             tracing::info!(
                 org = org.0,
                 key = id.0,
                 grace = grace.slug(),
                 "api key rolled"
             );
-            let row = find(db, org, id).await?;
             return Ok(CreatedKey {
                 key: summary(row, now),
                 secret: secret.expose().to_owned(),
             });
         }
+        txn.rollback().await?;
         tracing::warn!(
             org = org.0,
             key = id.0,
@@ -285,6 +320,21 @@ async fn try_set_webhook(
         return Err(SetWebhookError::App(AppError::NotFound));
     }
     Ok(txn.commit().await?)
+}
+
+/// Writes the organization's row without changing it: the write lock it
+/// takes makes concurrent changes to the organization's keys queue here
+/// (on SQLite, rather than fail to upgrade a read lock to a write).
+async fn lock_organization(txn: &impl ConnectionTrait, org: OrgId) -> Result<(), DbErr> {
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::Id,
+            Expr::col(organization::Column::Id),
+        )
+        .filter(organization::Column::Id.eq(org.0))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 async fn find(

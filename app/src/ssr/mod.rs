@@ -11,6 +11,7 @@ use crate::error::AppError;
 
 pub mod caller;
 pub mod entities;
+pub mod key_changes;
 pub mod sealing;
 pub mod security;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     /// A `Secure`, `__Host-` session cookie (the default; plain HTTP for
     /// local use with `KEYWARD_COOKIE_SECURE=0`).
     pub cookie_secure: bool,
+    /// Told after each commit that can narrow a key (the API's key cache).
+    pub key_changes: Arc<dyn key_changes::KeyChangeSink>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

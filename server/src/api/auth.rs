@@ -4,23 +4,29 @@ use app::api_routes::Need;
 use app::keys::lifecycle::Refusal;
 use app::keys::secret::ApiKeySecret;
 use app::keys::store;
-use app::permissions::Access;
 use app::ssr::OrgId;
+use app::ssr::entities::organization;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use std::sync::Arc;
 
 use super::ApiState;
 use super::error::ApiError;
+use super::key_cache::{LoadFailed, VerifiedKey};
 
-/// The key a request was made with, for the handlers.
+/// The key a request was made with, for the handlers: the verified key,
+/// shared with the cache.
 #[derive(Clone, Debug)]
-pub struct ApiCaller {
-    pub key_id: i64,
-    pub key_name: String,
-    pub org: OrgId,
-    pub access: Access,
+pub struct ApiCaller(pub Arc<VerifiedKey>);
+
+impl std::ops::Deref for ApiCaller {
+    type Target = VerifiedKey;
+    fn deref(&self) -> &VerifiedKey {
+        &self.0
+    }
 }
 
 /// Authenticates (401), then checks the route's need (403), then lets the
@@ -45,8 +51,9 @@ pub async fn guard(
 }
 
 /// A malformed or badly-checksummed key is refused without the database;
-/// a well-formed one is found by its indexed digest, then must still work:
-/// not expired, and not a previous secret past its grace period.
+/// a well-formed one is found by its digest (in the key cache, or by the
+/// indexed digest columns), then must still work: not expired, and not a
+/// previous secret past its grace period.
 pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
     let presented = headers
         .get(header::AUTHORIZATION)
@@ -56,19 +63,47 @@ pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCa
         .map(|(_, key)| key.trim())
         .ok_or(ApiError::Unauthenticated)?;
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
-    let (row, slot) = store::find_by_secret(&state.db, &secret)
-        .await?
+    let key = state
+        .keys
+        .get_or_load(&secret.digest(), load(&state.db, &secret))
+        .await
+        .map_err(|LoadFailed| ApiError::Internal)?
         .ok_or(ApiError::Unauthenticated)?;
-    row.lifetimes()
-        .check(slot, chrono::Utc::now())
+    key.lifetimes
+        .check(key.slot, chrono::Utc::now())
         .map_err(|refusal| match refusal {
             Refusal::Expired { at } => ApiError::Expired { at },
             Refusal::RolledOut { at } => ApiError::RolledOut { at },
         })?;
-    Ok(ApiCaller {
+    Ok(ApiCaller(key))
+}
+
+/// Reads what the cache keeps about a secret: its key and organization.
+async fn load(
+    db: &DatabaseConnection,
+    secret: &ApiKeySecret,
+) -> Result<Option<VerifiedKey>, LoadFailed> {
+    let failed = |err: DbErr| {
+        tracing::error!(error = %err, "key look-up failed");
+        LoadFailed
+    };
+    let Some((row, slot)) = store::find_by_secret(db, secret).await.map_err(failed)? else {
+        return Ok(None);
+    };
+    let org = organization::Entity::find_by_id(row.organization_id)
+        .one(db)
+        .await
+        .map_err(failed)?;
+    let Some(org) = org else {
+        return Ok(None);
+    };
+    Ok(Some(VerifiedKey {
         key_id: row.id,
         access: store::access_of(&row),
+        lifetimes: row.lifetimes(),
+        slot,
         key_name: row.name,
-        org: OrgId(row.organization_id),
-    })
+        org: OrgId(org.id),
+        org_name: org.name,
+    }))
 }

@@ -5,14 +5,13 @@
 use std::collections::HashMap;
 
 use app::api_routes::Operation as Op;
-use app::ssr::entities::organization;
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use chrono::Utc;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde_json::{Value, json};
 
 use super::ApiState;
@@ -173,16 +172,8 @@ async fn page_of(
 
 // ---- identity ------------------------------------------------------------
 
-async fn get_api_key_info(
-    State(state): State<ApiState>,
-    Extension(caller): Extension<ApiCaller>,
-) -> Answer {
-    let org = organization::Entity::find_by_id(caller.org.0)
-        .one(&state.db)
-        .await?;
-    ok(
-        json!({ "api_key_name": caller.key_name, "org_name": org.map(|o| o.name).unwrap_or_default() }),
-    )
+async fn get_api_key_info(Extension(caller): Extension<ApiCaller>) -> Answer {
+    ok(json!({ "api_key_name": caller.key_name, "org_name": caller.org_name }))
 }
 
 // ---- agents --------------------------------------------------------------

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod error;
 pub mod handlers;
+pub mod key_cache;
 pub mod last_used;
 pub mod openapi;
 pub mod resources;
@@ -20,6 +21,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodFilter, get};
 use sea_orm::DatabaseConnection;
 
+pub use key_cache::KeyCache;
 pub use last_used::LastUsed;
 
 /// Request bodies larger than this are refused with 413.
@@ -29,6 +31,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct ApiState {
     pub db: DatabaseConnection,
     pub last_used: Arc<LastUsed>,
+    /// Verified keys (see `key_cache`).
+    pub keys: Arc<KeyCache>,
 }
 
 pub fn router(state: ApiState) -> Router {

@@ -153,7 +153,105 @@ pub struct TestApp {
     /// The `Cookie` header of the account `call` acts as.
     pub session: String,
     pub last_used: Arc<server::api::LastUsed>,
+    /// The API's key cache, which `state.key_changes` tells.
+    pub keys: Arc<server::api::KeyCache>,
+    _key_sync: KeySync,
     _test_db: TestDb,
+}
+
+/// The tasks that keep a key cache in step with other instances; stopped
+/// when the test's instance is dropped.
+pub struct KeySync(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for KeySync {
+    fn drop(&mut self) {
+        self.0.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
+/// A second instance on the same database: its own connections, its own
+/// key cache and sync, its own router (for tests of what instances see of
+/// each other's changes).
+pub struct Replica {
+    pub router: Router,
+    pub db: DatabaseConnection,
+    pub keys: Arc<server::api::KeyCache>,
+    _key_sync: KeySync,
+}
+
+impl Replica {
+    /// Calls the public API on this instance, as `TestApp::api`.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        api_on(&self.router, method, path, key, body).await
+    }
+}
+
+async fn api_on(
+    router: &Router,
+    method: &str,
+    path: &str,
+    key: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(key) = key {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let body = match body {
+        Some(b) => {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let response = router
+        .clone()
+        .oneshot(request.body(body).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Waits until a key cache is used (on PostgreSQL, once it listens and has
+/// read the change journal), so tests see the cache as a server does.
+async fn in_sync(keys: &server::api::KeyCache) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !keys.trusted() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the key cache never got in sync"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+fn instance(db: DatabaseConnection) -> (AppState, Arc<server::api::KeyCache>, KeySync) {
+    let keys = Arc::new(server::api::KeyCache::for_database(
+        &db,
+        server::api::key_cache::DEFAULT_ENTRIES,
+    ));
+    let sync = KeySync(keys.spawn_sync(db.clone()));
+    let state = AppState {
+        leptos_options: LeptosOptions::builder().output_name("keyward").build(),
+        db,
+        sealer: Arc::new(Sealer::new(&MasterKey::generate())),
+        sign_in_throttle: Arc::new(SignInThrottle::default()),
+        manual_sends: Arc::default(),
+        cookie_secure: false,
+        key_changes: keys.clone(),
+    };
+    (state, keys, sync)
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -164,26 +262,37 @@ impl TestApp {
         let db = server::db::connect(test_db.url())
             .await
             .expect("connect and migrate");
-        let state = AppState {
-            leptos_options: LeptosOptions::builder().output_name("keyward").build(),
-            db: db.clone(),
-            sealer: Arc::new(Sealer::new(&MasterKey::generate())),
-            sign_in_throttle: Arc::new(SignInThrottle::default()),
-            manual_sends: Arc::default(),
-            cookie_secure: false,
-        };
+        let (state, keys, key_sync) = instance(db.clone());
         let last_used = Arc::new(server::api::LastUsed::default());
         let mut app = TestApp {
             backend: backend.name(),
-            router: server::routes::router(state.clone(), last_used.clone()),
+            router: server::routes::router(state.clone(), last_used.clone(), keys.clone()),
             last_used,
+            keys,
+            _key_sync: key_sync,
             state,
             db,
             session: String::new(),
             _test_db: test_db,
         };
         app.session = app.signup("owner@a.example", "Org A").await;
+        in_sync(&app.keys).await;
         app
+    }
+
+    /// Another instance on this test's database.
+    pub async fn replica(&self) -> Replica {
+        let db = server::db::connect(self._test_db.url())
+            .await
+            .expect("connect the replica");
+        let (state, keys, key_sync) = instance(db.clone());
+        in_sync(&keys).await;
+        Replica {
+            router: server::routes::router(state, Arc::default(), keys.clone()),
+            db,
+            keys,
+            _key_sync: key_sync,
+        }
     }
 
     /// Signs up a new account and returns its session as a `Cookie` header.
@@ -263,29 +372,7 @@ impl TestApp {
         key: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(key) = key {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
-        }
-        let body = match body {
-            Some(b) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(b.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        api_on(&self.router, method, path, key, body).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {

@@ -1,0 +1,123 @@
+//! Announcing changes that can narrow a key, so that whatever verified its
+//! secrets before (the API's key cache, on this instance and on every other
+//! one) forgets them.
+//!
+//! A change is recorded inside the transaction that makes it: on
+//! PostgreSQL as a `key_changes` row and a `NOTIFY` on [`CHANNEL`], both
+//! of which exist exactly when the change commits. After the commit, the
+//! instance that made it also tells its own cache directly
+//! ([`KeyChangeSink`]), so its next request sees the change without waiting
+//! for its own notification.
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
+
+use crate::keys::secret::SecretDigest;
+
+/// The PostgreSQL notification channel of key changes; the payload is the
+/// changed key's digests, hex, separated by spaces.
+pub const CHANNEL: &str = "keyward_key_changes";
+
+/// A change to one key: the digests of every secret of it that may have
+/// been verified (and cached) before the change.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyChange {
+    pub key_id: i64,
+    pub digests: Vec<SecretDigest>,
+}
+
+impl KeyChange {
+    /// The key's current digest and, if it has one, its previous one.
+    pub fn of(key_id: i64, current: &str, previous: Option<&str>) -> KeyChange {
+        KeyChange {
+            key_id,
+            digests: std::iter::once(current)
+                .chain(previous)
+                .filter_map(SecretDigest::from_hex)
+                .collect(),
+        }
+    }
+
+    /// The notification payload and `key_changes.digests` text.
+    pub fn payload(&self) -> String {
+        self.digests
+            .iter()
+            .map(SecretDigest::to_hex)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The digests of a payload; anything that is not a digest is skipped.
+    pub fn digests_of(payload: &str) -> Vec<SecretDigest> {
+        payload
+            .split_whitespace()
+            .filter_map(SecretDigest::from_hex)
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for KeyChange {
+    // A digest is not a secret, but it is what a secret is looked up by:
+    // logs get the key id only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyChange")
+            .field("key_id", &self.key_id)
+            .field("digests", &self.digests.len())
+            .finish()
+    }
+}
+
+/// Told, after a commit, about a change made on this instance.
+pub trait KeyChangeSink: Send + Sync {
+    fn key_changed(&self, change: &KeyChange);
+}
+
+/// For code that caches nothing.
+pub struct NoCache;
+
+impl KeyChangeSink for NoCache {
+    fn key_changed(&self, _: &KeyChange) {}
+}
+
+/// Records `change` in the transaction `txn` that makes it. On SQLite, one
+/// instance serves the database, and its own cache is told directly.
+pub async fn record(txn: &impl ConnectionTrait, change: &KeyChange) -> Result<(), DbErr> {
+    if txn.get_database_backend() != DatabaseBackend::Postgres || change.digests.is_empty() {
+        return Ok(());
+    }
+    let payload = change.payload();
+    // clock_timestamp(), not now(): the row's time is close to the commit,
+    // which is what an instance reading the last seconds of changes needs.
+    txn.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "INSERT INTO key_changes (api_key_id, digests, changed_at) VALUES ($1, $2, clock_timestamp())",
+        [change.key_id.into(), payload.clone().into()],
+    ))
+    .await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DatabaseBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANNEL.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_carries_the_digests_of_both_secrets_and_nothing_else() {
+        let current = "ab".repeat(32);
+        let previous = "cd".repeat(32);
+        let change = KeyChange::of(7, &current, Some(&previous));
+        assert_eq!(change.payload(), format!("{current} {previous}"));
+        assert!(KeyChange::digests_of(&change.payload()) == change.digests);
+        assert_eq!(
+            KeyChange::digests_of("not-a-digest  ").len(),
+            0,
+            "junk in a payload is skipped"
+        );
+        assert!(!format!("{change:?}").contains(&current));
+    }
+}
