@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 BIN := $(CARGO_TARGET_DIR)/release/keyward
 ADDR ?= 127.0.0.1:3000
 
-.PHONY: run dev build tools lint test test-rust test-e2e bench fuzz clean
+.PHONY: run dev build tools lint test test-rust test-e2e bench fuzz cluster clean
 
 tools:
 	@.ci/ensure-tools
@@ -32,6 +32,11 @@ build: tools
 run: build
 	mkdir -p data
 	KEYWARD_COOKIE_SECURE=0 LEPTOS_SITE_ADDR=$(ADDR) LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD $(BIN)
+
+## Several instances on the local PostgreSQL, one database, one master
+## key: N (default 2) on ports 3000, 3001, …; Ctrl-C stops them.
+cluster: build
+	@.ci/cluster
 
 ## Hot reload while editing.
 dev: tools
