@@ -19,11 +19,12 @@ tools:
 	@.ci/ensure-tools
 
 ## Release build: the WASM bundle (size-optimised through the wasm-release
-## profile), then the server (speed-optimised). One side after the other, as
+## profile; content-hashed names; brotli and gzip copies beside each file),
+## then the server (speed-optimised). One side after the other, as
 ## separate packages: never one --workspace build, never two cargo builds
 ## fighting over two cores.
 build: tools
-	cargo leptos build --release --cargo-locked --frontend-only
+	cargo leptos build --release --precompress --cargo-locked --frontend-only
 	cargo leptos build --release --cargo-locked --server-only
 
 ## Serves http://127.0.0.1:3000 with SQLite and the master key under ./data.

@@ -2,6 +2,7 @@
 //! serves the dashboard and its server functions.
 
 pub mod api;
+pub mod assets;
 pub mod config;
 pub mod db;
 pub mod error;

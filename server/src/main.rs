@@ -22,9 +22,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), StartupError> {
-    let leptos = get_configuration(None)
+    let mut leptos = get_configuration(None)
         .map_err(|e| StartupError::Leptos(e.to_string()))?
         .leptos_options;
+    server::assets::detect_hashed_files(&mut leptos);
     let addr = leptos.site_addr;
     let config = Config::from_env();
     let (state, keys) = build_state(&config, leptos).await?;

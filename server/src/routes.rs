@@ -30,6 +30,7 @@ pub fn router(
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .nest_service("/pkg", crate::assets::pkg(&state.leptos_options))
         // Also registers every server function, with `AppState` in context.
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
@@ -37,6 +38,8 @@ pub fn router(
         .layer(from_fn(guards::refuse_cross_site))
         .with_state(state)
         .merge(api)
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(from_fn(crate::assets::no_compression_for_secrets))
         .layer(from_fn(guards::security_headers))
 }
 

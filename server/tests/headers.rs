@@ -121,3 +121,41 @@ async fn api_answers_are_never_cached_and_allow_nothing_to_run() {
         );
     }
 }
+
+/// Pages and answers are compressed for clients that accept it, except the
+/// answers that carry a key's secret: a compressed secret next to text an
+/// attacker can choose is what BREACH-style attacks read.
+#[tokio::test]
+async fn pages_are_compressed_and_answers_with_a_secret_are_not() {
+    let app = TestApp::start(&backends()[0]).await;
+    let mut request = page("/settings/api-keys", Some(&app.session));
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, "br, gzip".parse().unwrap());
+    let (status, headers, _) = fetch(&app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(header(&headers, header::CONTENT_ENCODING), "br");
+    assert_eq!(header(&headers, header::CACHE_CONTROL), "no-store");
+
+    for (path, body) in [
+        (
+            "/api/keys/create",
+            r#"{"input":{"name":"plain","restricted":false}}"#.to_owned(),
+        ),
+        ("/api/keys/roll", r#"{"id":1,"grace":"now"}"#.to_owned()),
+    ] {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT_ENCODING, "br, gzip")
+            .header(header::COOKIE, &app.session)
+            .body(Body::from(body))
+            .unwrap();
+        let (status, headers, text) = fetch(&app, request).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {text}");
+        assert!(text.contains("\"secret\""), "{path}: {text}");
+        assert!(
+            headers.get(header::CONTENT_ENCODING).is_none(),
+            "{path} must not be compressed"
+        );
+    }
+}
