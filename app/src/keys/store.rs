@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::permissions::{Access, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
 use crate::ssr::entities::organization;
-use crate::ssr::key_changes::{self, KeyChange, KeyChangeSink};
+use crate::ssr::key_changes::{self, KeyChangeSink};
 use crate::ssr::{OrgId, Sealer};
 
 pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummary>, AppError> {
@@ -102,11 +102,7 @@ pub async fn update(
     let txn = db.begin().await?;
     let row = find(&txn, org, id).await?;
     let expires_at = expiry.resolve(now, row.expires_at)?;
-    let change = KeyChange::of(
-        row.id,
-        &row.secret_digest,
-        row.previous_secret_digest.as_deref(),
-    );
+    let change = row.key_change();
     let (restricted, permissions) = encode_access(&access);
     let mut active: ActiveModel = row.into();
     active.name = Set(name);
@@ -147,11 +143,7 @@ pub async fn delete(
             "This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}"
         )));
     };
-    let change = KeyChange::of(
-        row.id,
-        &row.secret_digest,
-        row.previous_secret_digest.as_deref(),
-    );
+    let change = row.key_change();
     key_changes::record(&txn, &change).await?;
     txn.commit().await?;
     changes.key_changed(&change);
@@ -179,11 +171,7 @@ pub async fn roll(
         let row = find(&txn, org, id).await?;
         // Both secrets known so far change how they verify: the current
         // one gets a grace period, the previous one stops.
-        let change = KeyChange::of(
-            row.id,
-            &row.secret_digest,
-            row.previous_secret_digest.as_deref(),
-        );
+        let change = row.key_change();
         let secret = ApiKeySecret::generate();
         let digest = secret.digest();
         // The replaced secret's digest is kept, so that presenting it is

@@ -71,13 +71,6 @@ pub trait KeyChangeSink: Send + Sync {
     fn key_changed(&self, change: &KeyChange);
 }
 
-/// For code that caches nothing.
-pub struct NoCache;
-
-impl KeyChangeSink for NoCache {
-    fn key_changed(&self, _: &KeyChange) {}
-}
-
 /// Records `change` in the transaction `txn` that makes it. On SQLite, one
 /// instance serves the database, and its own cache is told directly.
 pub async fn record(txn: &impl ConnectionTrait, change: &KeyChange) -> Result<(), DbErr> {

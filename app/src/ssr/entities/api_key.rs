@@ -34,6 +34,16 @@ pub struct Model {
 }
 
 impl Model {
+    /// The change that editing, rolling or deleting this key makes: both of
+    /// its secrets may have been verified (and cached) before.
+    pub fn key_change(&self) -> crate::ssr::key_changes::KeyChange {
+        crate::ssr::key_changes::KeyChange::of(
+            self.id,
+            &self.secret_digest,
+            self.previous_secret_digest.as_deref(),
+        )
+    }
+
     pub fn lifetimes(&self) -> crate::keys::lifecycle::Lifetimes {
         crate::keys::lifecycle::Lifetimes {
             expires_at: self.expires_at,
