@@ -11,8 +11,8 @@ pub enum AppError {
     #[error("{message}")]
     Invalid { field: String, message: String },
     /// Missing, or belonging to another organization: the two look the same.
-    #[error("That API key no longer exists. Refresh the page to see the current keys.")]
-    NotFound,
+    #[error("{0}")]
+    NotFound(Missing),
     /// No live session: signed out, expired, or never signed in.
     #[error("You are signed out. Sign in to continue.")]
     Unauthorized,
@@ -39,6 +39,26 @@ pub enum AppError {
     Transport(String),
 }
 
+/// What a `NotFound` was looking for, so that the message names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Missing {
+    ApiKey,
+    Delivery,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Missing::ApiKey => {
+                "That API key no longer exists. Refresh the page to see the current keys."
+            }
+            Missing::Delivery => {
+                "That delivery no longer exists. Refresh the page to see the current deliveries."
+            }
+        })
+    }
+}
+
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid {
@@ -61,7 +81,7 @@ impl AppError {
             // The request could not be decoded at all.
             AppError::Invalid { field, .. } if field == "body" => 400,
             AppError::Invalid { .. } => 422,
-            AppError::NotFound => 404,
+            AppError::NotFound(_) => 404,
             AppError::Unauthorized | AppError::SignInFailed => 401,
             AppError::TooManyAttempts => 429,
             AppError::Conflict(_) => 409,

@@ -3,6 +3,9 @@
 //! Keyward's shared crate: the permission model, the pages and components,
 //! and the server functions. Server-only code sits behind the `ssr` feature.
 
+// The API's route table: the server's router, its guard and the OpenAPI
+// document read it; no page does, so the browser bundle leaves it out.
+#[cfg(feature = "ssr")]
 pub mod api_routes;
 pub mod auth;
 pub mod components;

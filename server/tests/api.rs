@@ -1024,3 +1024,136 @@ async fn what_schemathesis_found_stays_fixed() {
         (StatusCode::CONFLICT, json!("phone_number"))
     );
 }
+
+/// Changes to one resource made at the same time all survive: each
+/// read-modify-write holds the resource from its read to its write, so
+/// none writes back a copy that misses another's field, and a call
+/// stopped while it is being updated stays ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_to_one_resource_are_not_lost() {
+    const WRITERS: usize = 12;
+    for backend in backends() {
+        let app = std::sync::Arc::new(TestApp::start(&backend).await);
+        let full = key(&app, app.org().await, Access::Full).await;
+        let (_, agent) = api(&app, "POST", "/create-agent", Some(&full), Some(json!({
+            "response_engine": { "type": "retell-llm", "llm_id": "llm_1" }, "voice_id": "11labs-Adrian",
+        }))).await;
+        let agent_id = agent["agent_id"].as_str().unwrap().to_owned();
+        let (_, call) = api(
+            &app,
+            "POST",
+            "/v3/create-web-call",
+            Some(&full),
+            Some(json!({ "agent_id": agent_id })),
+        )
+        .await;
+        let call_id = call["call_id"].as_str().unwrap().to_owned();
+
+        let mut writers = tokio::task::JoinSet::new();
+        for i in 0..WRITERS {
+            let (app, full, agent_id) = (app.clone(), full.clone(), agent_id.clone());
+            writers.spawn(async move {
+                let path = format!("/update-agent/{agent_id}");
+                let body = json!({ format!("x_writer_{i}"): i });
+                api(&app, "PATCH", &path, Some(&full), Some(body)).await.0
+            });
+        }
+        for i in 0..WRITERS {
+            let (app, full, call_id) = (app.clone(), full.clone(), call_id.clone());
+            writers.spawn(async move {
+                if i == WRITERS / 2 {
+                    let path = format!("/v2/stop-call/{call_id}");
+                    api(&app, "POST", &path, Some(&full), Some(json!({})))
+                        .await
+                        .0
+                } else {
+                    let path = format!("/v2/update-call/{call_id}");
+                    let body = json!({ format!("x_writer_{i}"): i });
+                    api(&app, "PATCH", &path, Some(&full), Some(body)).await.0
+                }
+            });
+        }
+        while let Some(status) = writers.join_next().await {
+            assert!(status.unwrap().is_success(), "{}", app.backend);
+        }
+
+        let (_, agent) = api(
+            &app,
+            "GET",
+            &format!("/get-agent/{agent_id}"),
+            Some(&full),
+            None,
+        )
+        .await;
+        let lost: Vec<usize> = (0..WRITERS)
+            .filter(|i| agent[format!("x_writer_{i}")] != json!(i))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "{}: agent lost the changes of writers {lost:?}",
+            app.backend
+        );
+        let (_, call) = api(
+            &app,
+            "GET",
+            &format!("/v2/get-call/{call_id}"),
+            Some(&full),
+            None,
+        )
+        .await;
+        assert_eq!(call["call_status"], "ended", "{}", app.backend);
+        let lost: Vec<usize> = (0..WRITERS)
+            .filter(|i| *i != WRITERS / 2 && call[format!("x_writer_{i}")] != json!(i))
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "{}: call lost the changes of writers {lost:?}",
+            app.backend
+        );
+    }
+}
+
+/// Several requests creating the same phone number at once: one gets it,
+/// every other gets the 409 a later request would get, never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creates_of_one_phone_number_conflict_cleanly() {
+    const REQUESTS: usize = 8;
+    for backend in backends() {
+        let app = std::sync::Arc::new(TestApp::start(&backend).await);
+        let full = key(&app, app.org().await, Access::Full).await;
+        let mut requests = tokio::task::JoinSet::new();
+        for _ in 0..REQUESTS {
+            let (app, full) = (app.clone(), full.clone());
+            requests.spawn(async move {
+                let body = json!({ "phone_number": "+14155550199" });
+                api(
+                    &app,
+                    "POST",
+                    "/create-phone-number",
+                    Some(&full),
+                    Some(body),
+                )
+                .await
+            });
+        }
+        let mut created = 0;
+        while let Some(answer) = requests.join_next().await {
+            let (status, body) = answer.unwrap();
+            match status {
+                StatusCode::OK => created += 1,
+                StatusCode::CONFLICT => assert_eq!(
+                    (
+                        body["error"]["field"].as_str(),
+                        body["error"]["message"].as_str()
+                    ),
+                    (
+                        Some("phone_number"),
+                        Some("This phone number already exists.")
+                    )
+                ),
+                other => panic!("{}: {other} {body}", app.backend),
+            }
+        }
+        assert_eq!(created, 1, "{}", app.backend);
+    }
+}

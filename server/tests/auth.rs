@@ -251,7 +251,7 @@ async fn organization_b_cannot_see_or_touch_organization_a() {
             let (status, answer, _) = app.call_with(Some(&b), path, body).await;
             assert_eq!(
                 (status, answer),
-                (StatusCode::NOT_FOUND, json!("NotFound")),
+                (StatusCode::NOT_FOUND, json!({ "NotFound": "ApiKey" })),
                 "{path}"
             );
         }

@@ -183,7 +183,7 @@ async fn delete_removes_and_unknown_ids_are_not_found() {
         assert_eq!(names, vec![json!("b")]);
         let (status, body) = app.call("/api/keys/delete", json!({ "id": a })).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-        assert_eq!(body, json!("NotFound"));
+        assert_eq!(body, json!({ "NotFound": "ApiKey" }));
         for path in ["/api/keys/set-webhook", "/api/keys/delete"] {
             let (status, _) = app.call(path, json!({ "id": 999_999 })).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -412,7 +412,11 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
         for (path, body) in calls {
             let (status, answer) = app.call(path, body).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-            assert_eq!(answer, json!("NotFound"), "same answer as a missing key");
+            assert_eq!(
+                answer,
+                json!({ "NotFound": "ApiKey" }),
+                "same answer as a missing key"
+            );
         }
         let theirs = store::list(&app.db, other).await.unwrap();
         assert_eq!(theirs.len(), 1);

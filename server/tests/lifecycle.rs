@@ -512,7 +512,7 @@ async fn roll_and_expiry_act_only_within_the_callers_organization() {
         for (path, body) in &attempts {
             let (status, answer, _) = app.call_with(Some(&intruder), path, body.clone()).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {answer}");
-            assert_eq!(answer, json!("NotFound"));
+            assert_eq!(answer, json!({ "NotFound": "ApiKey" }));
             let (status, _, _) = app.call_with(None, path, body.clone()).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{path} signed out");
         }

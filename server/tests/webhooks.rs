@@ -7,8 +7,7 @@ use std::sync::atomic::Ordering;
 
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::{api_key, webhook_delivery};
-use app::webhooks::outbox::{self, Signing};
-use app::webhooks::signature;
+use app::webhooks::DeliveryStatus;
 use axum::Router;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
@@ -18,6 +17,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
 use server::webhooks::DeliveryWorker;
+use server::webhooks::outbox::{self, Signing};
+use server::webhooks::signature;
 
 fn worker(app: &TestApp) -> DeliveryWorker {
     DeliveryWorker::new(app.db.clone(), app.state.sealer.clone(), true)
@@ -86,8 +87,8 @@ async fn a_created_call_is_delivered_signed_with_the_webhook_key() {
         assert_eq!(event["call"]["to_number"], "+14155550101");
         let d = &deliveries(&app).await[0];
         assert_eq!(
-            (d.status.as_str(), d.attempts, d.last_status_code),
-            ("delivered", 1, Some(200))
+            (d.status, d.attempts, d.last_status_code),
+            (DeliveryStatus::Delivered, 1, Some(200))
         );
     }
 }
@@ -118,7 +119,7 @@ async fn pending_deliveries_survive_a_restart() {
             deliveries(&app)
                 .await
                 .iter()
-                .all(|d| d.status == "delivered")
+                .all(|d| d.status == DeliveryStatus::Delivered)
         );
     }
 }
@@ -132,27 +133,24 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
     create_call(&app, &api_key, "+14155550101").await;
     let w = worker(&app);
     let mut waits = Vec::new();
-    for attempt in 1..=app::webhooks::outbox::MAX_ATTEMPTS {
+    for attempt in 1..=outbox::MAX_ATTEMPTS {
         let before = Utc::now();
         assert_eq!(w.run_once().await.unwrap(), 1, "attempt {attempt}");
         let d = deliveries(&app).await.remove(0);
         assert_eq!(d.attempts, attempt);
         assert_eq!(d.last_status_code, Some(500));
-        if attempt < app::webhooks::outbox::MAX_ATTEMPTS {
-            assert_eq!(d.status, "pending");
+        if attempt < outbox::MAX_ATTEMPTS {
+            assert_eq!(d.status, DeliveryStatus::Pending);
             waits.push((d.next_attempt_at - before).num_seconds());
             // Not due yet: nothing is sent.
             assert_eq!(w.run_once().await.unwrap(), 0);
             let_the_wait_pass(&app).await;
         } else {
-            assert_eq!(d.status, "failed");
+            assert_eq!(d.status, DeliveryStatus::Failed);
         }
     }
     assert_eq!(waits, vec![30, 60, 120, 240, 480]);
-    assert_eq!(
-        receiver.received().len(),
-        app::webhooks::outbox::MAX_ATTEMPTS as usize
-    );
+    assert_eq!(receiver.received().len(), outbox::MAX_ATTEMPTS as usize);
     // Resend starts it over.
     receiver.answer.store(204, Ordering::SeqCst);
     let id = deliveries(&app).await[0].id;
@@ -163,7 +161,7 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
         StatusCode::OK
     );
     assert_eq!(w.run_once().await.unwrap(), 1);
-    assert_eq!(deliveries(&app).await[0].status, "delivered");
+    assert_eq!(deliveries(&app).await[0].status, DeliveryStatus::Delivered);
 }
 
 #[tokio::test]
@@ -197,7 +195,7 @@ async fn two_workers_never_send_the_same_delivery() {
             deliveries(&app)
                 .await
                 .iter()
-                .all(|d| d.attempts == 1 && d.status == "delivered")
+                .all(|d| d.attempts == 1 && d.status == DeliveryStatus::Delivered)
         );
     }
 }
@@ -220,8 +218,8 @@ async fn without_a_webhook_key_nothing_goes_out_unsigned() {
     assert!(receiver.received().is_empty());
     let d = deliveries(&app).await.remove(0);
     assert_eq!(
-        (d.status.as_str(), d.last_error.as_deref()),
-        ("not_sent", Some("not sent: no webhook key"))
+        (d.status, d.last_error.as_deref()),
+        (DeliveryStatus::NotSent, Some("not sent: no webhook key"))
     );
     let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
     assert_eq!(overview["webhook_key"], Value::Null);
@@ -264,7 +262,7 @@ async fn private_addresses_are_refused_unless_allowed() {
     strict.run_once().await.unwrap();
     assert!(receiver.received().is_empty());
     let d = deliveries(&app).await.remove(0);
-    assert_eq!(d.status, "not_sent");
+    assert_eq!(d.status, DeliveryStatus::NotSent);
     // The page says why without naming the internal address.
     assert_eq!(
         d.last_error.as_deref(),
@@ -301,8 +299,8 @@ async fn redirects_are_not_followed() {
     );
     let d = deliveries(&app).await.remove(0);
     assert_eq!(
-        (d.status.as_str(), d.last_status_code),
-        ("pending", Some(307)),
+        (d.status, d.last_status_code),
+        (DeliveryStatus::Pending, Some(307)),
         "a redirect is a failed attempt"
     );
 }
@@ -334,10 +332,17 @@ async fn webhook_server_functions_refuse_what_they_must() {
     app.call("/api/webhooks/test", json!({})).await;
     let id = deliveries(&app).await[0].id;
     let b = app.signup("owner@b.example", "Org B").await;
-    let (status, _, _) = app
+    let (status, body, _) = app
         .call_with(Some(&b), "/api/webhooks/resend", json!({ "id": id }))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Said in the words of what is missing: a delivery, not a key.
+    let err: app::error::AppError = serde_json::from_value(body).unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("That delivery no longer exists."),
+        "{err}"
+    );
     let (_, theirs, _) = app
         .call_with(Some(&b), "/api/webhooks/overview", json!({}))
         .await;
@@ -477,8 +482,11 @@ async fn an_expired_webhook_key_signs_nothing() {
         assert!(receiver.received().is_empty(), "{}", app.backend);
         let d = deliveries(&app).await.remove(0);
         assert_eq!(
-            (d.status.as_str(), d.last_error.as_deref()),
-            ("not_sent", Some("not sent: the webhook key expired"))
+            (d.status, d.last_error.as_deref()),
+            (
+                DeliveryStatus::NotSent,
+                Some("not sent: the webhook key expired")
+            )
         );
         let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
         assert_eq!(overview["webhook_key"]["expired"], true);
@@ -580,7 +588,9 @@ async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_anoth
     let a = app.org().await;
     let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
     for _ in 0..1000 {
-        outbox::enqueue(&txn, a, "test", &json!({})).await.unwrap();
+        app::webhooks::outbox::enqueue(&txn, a, "test", &json!({}))
+            .await
+            .unwrap();
     }
     txn.commit().await.unwrap();
 
@@ -687,7 +697,7 @@ async fn a_finished_send_starts_the_next_delivery_without_waiting_for_the_tick()
     setup(&app, &url).await;
     let org = app.org().await;
     for _ in 0..20 {
-        outbox::enqueue(&app.db, org, "test", &json!({}))
+        app::webhooks::outbox::enqueue(&app.db, org, "test", &json!({}))
             .await
             .unwrap();
     }
@@ -705,4 +715,32 @@ async fn a_finished_send_starts_the_next_delivery_without_waiting_for_the_tick()
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     running.abort();
+}
+
+/// A stored status the code does not know is an error when read: it is
+/// never shown as, or taken for, Pending.
+#[tokio::test]
+async fn an_unknown_stored_status_is_an_error_not_pending() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_, url) = Receiver::start().await;
+        app.call("/api/webhooks/save-url", json!({ "url": url }))
+            .await;
+        app.call("/api/webhooks/test", json!({})).await;
+        let (status, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        assert_eq!(overview["deliveries"][0]["status"], "pending");
+        assert_eq!(status, StatusCode::OK);
+        webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::Status, Expr::value("sent_twice"))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let (status, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        assert_eq!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "{}: {overview}",
+            app.backend
+        );
+    }
 }

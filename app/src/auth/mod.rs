@@ -60,6 +60,11 @@ pub struct CurrentUser {
     pub organization: String,
 }
 
+/// Sign-up with an email that has an account, and the wrong password.
+pub const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
+/// Sign-in without a password.
+pub const PASSWORD_MISSING: &str = "Enter your password.";
+
 /// Trimmed and lower-cased; a plausible address, not a full RFC 5322 parse.
 pub fn validate_email(raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();

@@ -34,10 +34,7 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
                 )
                 .await?;
                 if !owner {
-                    return Err(AppError::invalid(
-                        "email",
-                        "An account with this email already exists. Sign in instead.",
-                    ));
+                    return Err(AppError::invalid("email", super::EMAIL_TAKEN));
                 }
                 ssr::end_presented_session(&state).await?;
                 let token = super::session::create(&state.db, user.id).await?;
@@ -73,7 +70,7 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
                 ));
             }
             if input.password.is_empty() {
-                return Err(AppError::invalid("password", "Enter your password."));
+                return Err(AppError::invalid("password", super::PASSWORD_MISSING));
             }
             if !state
                 .sign_in_throttle
@@ -128,18 +125,14 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/me", input = Json)]
 pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            let org = ssr::organization_name(&state.db, caller.org).await?;
-            Ok(CurrentUser {
-                email: caller.user.email,
-                organization: org,
-            })
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        let org = ssr::organization_name(&state.db, caller.org).await?;
+        Ok(CurrentUser {
+            email: caller.user.email,
+            organization: org,
+        })
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]
@@ -196,10 +189,7 @@ mod ssr {
         let user = match inserted {
             Ok(user) => user,
             Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                return Err(AppError::invalid(
-                    "email",
-                    "An account with this email already exists. Sign in instead.",
-                ));
+                return Err(AppError::invalid("email", crate::auth::EMAIL_TAKEN));
             }
             Err(err) => return Err(err.into()),
         };

@@ -10,106 +10,82 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "keys/list", input = Json)]
 pub async fn list_keys() -> Result<Vec<KeySummary>, AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            super::store::list(&state.db, caller.org).await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        super::store::list(&state.db, caller.org).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "keys/create", input = Json)]
 pub async fn create_key(input: KeyInput) -> Result<CreatedKey, AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            let (name, access) = input.validate()?;
-            let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
-            super::store::create(
-                &state.db,
-                &state.sealer,
-                caller.org,
-                name,
-                access,
-                expires_at,
-            )
-            .await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        let (name, access) = input.validate()?;
+        let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
+        super::store::create(
+            &state.db,
+            &state.sealer,
+            caller.org,
+            name,
+            access,
+            expires_at,
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "keys/update", input = Json)]
 pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            let (name, access) = input.validate()?;
-            super::store::update(
-                &state.db,
-                &*state.key_changes,
-                caller.org,
-                id,
-                name,
-                access,
-                &input.expires,
-                chrono::Utc::now(),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        let (name, access) = input.validate()?;
+        super::store::update(
+            &state.db,
+            &*state.key_changes,
+            caller.org,
+            id,
+            name,
+            access,
+            &input.expires,
+            chrono::Utc::now(),
+        )
+        .await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
 pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            super::store::delete(&state.db, &*state.key_changes, caller.org, id).await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        super::store::delete(&state.db, &*state.key_changes, caller.org, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "keys/set-webhook", input = Json)]
 pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            super::store::set_webhook(&state.db, caller.org, id).await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        super::store::set_webhook(&state.db, caller.org, id).await
+    })
+    .await
 }
 
 /// A new secret for the key; the old one keeps working for `grace`. The
 /// answer carries the new secret, the only time it is shown.
 #[server(prefix = "/api", endpoint = "keys/roll", input = Json)]
 pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<CreatedKey, AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            super::store::roll(
-                &state.db,
-                &state.sealer,
-                &*state.key_changes,
-                caller.org,
-                id,
-                grace,
-                chrono::Utc::now(),
-            )
-            .await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        super::store::roll(
+            &state.db,
+            &state.sealer,
+            &*state.key_changes,
+            caller.org,
+            id,
+            grace,
+            chrono::Utc::now(),
+        )
+        .await
+    })
+    .await
 }
 
 /// Registers these functions with the server explicitly, so that a linker

@@ -4,15 +4,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr, TransactionTrait,
 };
 
-use super::lifecycle::{Expiry, RollGrace, SecretSlot};
-use super::secret::{ApiKeySecret, SecretDigest};
+use super::lifecycle::{Expiry, RollGrace};
+use super::secret::ApiKeySecret;
 use super::{CreatedKey, KeyId, KeySummary, MAX_KEYS_PER_ORG, WEBHOOK_KEY_UNDELETABLE};
-use crate::error::AppError;
+use crate::error::{AppError, Missing};
 use crate::permissions::{Access, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
 use crate::ssr::entities::organization;
@@ -234,7 +233,7 @@ pub async fn roll(
 /// `update` of a row deleted since it was read: the key is gone.
 fn not_found_if_gone(err: DbErr) -> AppError {
     match err {
-        DbErr::RecordNotUpdated => AppError::NotFound,
+        DbErr::RecordNotUpdated => AppError::NotFound(Missing::ApiKey),
         other => other.into(),
     }
 }
@@ -305,7 +304,7 @@ async fn try_set_webhook(
     if moved.rows_affected == 0 {
         // Not this organization's key: undo, and answer like a missing one.
         txn.rollback().await?;
-        return Err(SetWebhookError::App(AppError::NotFound));
+        return Err(SetWebhookError::App(AppError::NotFound(Missing::ApiKey)));
     }
     Ok(txn.commit().await?)
 }
@@ -335,7 +334,7 @@ async fn find(
         .filter(Column::Id.eq(id.0))
         .one(db)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound(Missing::ApiKey))
 }
 
 fn encode_access(access: &Access) -> (bool, String) {
@@ -379,56 +378,6 @@ fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
     }
 }
 
-/// The key a presented secret belongs to, and which of its secrets it is.
-/// The look-up goes through the indexed digest columns (by digest, so its
-/// timing says nothing about the secret); the match is then confirmed by
-/// comparing digests in constant time. No slow hash runs here. Whether that
-/// secret still works (expiry, grace period) is the caller's check.
-pub async fn find_by_secret(
-    db: &impl ConnectionTrait,
-    secret: &ApiKeySecret,
-) -> Result<Option<(api_key::Model, SecretSlot)>, DbErr> {
-    let digest = secret.digest();
-    let hex = digest.to_hex();
-    let row = ApiKey::find()
-        .filter(
-            Condition::any()
-                .add(Column::SecretDigest.eq(hex.clone()))
-                .add(Column::PreviousSecretDigest.eq(hex)),
-        )
-        .one(db)
-        .await?;
-    let matches = |stored: Option<&str>| {
-        stored
-            .and_then(SecretDigest::from_hex)
-            .is_some_and(|d| d.matches(&digest))
-    };
-    Ok(row.and_then(|r| {
-        if matches(Some(&r.secret_digest)) {
-            Some((r, SecretSlot::Current))
-        } else if matches(r.previous_secret_digest.as_deref()) {
-            Some((r, SecretSlot::Previous))
-        } else {
-            None
-        }
-    }))
-}
-
-/// Writes a batch of last-use times; keys deleted meanwhile are skipped.
-pub async fn record_last_used(
-    db: &impl ConnectionTrait,
-    uses: &[(i64, chrono::DateTime<Utc>)],
-) -> Result<(), sea_orm::DbErr> {
-    for (id, at) in uses {
-        ApiKey::update_many()
-            .col_expr(Column::LastUsedAt, Expr::value(*at))
-            .filter(Column::Id.eq(*id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,7 +388,7 @@ mod tests {
     fn an_update_of_a_row_deleted_meanwhile_is_not_found() {
         assert_eq!(
             not_found_if_gone(DbErr::RecordNotUpdated),
-            AppError::NotFound
+            AppError::NotFound(Missing::ApiKey)
         );
         assert_eq!(
             not_found_if_gone(DbErr::Custom("disk full".into())),

@@ -41,3 +41,19 @@ pub async fn caller() -> Result<(Caller, AppState), AppError> {
     let org = OrgId(user.organization_id);
     Ok((Caller { user, org }, state))
 }
+
+/// The body of a server function that acts for the signed-in caller:
+/// establishes who is calling (or refuses with `Unauthorized`), runs `body`
+/// with the caller and the state, and sets the answer's HTTP status from
+/// the result.
+pub async fn with_caller<T, Body, Fut>(body: Body) -> Result<T, AppError>
+where
+    Body: FnOnce(Caller, AppState) -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let result = match caller().await {
+        Ok((caller, state)) => body(caller, state).await,
+        Err(err) => Err(err),
+    };
+    super::respond(result)
+}

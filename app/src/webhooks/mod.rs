@@ -1,11 +1,13 @@
 //! Outgoing webhooks: the organization's URL, the outbox of deliveries, and
-//! what the Webhooks page shows. Signing and the outbox live behind `ssr`;
-//! sending is the server's delivery worker.
+//! what the Webhooks page shows. Queuing lives behind `ssr`; signing and
+//! sending are the server's delivery worker (`server::webhooks`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use sea_orm::sea_query::StringLen;
 
 pub mod server_fns;
 
@@ -13,8 +15,6 @@ pub mod server_fns;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod send_budget;
-#[cfg(feature = "ssr")]
-pub mod signature;
 
 pub const URL_MAX_CHARS: usize = 2048;
 
@@ -51,34 +51,27 @@ pub struct DeliverySummary {
     pub next_attempt_at: DateTime<Utc>,
 }
 
+/// Stored as its snake-case name; a stored value that is none of these is
+/// an error on read, never mistaken for one of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+    sea_orm(rs_type = "String", db_type = "String(StringLen::None)")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "pending"))]
     Pending,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "delivered"))]
     Delivered,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "failed"))]
     Failed,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "not_sent"))]
     NotSent,
 }
 
 impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::NotSent => "not_sent",
-        }
-    }
-
-    pub fn parse(s: &str) -> DeliveryStatus {
-        match s {
-            "delivered" => DeliveryStatus::Delivered,
-            "failed" => DeliveryStatus::Failed,
-            "not_sent" => DeliveryStatus::NotSent,
-            _ => DeliveryStatus::Pending,
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             DeliveryStatus::Pending => "Pending",

@@ -8,69 +8,53 @@ use crate::error::AppError;
 
 #[server(prefix = "/api", endpoint = "webhooks/overview", input = Json)]
 pub async fn load_webhooks() -> Result<WebhookOverview, AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            super::outbox::overview(&state.db, caller.org).await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        super::outbox::overview(&state.db, caller.org).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/save-url", input = Json)]
 pub async fn save_webhook_url(url: String) -> Result<(), AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            let url = super::validate_url(&url)?;
-            super::outbox::save_url(&state.db, caller.org, &url).await
-        }
-        .await,
-    )
+    crate::ssr::with_caller(|caller, state| async move {
+        let url = super::validate_url(&url)?;
+        super::outbox::save_url(&state.db, caller.org, &url).await
+    })
+    .await
 }
 
 /// Queues a `test` event, signed and sent like any other.
 #[server(prefix = "/api", endpoint = "webhooks/test", input = Json)]
 pub async fn send_test_event() -> Result<(), AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            if !state.manual_sends.allow(caller.org) {
-                return Err(AppError::TooManyAttempts);
-            }
-            let call = serde_json::json!({
-                "call_id": "call_test",
-                "call_type": "web_call",
-                "call_status": "ended",
-                "agent_id": "",
-                "agent_version": 0,
-                "start_timestamp": chrono::Utc::now().timestamp_millis(),
-            });
-            match super::outbox::enqueue(&state.db, caller.org, "test", &call).await? {
-                Some(_) => Ok(()),
-                None => Err(AppError::invalid("url", "Save a webhook URL first.")),
-            }
+    crate::ssr::with_caller(|caller, state| async move {
+        if !state.manual_sends.allow(caller.org) {
+            return Err(AppError::TooManyAttempts);
         }
-        .await,
-    )
+        let call = serde_json::json!({
+            "call_id": "call_test",
+            "call_type": "web_call",
+            "call_status": "ended",
+            "agent_id": "",
+            "agent_version": 0,
+            "start_timestamp": chrono::Utc::now().timestamp_millis(),
+        });
+        match super::outbox::enqueue(&state.db, caller.org, "test", &call).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::invalid("url", "Save a webhook URL first.")),
+        }
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/resend", input = Json)]
 pub async fn resend_delivery(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{caller, respond};
-    respond(
-        async {
-            let (caller, state) = caller().await?;
-            if !state.manual_sends.allow(caller.org) {
-                return Err(AppError::TooManyAttempts);
-            }
-            super::outbox::resend(&state.db, caller.org, id).await
+    crate::ssr::with_caller(|caller, state| async move {
+        if !state.manual_sends.allow(caller.org) {
+            return Err(AppError::TooManyAttempts);
         }
-        .await,
-    )
+        super::outbox::resend(&state.db, caller.org, id).await
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]

@@ -1,16 +1,20 @@
 //! Bearer-key authentication and the per-route permission check.
 
 use app::api_routes::Need;
-use app::keys::lifecycle::Refusal;
-use app::keys::secret::ApiKeySecret;
+use app::keys::lifecycle::{Refusal, SecretSlot};
+use app::keys::secret::{ApiKeySecret, SecretDigest};
 use app::keys::store;
 use app::ssr::OrgId;
+use app::ssr::entities::api_key::{self, Column, Entity as ApiKey};
 use app::ssr::entities::organization;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+};
 use std::sync::Arc;
 
 use super::ApiState;
@@ -26,6 +30,37 @@ impl std::ops::Deref for ApiCaller {
     type Target = VerifiedKey;
     fn deref(&self) -> &VerifiedKey {
         &self.0
+    }
+}
+
+/// What every handler acts with: the database and the verified caller,
+/// whose organization scopes every query.
+pub struct Ctx {
+    pub db: DatabaseConnection,
+    pub caller: ApiCaller,
+}
+
+impl Ctx {
+    pub fn org(&self) -> OrgId {
+        self.caller.org
+    }
+}
+
+impl FromRequestParts<ApiState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
+        // `guard` runs before every handler and leaves the caller here; a
+        // route without the guard has no caller, and so no answer but 401.
+        let caller = parts
+            .extensions
+            .get::<ApiCaller>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)?;
+        Ok(Ctx {
+            db: state.db.clone(),
+            caller,
+        })
     }
 }
 
@@ -87,7 +122,7 @@ async fn load(
         tracing::error!(error = %err, "key look-up failed");
         LoadFailed
     };
-    let Some((row, slot)) = store::find_by_secret(db, secret).await.map_err(failed)? else {
+    let Some((row, slot)) = find_by_secret(db, secret).await.map_err(failed)? else {
         return Ok(None);
     };
     let org = organization::Entity::find_by_id(row.organization_id)
@@ -105,5 +140,42 @@ async fn load(
         key_name: row.name,
         org: OrgId(org.id),
         org_name: org.name,
+    }))
+}
+
+/// The key a presented secret belongs to, and which of its secrets it is.
+/// The look-up goes through the unique indexes on the digest columns: the
+/// database compares SHA-256 digests, never secrets, so how long a look-up
+/// takes says nothing about any secret. Which of the row's two digests it
+/// was is then told apart by `SecretDigest::matches`. No slow hash runs
+/// here; whether that secret still works (expiry, grace period) is the
+/// caller's check.
+async fn find_by_secret(
+    db: &impl ConnectionTrait,
+    secret: &ApiKeySecret,
+) -> Result<Option<(api_key::Model, SecretSlot)>, DbErr> {
+    let digest = secret.digest();
+    let hex = digest.to_hex();
+    let row = ApiKey::find()
+        .filter(
+            Condition::any()
+                .add(Column::SecretDigest.eq(hex.clone()))
+                .add(Column::PreviousSecretDigest.eq(hex)),
+        )
+        .one(db)
+        .await?;
+    let matches = |stored: Option<&str>| {
+        stored
+            .and_then(SecretDigest::from_hex)
+            .is_some_and(|d| d.matches(&digest))
+    };
+    Ok(row.and_then(|r| {
+        if matches(Some(&r.secret_digest)) {
+            Some((r, SecretSlot::Current))
+        } else if matches(r.previous_secret_digest.as_deref()) {
+            Some((r, SecretSlot::Previous))
+        } else {
+            None
+        }
     }))
 }

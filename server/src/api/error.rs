@@ -79,6 +79,27 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// The dashboard's domain functions that the API also calls (queuing a
+/// webhook) speak `AppError`; this is where it becomes the API's answer.
+impl From<app::error::AppError> for ApiError {
+    fn from(err: app::error::AppError) -> Self {
+        use app::error::{AppError, Missing};
+        match err {
+            AppError::Invalid { field, message } => ApiError::Unprocessable { field, message },
+            AppError::NotFound(Missing::ApiKey) => ApiError::NotFound("API key"),
+            AppError::NotFound(Missing::Delivery) => ApiError::NotFound("Delivery"),
+            AppError::Conflict(message) => ApiError::Conflict {
+                field: "body".into(),
+                message,
+            },
+            // Sessions, sign-in and cross-site checks do not arise in the
+            // API; whatever else reaches here is a failure on our side
+            // (already logged where it happened).
+            _ => ApiError::Internal,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

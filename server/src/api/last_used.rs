@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::ssr::entities::api_key::{Column, Entity as ApiKey};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 #[derive(Default)]
 pub struct LastUsed {
@@ -31,7 +33,7 @@ impl LastUsed {
         if batch.is_empty() {
             return Ok(0);
         }
-        if let Err(err) = app::keys::store::record_last_used(db, &batch).await {
+        if let Err(err) = record_last_used(db, &batch).await {
             let mut pending = self.pending.lock().expect("last-used lock");
             for (id, at) in batch {
                 let slot = pending.entry(id).or_insert(at);
@@ -62,4 +64,19 @@ impl LastUsed {
             }
         })
     }
+}
+
+/// Writes a batch of last-use times; keys deleted meanwhile are skipped.
+async fn record_last_used(
+    db: &impl ConnectionTrait,
+    uses: &[(i64, chrono::DateTime<Utc>)],
+) -> Result<(), sea_orm::DbErr> {
+    for (id, at) in uses {
+        ApiKey::update_many()
+            .col_expr(Column::LastUsedAt, Expr::value(*at))
+            .filter(Column::Id.eq(*id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }

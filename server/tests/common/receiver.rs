@@ -48,7 +48,7 @@ impl Receiver {
 
 /// What `Retell.verify` checks, at the current time.
 pub fn verifies(secret: &str, body: &str, signature: &str) -> bool {
-    app::webhooks::signature::verify(secret, body, signature, Utc::now().timestamp_millis())
+    server::webhooks::signature::verify(secret, body, signature, Utc::now().timestamp_millis())
 }
 
 /// An app with a webhook URL and a webhook key; the key has full access, so

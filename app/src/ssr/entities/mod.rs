@@ -1,7 +1,6 @@
 //! SeaORM entities. The schema itself is defined by the `migrations` crate.
 
 pub mod api_key;
-pub mod api_resource;
 pub mod organization;
 pub mod session;
 pub mod user;

@@ -10,8 +10,7 @@ pub struct Model {
     pub event: String,
     /// The exact JSON sent, byte for byte: the signature covers it.
     pub body: String,
-    /// `pending`, `delivered`, `failed` or `not_sent`.
-    pub status: String,
+    pub status: crate::webhooks::DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// A worker's claim on the current attempt.

@@ -2,13 +2,15 @@
 //! takes the organization: another organization's resource is not found.
 
 use app::ssr::OrgId;
-use app::ssr::entities::api_resource::{self, ActiveModel, Column, Entity as Resource};
 use chrono::Utc;
+use entity::{ActiveModel, Column, Entity as Resource};
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::StringLen;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde_json::{Value, json};
 
 use super::body::Object;
@@ -20,29 +22,44 @@ pub const DOCUMENT_LIMIT: usize = 64 * 1024;
 /// A list page stops adding items past this many bytes (and says
 /// `has_more`), so a page of 1,000 large documents cannot be asked for.
 pub const PAGE_BYTES: usize = 1024 * 1024;
+/// A list page's size when the client names none, and the most it may ask.
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 1000;
 /// Rows read from the database at a time while filling a page.
 const CHUNK: u64 = 64;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub mod entity;
+
+/// What a stored document is; stored as its snake-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum Kind {
+    #[sea_orm(string_value = "agent")]
     Agent,
+    #[sea_orm(string_value = "knowledge_base")]
     KnowledgeBase,
+    #[sea_orm(string_value = "test_case_definition")]
     TestCaseDefinition,
+    #[sea_orm(string_value = "call")]
     Call,
+    #[sea_orm(string_value = "batch_call")]
     BatchCall,
+    #[sea_orm(string_value = "export_request")]
     ExportRequest,
+    #[sea_orm(string_value = "phone_number")]
     PhoneNumber,
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    /// The field of a document that holds its id.
+    pub fn id_field(self) -> &'static str {
         match self {
-            Kind::Agent => "agent",
-            Kind::KnowledgeBase => "knowledge_base",
-            Kind::TestCaseDefinition => "test_case_definition",
-            Kind::Call => "call",
-            Kind::BatchCall => "batch_call",
-            Kind::ExportRequest => "export_request",
+            Kind::Agent => "agent_id",
+            Kind::KnowledgeBase => "knowledge_base_id",
+            Kind::TestCaseDefinition => "test_case_definition_id",
+            Kind::Call => "call_id",
+            Kind::BatchCall => "batch_call_id",
+            Kind::ExportRequest => "export_request_id",
             Kind::PhoneNumber => "phone_number",
         }
     }
@@ -101,7 +118,7 @@ pub async fn insert(
     let now = Utc::now();
     ActiveModel {
         organization_id: Set(org.0),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         resource_id: Set(id.to_owned()),
         body: Set(encode(kind, body)?),
         created_at: Set(now),
@@ -109,7 +126,15 @@ pub async fn insert(
         ..Default::default()
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|err| match err.sql_err() {
+        // Two requests creating one id at once: the unique index decides.
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict {
+            field: kind.id_field().into(),
+            message: format!("This {} already exists.", kind.noun().to_lowercase()),
+        },
+        _ => err.into(),
+    })?;
     Ok(())
 }
 
@@ -134,6 +159,26 @@ pub async fn exists(
     Ok(find(db, org, kind, id).await?.is_some())
 }
 
+/// Reads a resource to change it inside `txn`, and holds it until the
+/// transaction ends. The read starts with a write that changes nothing: on
+/// PostgreSQL it takes the row's lock, on SQLite the database's write lock,
+/// so concurrent read-modify-writes of one resource queue up instead of
+/// overwriting each other's fields.
+pub async fn get_for_update(
+    txn: &DatabaseTransaction,
+    org: OrgId,
+    kind: Kind,
+    id: &str,
+) -> Result<Object, ApiError> {
+    let locked = Resource::update_many()
+        .col_expr(Column::Id, Expr::col(Column::Id))
+        .filter(scope(org, kind, id))
+        .exec(txn)
+        .await?;
+    matched(locked.rows_affected, kind)?;
+    get(txn, org, kind, id).await
+}
+
 /// Replaces the stored document.
 pub async fn put(
     db: &impl ConnectionTrait,
@@ -148,10 +193,7 @@ pub async fn put(
         .filter(scope(org, kind, id))
         .exec(db)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::NotFound(kind.noun()));
-    }
-    Ok(())
+    matched(result.rows_affected, kind)
 }
 
 pub async fn delete(
@@ -164,10 +206,7 @@ pub async fn delete(
         .filter(scope(org, kind, id))
         .exec(db)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(ApiError::NotFound(kind.noun()));
-    }
-    Ok(())
+    matched(result.rows_affected, kind)
 }
 
 /// Newest first. `after` is the `pagination_key` of the previous page: the
@@ -201,7 +240,7 @@ pub async fn list(
     loop {
         let mut query = Resource::find()
             .filter(Column::OrganizationId.eq(org.0))
-            .filter(Column::Kind.eq(kind.as_str()));
+            .filter(Column::Kind.eq(kind));
         if let Some(below) = below {
             query = query.filter(Column::Id.lt(below));
         }
@@ -236,22 +275,31 @@ async fn find(
     org: OrgId,
     kind: Kind,
     id: &str,
-) -> Result<Option<api_resource::Model>, ApiError> {
+) -> Result<Option<entity::Model>, ApiError> {
     Ok(Resource::find()
         .filter(scope(org, kind, id))
         .one(db)
         .await?)
 }
 
+/// A write scoped by `scope` that matched no row: the resource is not in
+/// this organization (or not at all), which look the same.
+fn matched(rows: u64, kind: Kind) -> Result<(), ApiError> {
+    if rows == 0 {
+        return Err(ApiError::NotFound(kind.noun()));
+    }
+    Ok(())
+}
+
 /// One resource of one organization: every single-resource query uses this.
 fn scope(org: OrgId, kind: Kind, id: &str) -> Condition {
     Condition::all()
         .add(Column::OrganizationId.eq(org.0))
-        .add(Column::Kind.eq(kind.as_str()))
+        .add(Column::Kind.eq(kind))
         .add(Column::ResourceId.eq(id))
 }
 
-fn decode(row: &api_resource::Model) -> Result<Object, ApiError> {
+fn decode(row: &entity::Model) -> Result<Object, ApiError> {
     match serde_json::from_str(&row.body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => {

@@ -19,9 +19,12 @@ use tokio::sync::{Notify, Semaphore};
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::webhook_delivery;
 use app::ssr::{OrgId, Sealer};
-use app::webhooks::outbox::{self, Outcome, Signing};
-use app::webhooks::signature;
 use sea_orm::DatabaseConnection;
+
+pub mod outbox;
+pub mod signature;
+
+use outbox::{Outcome, Signing};
 
 /// How long one request may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);

@@ -7,8 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organization_id: i64,
-    /// `agent`, `call`, `phone_number`, …
-    pub kind: String,
+    pub kind: super::Kind,
     /// The id the API exposes (`agent_…`, a phone number, …).
     pub resource_id: String,
     pub body: String,
