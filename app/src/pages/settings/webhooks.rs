@@ -17,12 +17,21 @@ use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, validat
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
-    // The form is filled once; the key status and the log follow `live`,
-    // which is fetched again after each change and every few seconds, since
-    // deliveries are sent in the background.
+    // The form is filled once, from `initial`; the key status and the log
+    // follow `live`, which is fetched again after each change and every few
+    // seconds, since deliveries are sent in the background. Its first
+    // answer is `initial`'s, so the page loads its data once.
     let initial = Resource::new(|| (), |_| load_webhooks());
     let version = RwSignal::new(0u32);
-    let live = Resource::new(move || version.get(), |_| load_webhooks());
+    let live = Resource::new(
+        move || version.get(),
+        move |version| async move {
+            match version {
+                0 => initial.await,
+                _ => load_webhooks().await,
+            }
+        },
+    );
     let refresh = move || version.update(|v| *v += 1);
     let status = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
