@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::pages::auth::{LoginPage, SignupPage};
 use crate::pages::not_found::NotFound;
@@ -55,7 +55,10 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage />
                 <ParentRoute path=path!("/settings") view=SettingsLayout>
                     <Route path=path!("/api-keys") view=ApiKeysPage />
-                    <Route path=path!("/webhooks") view=WebhooksPage />
+                    // Sent whole, once its data is read, rather than streamed:
+                    // its form must work before hydration, and streamed parts
+                    // only take their place by script.
+                    <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />
                 </ParentRoute>
             </Routes>

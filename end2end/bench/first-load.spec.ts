@@ -8,7 +8,7 @@ const PAGE = '/settings/api-keys';
 
 async function signUp(context: BrowserContext, email: string) {
   const answer = await context.request.post('/api/auth/signup', {
-    data: { input: { email, password: 'benchmark password', organization: 'Bench' } },
+    form: { 'input[email]': email, 'input[password]': 'benchmark password', 'input[organization]': 'Bench' },
   });
   expect(answer.ok()).toBeTruthy();
 }

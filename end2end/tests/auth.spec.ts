@@ -83,7 +83,7 @@ test('sign-up errors are shown next to their fields', async ({ page }) => {
   // An email taken by someone else (another password) is refused by the
   // server, next to the field. (With its own password, its owner is signed in.)
   const taken = uniqueEmail('taken');
-  await page.request.post('/api/auth/signup', { data: { input: { email: taken, password: PASSWORD, organization: 'T' } } });
+  await page.request.post('/api/auth/signup', { form: { 'input[email]': taken, 'input[password]': PASSWORD, 'input[organization]': 'T' } });
   await page.context().clearCookies();
   await email.fill(taken);
   await page.getByLabel('Password').fill('someone else entirely');

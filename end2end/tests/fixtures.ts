@@ -34,7 +34,7 @@ export function uniqueEmail(label = 'user') {
 export async function signUp(page: Page, organization = 'Acme Voice') {
   const email = uniqueEmail();
   const response = await page.request.post('/api/auth/signup', {
-    data: { input: { email, password: PASSWORD, organization } },
+    form: { 'input[email]': email, 'input[password]': PASSWORD, 'input[organization]': organization },
   });
   expect(response.status()).toBe(200);
   return email;

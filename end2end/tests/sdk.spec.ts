@@ -7,7 +7,7 @@ import type { APIRequestContext } from '@playwright/test';
 
 async function account(request: APIRequestContext) {
   const response = await request.post('/api/auth/signup', {
-    data: { input: { email: uniqueEmail('sdk'), password: PASSWORD, organization: 'SDK Org' } },
+    form: { 'input[email]': uniqueEmail('sdk'), 'input[password]': PASSWORD, 'input[organization]': 'SDK Org' },
   });
   expect(response.status()).toBe(200);
 }

@@ -29,11 +29,18 @@ async function post(request: APIRequestContext, path: string, data: unknown) {
   return response.json();
 }
 
+/** For the server functions that take a form (their pages work before hydration). */
+async function postForm(request: APIRequestContext, path: string, form: Record<string, string>) {
+  const response = await request.post(path, { form });
+  expect(response.status(), `${path}: ${await response.text()}`).toBe(200);
+  return response.json();
+}
+
 test('each delivery passes the official Retell.verify, and a new webhook key takes over', async ({ request, baseURL }) => {
   const hook = await receiver();
   try {
-    await post(request, '/api/auth/signup', { input: { email: uniqueEmail('hooks'), password: PASSWORD, organization: 'Hooks' } });
-    await post(request, '/api/webhooks/save-url', { url: hook.url });
+    await postForm(request, '/api/auth/signup', { 'input[email]': uniqueEmail('hooks'), 'input[password]': PASSWORD, 'input[organization]': 'Hooks' });
+    await postForm(request, '/api/webhooks/save-url', { url: hook.url });
     const first = await post(request, '/api/keys/create', { input: { name: 'Signer one', restricted: false } });
     await post(request, '/api/keys/set-webhook', { id: first.key.id });
 

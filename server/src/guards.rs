@@ -10,9 +10,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 /// Headers on every answer, pages and API alike:
-/// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (no
-///   URL of a settings page leaves the site), `X-Frame-Options: DENY` for
-///   browsers older than `frame-ancestors`;
+/// - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (no
+///   URL of a settings page leaves the site; within it, a form posted before
+///   hydration is sent back to the page it came from by its `Referer`),
+///   `X-Frame-Options: DENY` for browsers older than `frame-ancestors`;
 /// - `Cache-Control: no-store` on everything but the static files under
 ///   `/pkg/` and the site root: a page or an answer that showed a secret
 ///   once must not sit in any cache;
@@ -31,7 +32,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     );
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !is_static {
@@ -127,7 +128,15 @@ pub async fn session_redirects(
             return Redirect::to(&target).into_response();
         }
         if is_sign_in_page && signed_in {
-            return Redirect::to("/settings/api-keys").into_response();
+            // Where the sign-in was asked for: a plain form post of the
+            // sign-in form comes back here once it has succeeded.
+            let next =
+                axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(
+                    request.uri(),
+                )
+                .ok()
+                .and_then(|q| q.0.get("next").cloned());
+            return Redirect::to(&app::auth::safe_next(next.as_deref())).into_response();
         }
     }
     next.run(request).await

@@ -6,7 +6,7 @@ use app::ssr::entities::{session, user};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
-use common::{PASSWORD, TestApp, backends};
+use common::{FORM, PASSWORD, TestApp, backends, form_encoded};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -182,10 +182,11 @@ async fn sign_in_issues_a_new_session_and_sign_out_ends_it() {
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = TestApp::start(&backends()[0]).await;
     let request = Request::post("/api/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            login_body("owner@a.example", PASSWORD).to_string(),
-        ))
+        .header(header::CONTENT_TYPE, FORM)
+        .body(Body::from(form_encoded(&login_body(
+            "owner@a.example",
+            PASSWORD,
+        ))))
         .unwrap();
     let response = app.router.clone().oneshot(request).await.unwrap();
     let cookie = response
@@ -379,6 +380,14 @@ async fn settings_pages_redirect_signed_out_visitors_and_back() {
     let (status, location) = app.get("/login").await;
     assert!(status.is_redirection());
     assert_eq!(location, "/settings/api-keys");
+    // Signed in, a sign-in page sends on to where the sign-in was asked
+    // for (where a plain form post of the sign-in form lands), never to
+    // another site.
+    let (status, location) = app.get("/login?next=%2Fsettings%2Fwebhooks").await;
+    assert!(status.is_redirection());
+    assert_eq!(location, "/settings/webhooks");
+    let (_, location) = app.get("/login?next=https%3A%2F%2Fevil.example%2F").await;
+    assert_eq!(location, "/settings/api-keys");
     let (status, html) = app.get_with(None, "/login").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Sign in"));
@@ -452,10 +461,11 @@ async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
     };
     let router = server::routes::router(secure_state, app.last_used.clone(), app.keys.clone());
     let request = Request::post("/api/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(
-            login_body("owner@a.example", PASSWORD).to_string(),
-        ))
+        .header(header::CONTENT_TYPE, FORM)
+        .body(Body::from(form_encoded(&login_body(
+            "owner@a.example",
+            PASSWORD,
+        ))))
         .unwrap();
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -512,8 +522,11 @@ async fn sign_in_attempts_cannot_grow_the_throttle_without_bound() {
         ));
     let attempt = |email: String| {
         Request::post("/api/auth/login")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(login_body(&email, "wrong password").to_string()))
+            .header(header::CONTENT_TYPE, FORM)
+            .body(Body::from(form_encoded(&login_body(
+                &email,
+                "wrong password",
+            ))))
             .unwrap()
     };
     // An email longer than any address is refused before it is counted.
@@ -557,10 +570,9 @@ async fn sign_ups_are_throttled_per_client_address() {
     };
     let signup = |i: u32| {
         Request::post("/api/auth/signup")
-            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_TYPE, FORM)
             .body(Body::from(
-                json!({ "input": { "email": format!("new{i}@example.com"), "password": PASSWORD, "organization": "O" } })
-                    .to_string(),
+                form_encoded(&json!({ "input": { "email": format!("new{i}@example.com"), "password": PASSWORD, "organization": "O" } })),
             ))
             .unwrap()
     };
@@ -628,8 +640,8 @@ async fn signing_up_with_a_taken_email_counts_against_that_accounts_sign_in_budg
             ));
         let guess = json!({ "input": { "email": "owner@a.example", "password": format!("guess number {i}"), "organization": "X" } });
         let request = Request::post("/api/auth/signup")
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(guess.to_string()))
+            .header(header::CONTENT_TYPE, FORM)
+            .body(Body::from(form_encoded(&guess)))
             .unwrap();
         statuses.push(router.oneshot(request).await.unwrap().status());
     }
@@ -644,4 +656,39 @@ async fn signing_up_with_a_taken_email_counts_against_that_accounts_sign_in_budg
         StatusCode::TOO_MANY_REQUESTS,
         "{statuses:?}"
     );
+}
+
+/// Before hydration the sign-in form posts as plain HTML: the answer is a
+/// redirect back to the page, with the error in the query on failure (not
+/// a 401 page), and without it, signed in, on success.
+#[tokio::test]
+async fn a_plain_form_post_is_answered_with_a_redirect() {
+    let app = TestApp::start(&backends()[0]).await;
+    let page = "http://127.0.0.1:3000/login?next=%2Fsettings%2Fwebhooks";
+    let post = |password: &str| {
+        Request::post("/api/auth/login")
+            .header(header::CONTENT_TYPE, FORM)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+            .header(header::REFERER, page)
+            .body(Body::from(form_encoded(&login_body(
+                "owner@a.example",
+                password,
+            ))))
+            .unwrap()
+    };
+    let refused = app
+        .router
+        .clone()
+        .oneshot(post("wrong password"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FOUND);
+    let back = refused.headers()[header::LOCATION].to_str().unwrap();
+    assert!(back.starts_with(page) && back.contains("__err="), "{back}");
+    assert!(refused.headers().get(header::SET_COOKIE).is_none());
+
+    let accepted = app.router.clone().oneshot(post(PASSWORD)).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::FOUND);
+    assert_eq!(accepted.headers()[header::LOCATION], page);
+    assert!(accepted.headers().get(header::SET_COOKIE).is_some());
 }

@@ -50,10 +50,15 @@ async fn call(
     path: &str,
     body: Value,
 ) -> reqwest::Result<(u16, Value, Option<String>)> {
+    let (content_type, body) = if common::FORM_ENCODED.contains(&path) {
+        (common::FORM, common::form_encoded(&body))
+    } else {
+        ("application/json", body.to_string())
+    };
     let mut request = client
         .post(format!("{base}{path}"))
-        .header("content-type", "application/json")
-        .body(body.to_string());
+        .header("content-type", content_type)
+        .body(body);
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }

@@ -77,7 +77,7 @@ async fn pages_carry_a_fresh_nonce_policy_that_their_scripts_match() {
             "{path}"
         );
         assert_eq!(header(&headers, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
-        assert_eq!(header(&headers, header::REFERRER_POLICY), "no-referrer");
+        assert_eq!(header(&headers, header::REFERRER_POLICY), "same-origin");
         nonces.push(nonce.to_owned());
     }
     nonces.sort();

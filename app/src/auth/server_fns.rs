@@ -6,8 +6,10 @@ use leptos::server_fn::codec::Json;
 use super::{CurrentUser, LoginInput, SignupInput};
 use crate::error::AppError;
 
-/// Creates the user and their organization, and signs them in.
-#[server(prefix = "/api", endpoint = "auth/signup", input = Json)]
+/// Creates the user and their organization, and signs them in. Its input
+/// is a URL-encoded form (`input[email]`, …), so the page's form works as
+/// a plain HTML form before the page is hydrated.
+#[server(prefix = "/api", endpoint = "auth/signup")]
 pub async fn signup(input: SignupInput) -> Result<(), AppError> {
     use crate::ssr::{respond, state};
     respond(
@@ -51,7 +53,8 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/api", endpoint = "auth/login", input = Json)]
+/// A URL-encoded form, like `signup`.
+#[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(input: LoginInput) -> Result<(), AppError> {
     use crate::ssr::{respond, state};
     respond(

@@ -8,6 +8,9 @@ pub fn TextField(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
     #[prop(into, default = "text".to_owned())] input_type: String,
+    /// The form field name, for a form that also posts as plain HTML.
+    #[prop(into, optional)]
+    name: Option<String>,
     #[prop(into, optional)] autocomplete: Option<String>,
     #[prop(into, optional)] hint: Option<String>,
     #[prop(optional)] autofocus: bool,
@@ -24,8 +27,13 @@ pub fn TextField(
             <input
                 id=id
                 type=input_type
+                name=name
                 autocomplete=autocomplete
                 autofocus=autofocus
+                // The attribute carries the starting value in the server's
+                // HTML (before hydration, or without JavaScript); the
+                // property follows the signal afterwards.
+                value=value.get_untracked()
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=move || error.with(|e| e.as_ref().map(|_| "true"))

@@ -4,13 +4,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::server_fns::{login, signup};
+use crate::auth::server_fns::{Login, Signup};
 use crate::auth::{
     LoginInput, PASSWORD_MIN_CHARS, SignupInput, safe_next, validate_email, validate_organization,
     validate_password,
 };
 use crate::components::text_field::TextField;
 use crate::error::AppError;
+use crate::pages::form_post::form_post_error;
+use leptos::server_fn::ServerFn;
 
 /// Errors keyed by field; `form` holds the one that belongs to no field.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,13 +52,13 @@ fn focus_field(prefix: &str, errors: &FormErrors) {
 
 /// Runs `on_ok` when the form's action succeeds; otherwise shows the
 /// error and moves focus to the field it names.
-fn handle_result<I: Send + Sync + 'static>(
-    submit: Action<I, Result<(), AppError>>,
+fn handle_result(
+    result: impl Get<Value = Option<Result<(), AppError>>> + 'static,
     errors: RwSignal<FormErrors>,
     prefix: &'static str,
     on_ok: impl Fn() + 'static,
 ) {
-    Effect::new(move |_| match submit.value().get() {
+    Effect::new(move |_| match result.get() {
         Some(Ok(())) => on_ok(),
         Some(Err(err)) => {
             let e = FormErrors(vec![err]);
@@ -102,28 +104,31 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let errors = RwSignal::new(FormErrors::default());
-    let submit = Action::new(|input: &LoginInput| {
-        let input = input.clone();
-        async move { login(input).await }
-    });
-    handle_result(submit, errors, "login", move || {
+    // A form posted before hydration came back with its error in the URL.
+    let errors = RwSignal::new(FormErrors(form_post_error::<Login>().into_iter().collect()));
+    let submit = ServerAction::<Login>::new();
+    handle_result(submit.value(), errors, "login", move || {
         // A full load, so the next page renders with the new session.
         let next = safe_next(query.with_untracked(|q| q.get("next")).as_deref());
         let _ = window().location().assign(&next);
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        submit.dispatch(LoginInput {
-            email: email.get_untracked(),
-            password: password.get_untracked(),
+        submit.dispatch(Login {
+            input: LoginInput {
+                email: email.get_untracked(),
+                password: password.get_untracked(),
+            },
         });
     };
     view! {
         <AuthCard title="Sign in">
-            <form on:submit=on_submit novalidate>
+            // Without the WASM yet, this posts as a plain form; once
+            // hydrated, `on_submit` sends it and stays on the page.
+            <form method="post" action=Login::PATH on:submit=on_submit novalidate>
                 <TextField
                     id="login-email"
+                    name="input[email]"
                     label="Email"
                     input_type="email"
                     autocomplete="email"
@@ -133,6 +138,7 @@ pub fn LoginPage() -> impl IntoView {
                 />
                 <TextField
                     id="login-password"
+                    name="input[password]"
                     label="Password"
                     input_type="password"
                     autocomplete="current-password"
@@ -156,12 +162,11 @@ pub fn SignupPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let organization = RwSignal::new(String::new());
-    let errors = RwSignal::new(FormErrors::default());
-    let submit = Action::new(|input: &SignupInput| {
-        let input = input.clone();
-        async move { signup(input).await }
-    });
-    handle_result(submit, errors, "signup", || {
+    let errors = RwSignal::new(FormErrors(
+        form_post_error::<Signup>().into_iter().collect(),
+    ));
+    let submit = ServerAction::<Signup>::new();
+    handle_result(submit.value(), errors, "signup", || {
         let _ = window().location().assign("/settings/api-keys");
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -184,7 +189,7 @@ pub fn SignupPage() -> impl IntoView {
         );
         if found.0.is_empty() {
             errors.set(FormErrors::default());
-            submit.dispatch(input);
+            submit.dispatch(Signup { input });
         } else {
             focus_field("signup", &found);
             errors.set(found);
@@ -192,9 +197,10 @@ pub fn SignupPage() -> impl IntoView {
     };
     view! {
         <AuthCard title="Create your account">
-            <form on:submit=on_submit novalidate>
+            <form method="post" action=Signup::PATH on:submit=on_submit novalidate>
                 <TextField
                     id="signup-email"
+                    name="input[email]"
                     label="Email"
                     input_type="email"
                     autocomplete="email"
@@ -204,6 +210,7 @@ pub fn SignupPage() -> impl IntoView {
                 />
                 <TextField
                     id="signup-password"
+                    name="input[password]"
                     label="Password"
                     input_type="password"
                     autocomplete="new-password"
@@ -213,6 +220,7 @@ pub fn SignupPage() -> impl IntoView {
                 />
                 <TextField
                     id="signup-organization"
+                    name="input[organization]"
                     label="Organization name"
                     autocomplete="organization"
                     value=organization

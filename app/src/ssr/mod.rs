@@ -62,11 +62,30 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 }
 
 /// Sets the status of the server function answer being built, if any.
+/// A plain HTML form post (a page not yet hydrated, or without
+/// JavaScript) is answered with a redirect back to its page, the error in
+/// the query (server_fn's form redirects); a status here would replace it.
 pub fn set_status(err: &AppError) {
+    if is_plain_form_post() {
+        return;
+    }
     if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         opts.set_status(
             axum::http::StatusCode::from_u16(err.status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
         );
     }
+}
+
+/// Whether the server function being answered was posted by a plain HTML
+/// form: such a request accepts `text/html`, as any navigation does, where
+/// the server function client asks for its encoding only.
+fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
 }

@@ -14,7 +14,8 @@ pub async fn load_webhooks() -> Result<WebhookOverview, AppError> {
     .await
 }
 
-#[server(prefix = "/api", endpoint = "webhooks/save-url", input = Json)]
+/// A URL-encoded form (`url`), so the page's form works before hydration.
+#[server(prefix = "/api", endpoint = "webhooks/save-url")]
 pub async fn save_webhook_url(url: String) -> Result<(), AppError> {
     crate::ssr::with_caller(|caller, state| async move {
         let url = super::validate_url(&url)?;

@@ -3,6 +3,7 @@
 //! database there, dropped when the test ends, even when it fails).
 #![allow(dead_code)]
 
+use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
 use app::auth::throttle::SignInThrottle;
@@ -142,6 +143,45 @@ fn with_database(url: &str, name: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The server functions whose input is a URL-encoded form (so that their
+/// pages' forms work before hydration); the others take JSON.
+pub const FORM_ENCODED: &[&str] = &[
+    <app::auth::server_fns::Signup as ServerFn>::PATH,
+    <app::auth::server_fns::Login as ServerFn>::PATH,
+    <app::webhooks::server_fns::SaveWebhookUrl as ServerFn>::PATH,
+];
+
+pub const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A JSON object as a form body the way `serde_qs` reads it: nested
+/// objects as `input[email]=…`.
+pub fn form_encoded(value: &Value) -> String {
+    fn add(out: &mut url::form_urlencoded::Serializer<String>, key: &str, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if key.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{key}[{k}]")
+                    };
+                    add(out, &key, v);
+                }
+            }
+            Value::String(s) => {
+                out.append_pair(key, s);
+            }
+            Value::Null => {}
+            other => {
+                out.append_pair(key, &other.to_string());
+            }
+        }
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    add(&mut out, "", value);
+    out.finish()
 }
 
 /// The whole server over a fresh database, with one account signed in.
@@ -337,8 +377,15 @@ impl TestApp {
         path: &str,
         body: Value,
     ) -> (StatusCode, Value, Option<String>) {
+        // Each server function is sent in its own input encoding, as the
+        // server function client sends it.
+        let (content_type, body) = if FORM_ENCODED.contains(&path) {
+            (FORM, form_encoded(&body))
+        } else {
+            ("application/json", body.to_string())
+        };
         let mut request = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_TYPE, content_type)
             .header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
@@ -346,7 +393,7 @@ impl TestApp {
         let response = self
             .router
             .clone()
-            .oneshot(request.body(Body::from(body.to_string())).unwrap())
+            .oneshot(request.body(Body::from(body)).unwrap())
             .await
             .unwrap();
         let status = response.status();

@@ -10,10 +10,12 @@ use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::keys::format_date;
 use crate::keys::lifecycle::format_time;
+use crate::pages::form_post::form_post_error;
 use crate::webhooks::server_fns::{
-    load_webhooks, resend_delivery, save_webhook_url, send_test_event,
+    SaveWebhookUrl, load_webhooks, resend_delivery, send_test_event,
 };
 use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, validate_url};
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -34,7 +36,8 @@ pub fn WebhooksPage() -> impl IntoView {
     );
     let refresh = move || version.update(|v| *v += 1);
     let status = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<AppError>);
+    // A URL saved before hydration that came back refused.
+    let error = RwSignal::new(form_post_error::<SaveWebhookUrl>());
 
     Effect::new(move |_| {
         let handle = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)).ok();
@@ -172,10 +175,7 @@ fn WebhookForm(
     // A test event needs somewhere to go.
     let has_url = RwSignal::new(initial_url.is_some());
     let url_value = RwSignal::new(initial_url.unwrap_or_default());
-    let save = Action::new(|url: &String| {
-        let url = url.clone();
-        async move { save_webhook_url(url).await }
-    });
+    let save = ServerAction::<SaveWebhookUrl>::new();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(())) => {
             error.set(None);
@@ -190,7 +190,7 @@ fn WebhookForm(
         ev.prevent_default();
         match validate_url(&url_value.get_untracked()) {
             Ok(url) => {
-                save.dispatch(url);
+                save.dispatch(SaveWebhookUrl { url });
             }
             Err(e) => error.set(Some(e)),
         }
@@ -198,9 +198,11 @@ fn WebhookForm(
     let url_error =
         Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
     view! {
-        <form class="webhook-form" on:submit=on_submit novalidate>
+        // Posts as a plain form until the page is hydrated.
+        <form class="webhook-form" method="post" action=SaveWebhookUrl::PATH on:submit=on_submit novalidate>
             <TextField
                 id="webhook-url"
+                name="url"
                 label="Webhook URL"
                 input_type="url"
                 hint="Events are POSTed here as JSON, with an x-retell-signature header."
