@@ -50,7 +50,7 @@ pub fn KeyFormDialog(
         KeyFormMode::Edit(KeySummary {
             expires_at: Some(at),
             ..
-        }) => at.format("%Y-%m-%d").to_string(),
+        }) => crate::keys::iso_date(at),
         _ => String::new(),
     });
     let error = RwSignal::new(None::<AppError>);

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::permissions::{Group, Level, Section};
@@ -59,7 +60,7 @@ fn PermissionRow(
     let cells = Level::ALL
         .map(|level| {
             if group.offers(level) {
-                view! {
+                Either::Left(view! {
                     <label class="perm-cell">
                         <input
                             type="radio"
@@ -72,16 +73,14 @@ fn PermissionRow(
                         />
                         <span class="perm-cell__text">{level.label()}</span>
                     </label>
-                }
-                .into_any()
+                })
             } else {
-                view! {
+                Either::Right(view! {
                     <span class="perm-cell perm-cell--none">
                         <span aria-hidden="true">"–"</span>
                         <span class="visually-hidden">"Read is not available for this group"</span>
                     </span>
-                }
-                .into_any()
+                })
             }
         })
         .collect_view();

@@ -6,7 +6,7 @@
 //! `now`, so tests check the boundaries with a fake clock instead of sleeping,
 //! and the API guard, the webhook signer and the list all apply the same rule.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -62,7 +62,7 @@ impl Expiry {
                         "Choose the date the key stops working.",
                     ));
                 }
-                let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+                let day = super::parse_iso_date(date).ok_or_else(|| {
                     AppError::invalid("expiry_date", "Enter the date as YYYY-MM-DD.")
                 })?;
                 let at = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
@@ -198,9 +198,15 @@ impl Lifetimes {
     }
 }
 
-/// Times in the page: UTC, with the zone written.
+/// Times in the page: UTC, with the zone written: "Nov 27, 2026 14:05 UTC".
 pub fn format_time(at: &DateTime<Utc>) -> String {
-    at.format("%b %-d, %Y %H:%M UTC").to_string()
+    use chrono::Timelike;
+    format!(
+        "{} {:02}:{:02} UTC",
+        super::format_date(at),
+        at.hour(),
+        at.minute()
+    )
 }
 
 #[cfg(test)]

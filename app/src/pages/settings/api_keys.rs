@@ -1,5 +1,6 @@
 //! Settings > API Keys: list, add, edit, delete, and the webhook key.
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -121,26 +122,24 @@ pub fn ApiKeysPage() -> impl IntoView {
                 keys.get()
                     .map(|result| match result {
                         Err(err) => {
-                            view! {
+                            EitherOf3::A(view! {
                                 <div class="form-error" role="alert">
                                     <p>"The API keys could not be loaded. " {err.to_string()}</p>
                                     <button type="button" class="btn" on:click=move |_| version.update(|v| *v += 1)>
                                         "Try again"
                                     </button>
                                 </div>
-                            }
-                                .into_any()
+                            })
                         }
                         Ok(list) if list.is_empty() => {
-                            view! {
+                            EitherOf3::B(view! {
                                 <div class="empty">
                                     <h2>"No API keys yet"</h2>
                                     <p>"Click “Add” and give your key a descriptive name to identify its purpose."</p>
                                 </div>
-                            }
-                                .into_any()
+                            })
                         }
-                        Ok(list) => view! { <KeyTable list open set_webhook /> }.into_any(),
+                        Ok(list) => EitherOf3::C(view! { <KeyTable list open set_webhook /> }),
                     })
             }}
         </Transition>
@@ -148,11 +147,11 @@ pub fn ApiKeysPage() -> impl IntoView {
             open.get()
                 .map(|which| match which {
                     Open::Form(mode) => {
-                        view! { <KeyFormDialog mode on_close=close on_saved /> }.into_any()
+                        EitherOf3::A(view! { <KeyFormDialog mode on_close=close on_saved /> })
                     }
-                    Open::Roll(key) => view! { <RollKeyDialog key on_close=close on_rolled=on_saved /> }.into_any(),
+                    Open::Roll(key) => EitherOf3::B(view! { <RollKeyDialog key on_close=close on_rolled=on_saved /> }),
                     Open::ConfirmDelete(key) => {
-                        view! { <ConfirmDelete key on_close=close on_deleted /> }.into_any()
+                        EitherOf3::C(view! { <ConfirmDelete key on_close=close on_deleted /> })
                     }
                 })
         }}
@@ -222,9 +221,9 @@ fn KeyTable(
                     <td data-label="Last used">
                         {match key.last_used_at {
                             Some(at) => {
-                                view! { <time datetime=at.to_rfc3339()>{format_date(&at)}</time> }.into_any()
+                                Either::Left(view! { <time datetime=at.to_rfc3339()>{format_date(&at)}</time> })
                             }
-                            None => "Never".into_any(),
+                            None => Either::Right("Never"),
                         }}
                     </td>
                     <td class="actions">
@@ -278,7 +277,7 @@ fn ConfirmDelete(
     // The webhook key cannot be deleted: the dialog explains what to do
     // instead, and offers nothing that would fail.
     if key.is_webhook {
-        return view! {
+        return Either::Left(view! {
             <Dialog title_id="delete-title" describedby="delete-desc" on_close>
                 <div class="dialog__body">
                     <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
@@ -293,8 +292,7 @@ fn ConfirmDelete(
                     </div>
                 </div>
             </Dialog>
-        }
-            .into_any();
+        });
     }
     let id: KeyId = key.id;
     let name = key.name.clone();
@@ -315,7 +313,7 @@ fn ConfirmDelete(
                 .map(|e| e.to_string())
         })
     };
-    view! {
+    Either::Right(view! {
         <Dialog title_id="delete-title" describedby="delete-desc" on_close>
             <div class="dialog__body">
                 <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
@@ -341,6 +339,5 @@ fn ConfirmDelete(
                 </div>
             </div>
         </Dialog>
-    }
-        .into_any()
+    })
 }

@@ -1,6 +1,7 @@
 //! Settings > Webhooks: where events go, which key signs them, and what
 //! became of each delivery.
 
+use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -8,8 +9,8 @@ use crate::components::data_table::DataTable;
 
 use crate::components::text_field::TextField;
 use crate::error::AppError;
-use crate::keys::format_date;
 use crate::keys::lifecycle::format_time;
+use crate::keys::{format_clock, format_date};
 use crate::pages::form_post::form_post_error;
 use crate::webhooks::server_fns::{
     SaveWebhookUrl, load_webhooks, resend_delivery, send_test_event,
@@ -97,15 +98,14 @@ pub fn WebhooksPage() -> impl IntoView {
                     .get()
                     .map(|result| match result {
                         Ok(o) => {
-                            view! { <WebhookForm initial_url=o.url status error test on_saved=refresh /> }.into_any()
+                            Either::Left(view! { <WebhookForm initial_url=o.url status error test on_saved=refresh /> })
                         }
                         Err(err) => {
-                            view! {
+                            Either::Right(view! {
                                 <p class="form-error" role="alert">
                                     "The webhook settings could not be loaded. " {err.to_string()}
                                 </p>
-                            }
-                                .into_any()
+                            })
                         }
                     })
             }}
@@ -123,44 +123,51 @@ pub fn WebhooksPage() -> impl IntoView {
 fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView {
     let manage = || view! { <a href="/settings/api-keys">"Manage API keys"</a> };
     match webhook_key {
-        Some(WebhookKeyStatus { name, expired: true, expires_at, .. }) => {
-            let when = expires_at.map(|at| format!(" on {}", format_time(&at))).unwrap_or_default();
-            view! {
+        Some(WebhookKeyStatus {
+            name,
+            expired: true,
+            expires_at,
+            ..
+        }) => {
+            let when = expires_at
+                .map(|at| format!(" on {}", format_time(&at)))
+                .unwrap_or_default();
+            EitherOf4::A(view! {
                 <p class="warning" role="note">
                     "Your webhook key “" {name} "” expired" {when}
                     ", so deliveries are not being sent. Set another key as the webhook key, or change this key's expiry. "
                     {manage()}
                 </p>
-            }
-                .into_any()
+            })
         }
-        Some(WebhookKeyStatus { name, previous_signs_until: Some(until), .. }) => {
-            view! {
-                <p class="notice notice--ok">
-                    "Deliveries are signed with the previous secret of “" {name} "”, your webhook key, until "
-                    {format_time(&until)} ", then with its new secret. " {manage()}
-                </p>
-            }
-                .into_any()
-        }
-        Some(WebhookKeyStatus { name, expires_at, .. }) => {
-            let until = expires_at.map(|at| format!(" It expires on {}.", format_time(&at))).unwrap_or_default();
-            view! {
+        Some(WebhookKeyStatus {
+            name,
+            previous_signs_until: Some(until),
+            ..
+        }) => EitherOf4::B(view! {
+            <p class="notice notice--ok">
+                "Deliveries are signed with the previous secret of “" {name} "”, your webhook key, until "
+                {format_time(&until)} ", then with its new secret. " {manage()}
+            </p>
+        }),
+        Some(WebhookKeyStatus {
+            name, expires_at, ..
+        }) => {
+            let until = expires_at
+                .map(|at| format!(" It expires on {}.", format_time(&at)))
+                .unwrap_or_default();
+            EitherOf4::C(view! {
                 <p class="notice notice--ok">
                     "Deliveries are signed with “" {name} "”, your webhook key." {until} " " {manage()}
                 </p>
-            }
-                .into_any()
+            })
         }
-        None => {
-            view! {
-                <p class="warning" role="note">
-                    "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
-                    <a href="/settings/api-keys">"API Keys"</a> "."
-                </p>
-            }
-                .into_any()
-        }
+        None => EitherOf4::D(view! {
+            <p class="warning" role="note">
+                "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
+                <a href="/settings/api-keys">"API Keys"</a> "."
+            </p>
+        }),
     }
 }
 
@@ -234,7 +241,7 @@ fn DeliveryLog(
     resend: Action<i64, Result<(), AppError>>,
 ) -> impl IntoView {
     if deliveries.is_empty() {
-        return view! { <p class="empty">"No deliveries yet."</p> }.into_any();
+        return Either::Left(view! { <p class="empty">"No deliveries yet."</p> });
     }
     let rows = deliveries
         .into_iter()
@@ -253,7 +260,7 @@ fn DeliveryLog(
                     <td data-label="Attempts">{d.attempts}</td>
                     <td data-label="Time">
                         <time datetime=d.created_at.to_rfc3339()>
-                            {format!("{} {}", format_date(&d.created_at), d.created_at.format("%H:%M:%S UTC"))}
+                            {format!("{} {}", format_date(&d.created_at), format_clock(&d.created_at))}
                         </time>
                     </td>
                     <td class="actions">
@@ -274,10 +281,9 @@ fn DeliveryLog(
             }
         })
         .collect_view();
-    view! {
+    Either::Right(view! {
         <DataTable caption="Recent webhook deliveries" columns=&["Event", "Status", "Response", "Attempts", "Time"] class="deliveries">
             {rows}
         </DataTable>
-    }
-        .into_any()
+    })
 }
