@@ -53,7 +53,7 @@ export async function openApiKeys(page: Page) {
   await expect(page.getByRole('heading', { level: 1, name: 'API Keys' })).toBeVisible();
 }
 
-/** A name no other test uses, since all tests share one organization. */
+/** A name no other key has: rows are found by name (`keyRow`), so one name must not match two. */
 export function uniqueName(label: string) {
   return `${label} ${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -156,7 +156,7 @@ test.describe('Key lifecycle', () => {
     await keyRow(page, name).getByRole('button', { name: `Delete ${name}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete API key' });
     await expect(dialog).toContainText('is your webhook key, so it cannot be deleted.');
-    await expect(dialog).toContainText('Set another key as the webhook key, or roll this one, before deleting it.');
+    await expect(dialog).toContainText('To delete this key, first set another key as the webhook key. To replace its secret instead, roll it.');
     await expect(dialog.getByRole('button', { name: 'Delete' })).toHaveCount(0);
     await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
     await expectAccessible(page);

@@ -141,5 +141,5 @@ test('the webhook key cannot be deleted, and its dialog says what to do instead'
   await expect(keyRow(page, 'Only signer').getByText('Webhook', { exact: true })).toBeVisible();
   await keyRow(page, 'Only signer').getByRole('button', { name: 'Delete Only signer' }).click();
   const confirm = page.getByRole('dialog', { name: 'Delete API key' });
-  await expect(confirm).toHaveAccessibleDescription(/Set another key as the webhook key, or roll this one, before deleting it\./);
+  await expect(confirm).toHaveAccessibleDescription(/To delete this key, first set another key as the webhook key\. To replace its secret instead, roll it\./);
 });

@@ -233,7 +233,7 @@ async fn webhook_badge_moves_and_only_one_key_holds_it() {
             body["Conflict"]
                 .as_str()
                 .unwrap()
-                .contains("Set another key as the webhook key, or roll this one")
+                .contains("first set another key as the webhook key")
         );
         assert_eq!(webhook(list(&app).await), vec![json!("b")]);
         // Once another key holds the badge, the old one can go.

@@ -27,8 +27,9 @@ pub const MAX_KEYS_PER_ORG: u64 = 1000;
 
 /// What to do instead of deleting the webhook key (as Retell does, it
 /// cannot be deleted): the page's explanation and the server's 409 say it.
-pub const WEBHOOK_KEY_UNDELETABLE: &str =
-    "Set another key as the webhook key, or roll this one, before deleting it.";
+/// Rolling does not make it deletable; it replaces the secret, which is
+/// what someone deleting a leaked webhook key wants.
+pub const WEBHOOK_KEY_UNDELETABLE: &str = "To delete this key, first set another key as the webhook key. To replace its secret instead, roll it.";
 
 /// A key's id. Only meaningful within its organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
