@@ -34,6 +34,10 @@ pub struct Config {
     /// `KEYWARD_KEY_CACHE_ENTRIES`, default 100,000: verified keys kept in
     /// memory (see `api::key_cache`).
     pub key_cache_entries: u64,
+    /// `KEYWARD_TRUSTED_PROXIES`: the addresses of the proxies in front,
+    /// separated by commas, whose `X-Forwarded-For` names the client (see
+    /// `client_address`). Empty by default: the TCP peer is the client.
+    pub trusted_proxies: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Config {
             .field("signups_per_minute", &self.signups_per_minute)
             .field("manual_sends_per_minute", &self.manual_sends_per_minute)
             .field("key_cache_entries", &self.key_cache_entries)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -85,6 +90,7 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(crate::api::key_cache::DEFAULT_ENTRIES),
+            trusted_proxies: var("KEYWARD_TRUSTED_PROXIES").unwrap_or_default(),
         }
     }
 }
@@ -105,6 +111,7 @@ mod tests {
             signups_per_minute: 10,
             manual_sends_per_minute: 10,
             key_cache_entries: 10,
+            trusted_proxies: String::new(),
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

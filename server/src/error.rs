@@ -23,6 +23,10 @@ pub enum StartupError {
     Migration(sea_orm::DbErr),
     #[error("cannot take the migration lock: {0}")]
     MigrationLock(sea_orm::sqlx::Error),
+    #[error(
+        "KEYWARD_TRUSTED_PROXIES holds {0:?}, which is not an IP address (list addresses separated by commas)"
+    )]
+    TrustedProxy(String),
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]

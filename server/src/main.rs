@@ -53,7 +53,11 @@ async fn run() -> Result<(), StartupError> {
             manual_sends.prune();
         }
     });
-    let app = routes::router(state, last_used.clone(), keys);
+    let trusted = server::client_address::TrustedProxies::parse(&config.trusted_proxies)
+        .map_err(StartupError::TrustedProxy)?;
+    let app = routes::router(state, last_used.clone(), keys).layer(
+        axum::middleware::from_fn_with_state(trusted, server::client_address::resolve),
+    );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartupError::Listen { addr, source })?;

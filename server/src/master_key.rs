@@ -82,6 +82,7 @@ mod tests {
             signups_per_minute: 1,
             manual_sends_per_minute: 1,
             key_cache_entries: 1,
+            trusted_proxies: String::new(),
         }
     }
 

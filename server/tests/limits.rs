@@ -132,3 +132,47 @@ async fn past_the_connection_cap_a_connection_is_answered_503_then_served_once_t
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Behind a trusted proxy, a request is attributed to the client the proxy
+/// names in `X-Forwarded-For`; from any other peer, to the peer, whatever
+/// it claims. Served over TCP as in production, so `serve`'s peer address
+/// and `client_address::resolve` meet as they do there.
+#[tokio::test]
+async fn the_client_is_the_peer_unless_the_peer_is_a_trusted_proxy() {
+    use axum::extract::ConnectInfo;
+    use server::client_address::{TrustedProxies, resolve};
+    let echo = |trusted: TrustedProxies| {
+        Router::new()
+            .route(
+                "/whoami",
+                get(|ConnectInfo(client): ConnectInfo<SocketAddr>| async move {
+                    client.ip().to_string()
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(trusted, resolve))
+    };
+    let ask = |addr: SocketAddr| async move {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /whoami HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 1.2.3.4, 198.51.100.7\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer.rsplit("\r\n\r\n").next().unwrap().to_owned()
+    };
+    for (trusted, expected) in [
+        (TrustedProxies::parse("127.0.0.1").unwrap(), "198.51.100.7"),
+        (TrustedProxies::default(), "127.0.0.1"),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(
+            listener,
+            echo(trusted),
+            Limits::default(),
+            std::future::pending(),
+        ));
+        assert_eq!(ask(addr).await, expected);
+    }
+}
