@@ -22,6 +22,7 @@ pub fn router(
         db: state.db.clone(),
         last_used,
         keys,
+        unknown_keys: std::sync::Arc::default(),
     });
     app::keys::server_fns::register();
     app::auth::server_fns::register();

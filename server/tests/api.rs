@@ -1157,3 +1157,69 @@ async fn concurrent_creates_of_one_phone_number_conflict_cleanly() {
         assert_eq!(created, 1, "{}", app.backend);
     }
 }
+
+/// Well-formed keys that match nothing cost a database read each, so one
+/// address may present only so many a minute; past that, a key not verified
+/// before is answered 429 without being looked up, while keys it already
+/// uses keep working and other addresses are unaffected.
+#[tokio::test]
+async fn an_address_past_its_unknown_keys_is_not_read_for() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use server::api::unknown_keys::UNKNOWN_KEYS_PER_MINUTE;
+    let app = TestApp::start(&backends()[0]).await;
+    let from = |ip: [u8; 4]| {
+        app.router
+            .clone()
+            .layer(MockConnectInfo(std::net::SocketAddr::from((ip, 40000))))
+    };
+    let info = |router: axum::Router, secret: String| async move {
+        let request = Request::get("/get-api-key-info")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice::<Value>(&body).unwrap())
+    };
+    let unknown = || {
+        app::keys::secret::ApiKeySecret::generate()
+            .expose()
+            .to_owned()
+    };
+    let prober = from([203, 0, 113, 50]);
+    let in_use = key(&app, app.org().await, Access::Full).await;
+    assert_eq!(info(prober.clone(), in_use.clone()).await.0, StatusCode::OK);
+
+    for _ in 0..UNKNOWN_KEYS_PER_MINUTE {
+        assert_eq!(
+            info(prober.clone(), unknown()).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (status, body) = info(prober.clone(), unknown()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Too many requests with unknown API keys"),
+        "{body}"
+    );
+    // A real key never verified before is not looked up from there either
+    // (a look-up would find it): the refusal costs no read.
+    let fresh = key(&app, app.org().await, Access::Full).await;
+    assert_eq!(
+        info(prober.clone(), fresh.clone()).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The key the address already uses still works; another address is
+    // not affected, and may use the fresh key.
+    assert_eq!(info(prober.clone(), in_use).await.0, StatusCode::OK);
+    let other = from([198, 51, 100, 20]);
+    assert_eq!(
+        info(other.clone(), unknown()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(info(other, fresh).await.0, StatusCode::OK);
+}

@@ -7,7 +7,7 @@ use app::keys::store;
 use app::ssr::OrgId;
 use app::ssr::entities::api_key::{self, Column, Entity as ApiKey};
 use app::ssr::entities::organization;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
 };
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use super::ApiState;
@@ -68,10 +69,18 @@ impl FromRequestParts<ApiState> for Ctx {
 /// handler read the request.
 pub async fn guard(
     State((state, need)): State<(ApiState, Need)>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
-    let caller = match authenticate(&state, request.headers()).await {
+    // The client, as serve.rs and client_address record it (read through
+    // the extractor, which also takes a test's MockConnectInfo).
+    let (mut parts, body) = request.into_parts();
+    let address = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
+        .await
+        .ok()
+        .map(|ConnectInfo(client)| client.ip());
+    let mut request = Request::from_parts(parts, body);
+    let caller = match authenticate(&state, request.headers(), address).await {
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
@@ -89,7 +98,11 @@ pub async fn guard(
 /// a well-formed one is found by its digest (in the key cache, or by the
 /// indexed digest columns), then must still work: not expired, and not a
 /// previous secret past its grace period.
-pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCaller, ApiError> {
+pub async fn authenticate(
+    state: &ApiState,
+    headers: &HeaderMap,
+    address: Option<IpAddr>,
+) -> Result<ApiCaller, ApiError> {
     let presented = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -98,12 +111,26 @@ pub async fn authenticate(state: &ApiState, headers: &HeaderMap) -> Result<ApiCa
         .map(|(_, key)| key.trim())
         .ok_or(ApiError::Unauthenticated)?;
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
+    let digest = secret.digest();
+    // An address past its unknown keys is not read for: only keys verified
+    // before still go through.
+    if let Some(address) = address
+        && state.unknown_keys.exhausted(address)
+        && !state.keys.holds(&digest)
+    {
+        return Err(ApiError::TooManyUnknownKeys);
+    }
     let key = state
         .keys
-        .get_or_load(&secret.digest(), load(&state.db, &secret))
+        .get_or_load(&digest, load(&state.db, &secret))
         .await
-        .map_err(|LoadFailed| ApiError::Internal)?
-        .ok_or(ApiError::Unauthenticated)?;
+        .map_err(|LoadFailed| ApiError::Internal)?;
+    let Some(key) = key else {
+        if let Some(address) = address {
+            state.unknown_keys.record(address);
+        }
+        return Err(ApiError::Unauthenticated);
+    };
     key.lifetimes
         .check(key.slot, chrono::Utc::now())
         .map_err(|refusal| match refusal {

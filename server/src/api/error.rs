@@ -44,6 +44,12 @@ pub enum ApiError {
         size: usize,
         limit: usize,
     },
+    /// This address presented `UNKNOWN_KEYS_PER_MINUTE` unknown keys this
+    /// minute (see `unknown_keys`).
+    #[error(
+        "Too many requests with unknown API keys from this address. Wait a minute, then try again."
+    )]
+    TooManyUnknownKeys,
     #[error("Something went wrong on our side.")]
     Internal,
 }
@@ -67,6 +73,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyUnknownKeys => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

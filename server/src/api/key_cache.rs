@@ -184,6 +184,12 @@ impl KeyCache {
         Ok(Some(key))
     }
 
+    /// Whether `digest` belongs to a key verified before (in memory, trusted
+    /// or not): such a key is never refused for its address's unknown keys.
+    pub fn holds(&self, digest: &SecretDigest) -> bool {
+        self.entries.peek(&digest.0).is_some()
+    }
+
     /// Forgets the given digests.
     pub fn forget(&self, digests: &[SecretDigest]) {
         let _removing = self.removing.write().expect("key cache lock");

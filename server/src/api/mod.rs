@@ -10,6 +10,7 @@ pub mod key_cache;
 pub mod last_used;
 pub mod openapi;
 pub mod resources;
+pub mod unknown_keys;
 pub mod voices;
 
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct ApiState {
     pub last_used: Arc<LastUsed>,
     /// Verified keys (see `key_cache`).
     pub keys: Arc<KeyCache>,
+    /// Unknown keys presented per client address (see `unknown_keys`).
+    pub unknown_keys: Arc<unknown_keys::UnknownKeys>,
 }
 
 pub fn router(state: ApiState) -> Router {

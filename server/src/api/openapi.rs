@@ -31,6 +31,7 @@ pub fn document() -> Value {
                 "409": { "$ref": "#/components/responses/Error" },
                 "413": { "$ref": "#/components/responses/Error" },
                 "422": { "$ref": "#/components/responses/Error" },
+                "429": { "$ref": "#/components/responses/Error" },
                 "503": { "$ref": "#/components/responses/Error" },
             },
             "x-keyward-permission": route.need.describe(),
