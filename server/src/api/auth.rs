@@ -113,10 +113,11 @@ pub async fn authenticate(
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
     let digest = secret.digest();
     // An address past its unknown keys is not read for: only keys verified
-    // before still go through.
+    // before still go through. (A key in the cache is checked first, so the
+    // common request takes no lock of the budget's.)
     if let Some(address) = address
-        && state.unknown_keys.exhausted(address)
         && !state.keys.holds(&digest)
+        && state.unknown_keys.exhausted(address)
     {
         return Err(ApiError::TooManyUnknownKeys);
     }
