@@ -566,3 +566,48 @@ async fn an_organization_holds_at_most_a_thousand_keys_even_under_concurrent_cre
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+/// An edit reads the key, then writes it, in one transaction. On SQLite a
+/// transaction that has read cannot start writing once another connection
+/// has committed a write since (the batched last-use and usage writes do,
+/// every few seconds): it must take the write lock first, or the edit
+/// fails with a 500 now and then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn edits_succeed_while_other_writes_commit() {
+    for backend in backends() {
+        let app = std::sync::Arc::new(TestApp::start(&backend).await);
+        let (_, created) = app
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": "edited", "restricted": false } }),
+            )
+            .await;
+        let id = created["key"]["id"].clone();
+        let (_, other) = app
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": "busy", "restricted": false } }),
+            )
+            .await;
+        let busy = other["key"]["id"].as_i64().unwrap();
+        let writer = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                for _ in 0..400 {
+                    app.last_used.touch(busy);
+                    app.last_used.flush(&app.db).await.unwrap();
+                }
+            })
+        };
+        for i in 0..40 {
+            let (status, body) = app
+                .call(
+                    "/api/keys/update",
+                    json!({ "id": id, "input": { "name": format!("edited {i}"), "restricted": false } }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{}: edit {i}: {body}", app.backend);
+        }
+        writer.await.unwrap();
+    }
+}

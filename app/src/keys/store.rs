@@ -99,6 +99,9 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<KeySummary, AppError> {
     let txn = db.begin().await?;
+    // Write first, read after: on SQLite a transaction that has read cannot
+    // begin writing once another write has committed meanwhile.
+    lock_organization(&txn, org).await?;
     let row = find(&txn, org, id).await?;
     let expires_at = expiry.resolve(now, row.expires_at)?;
     let change = row.key_change();
