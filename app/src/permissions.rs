@@ -179,10 +179,24 @@ impl fmt::Display for Level {
 }
 
 /// What one route needs: a level in a group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Requirement {
     pub group: Group,
     pub level: Level,
+}
+
+impl Requirement {
+    /// `history.read`, as usage is stored.
+    pub fn slug(self) -> String {
+        format!("{}.{}", self.group.slug(), self.level.slug())
+    }
+
+    pub fn from_slug(text: &str) -> Option<Requirement> {
+        let (group, level) = text.split_once('.')?;
+        let group = Group::ALL.into_iter().find(|g| g.slug() == group)?;
+        let level = Level::ALL.into_iter().find(|l| l.slug() == level)?;
+        Some(Requirement { group, level })
+    }
 }
 
 impl fmt::Display for Requirement {

@@ -9,6 +9,7 @@ mod m20261127_000003_api_resources;
 mod m20261127_000004_webhooks;
 mod m20261127_000005_key_lifecycle;
 mod m20261127_000006_key_changes;
+mod m20261127_000007_key_usage;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_webhooks::Migration),
             Box::new(m20261127_000005_key_lifecycle::Migration),
             Box::new(m20261127_000006_key_changes::Migration),
+            Box::new(m20261127_000007_key_usage::Migration),
         ]
     }
 }

@@ -1223,3 +1223,105 @@ async fn an_address_past_its_unknown_keys_is_not_read_for() {
     );
     assert_eq!(info(other, fresh).await.0, StatusCode::OK);
 }
+
+/// Each key's use is counted per day and per permission a route needed,
+/// refusals (403) apart, in batches; the page's list shows the last 30
+/// days, and another organization's list shows none of it.
+#[tokio::test]
+async fn usage_is_counted_per_day_and_permission_with_refusals_apart() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let reader = make_key(
+            &app,
+            json!({ "name": "reader", "restricted": true, "levels": { "history": "read" } }),
+        )
+        .await;
+        for _ in 0..3 {
+            let (status, _) = api(
+                &app,
+                "POST",
+                "/v3/list-calls",
+                Some(&reader),
+                Some(json!({})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+        }
+        assert_eq!(
+            api(&app, "GET", "/get-api-key-info", Some(&reader), None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+        for _ in 0..2 {
+            let (status, _) = api(
+                &app,
+                "POST",
+                "/create-agent",
+                Some(&reader),
+                Some(json!({})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+        app.last_used.flush(&app.db).await.unwrap();
+        // A second batch adds to the same day's rows.
+        api(
+            &app,
+            "POST",
+            "/v3/list-calls",
+            Some(&reader),
+            Some(json!({})),
+        )
+        .await;
+        app.last_used.flush(&app.db).await.unwrap();
+
+        let (_, keys) = app.call("/api/keys/list", json!({})).await;
+        let usage = &keys[0]["usage"];
+        let daily = usage["daily"].as_array().unwrap();
+        assert_eq!(daily.len(), 30, "{}", app.backend);
+        assert_eq!(
+            daily[29],
+            json!(7),
+            "{}: 4 reads, 1 info, 2 refused",
+            app.backend
+        );
+        assert!(daily[..29].iter().all(|d| *d == json!(0)));
+        assert_eq!(
+            usage["used"],
+            json!([{ "group": "history", "level": "read" }])
+        );
+        assert_eq!(
+            usage["refused"],
+            json!([[{ "group": "agent", "level": "edit" }, 2]])
+        );
+
+        // Organization B: its own key, none of A's use.
+        let b = app.signup("owner@b.example", "Org B").await;
+        app.call_with(
+            Some(&b),
+            "/api/keys/create",
+            json!({ "input": { "name": "b", "restricted": false } }),
+        )
+        .await;
+        let (_, theirs, _) = app.call_with(Some(&b), "/api/keys/list", json!({})).await;
+        assert_eq!(theirs[0]["usage"]["used"], json!([]), "{}", app.backend);
+        assert!(
+            theirs[0]["usage"]["daily"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| *d == json!(0))
+        );
+
+        // Old days go; deleting the key takes its rows along.
+        server::api::last_used::prune_usage(
+            &app.db,
+            Utc::now().date_naive() + chrono::Duration::days(30),
+        )
+        .await
+        .unwrap();
+        let (_, keys) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(keys[0]["usage"]["used"], json!([]));
+    }
+}

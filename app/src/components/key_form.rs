@@ -12,14 +12,15 @@ use super::text_field::TextField;
 use crate::error::AppError;
 use crate::keys::lifecycle::{EXPIRY_PRESET_DAYS, Expiry, format_time};
 use crate::keys::server_fns::{create_key, update_key};
-use crate::keys::{CreatedKey, KeyInput, KeySummary, NAME_MAX_CHARS, validate_name};
-use crate::permissions::{Access, Group};
+use crate::keys::{CreatedKey, KeyInput, KeySummary, KeyUsage, NAME_MAX_CHARS, validate_name};
+use crate::permissions::{Access, Group, Level};
 
 /// What the dialog edits: a new key, or an existing one.
 #[derive(Clone, Debug, PartialEq)]
 pub enum KeyFormMode {
     Create,
-    Edit(KeySummary),
+    /// Boxed: a key's summary (with its usage) is far larger than nothing.
+    Edit(Box<KeySummary>),
 }
 
 #[component]
@@ -47,11 +48,12 @@ pub fn KeyFormDialog(
     let expiry_choice = RwSignal::new(initial_expiry);
     // "On a date" starts from the key's own date, if it has one.
     let expiry_date = RwSignal::new(match &mode {
-        KeyFormMode::Edit(KeySummary {
-            expires_at: Some(at),
-            ..
-        }) => crate::keys::iso_date(at),
-        _ => String::new(),
+        KeyFormMode::Edit(k) => k
+            .expires_at
+            .as_ref()
+            .map(crate::keys::iso_date)
+            .unwrap_or_default(),
+        KeyFormMode::Create => String::new(),
     });
     let error = RwSignal::new(None::<AppError>);
     let created = RwSignal::new(None::<CreatedKey>);
@@ -140,6 +142,13 @@ pub fn KeyFormDialog(
         })
     };
 
+    // What an edited key did lately, when it did anything.
+    let (usage, narrows) = match &mode {
+        KeyFormMode::Edit(k) if !k.usage.used.is_empty() || !k.usage.refused.is_empty() => {
+            (Some(k.usage.clone()), k.usage.narrows(&k.access))
+        }
+        _ => (None, false),
+    };
     let (title, submit_label, pending_label) = match &mode {
         KeyFormMode::Create => ("Add API key", "Create", "Creating…"),
         KeyFormMode::Edit(_) => ("Edit API key", "Save", "Saving…"),
@@ -203,6 +212,7 @@ pub fn KeyFormDialog(
                             }}
                         </p>
                     </div>
+                    {usage.clone().map(|usage| view! { <UsedLately usage narrows restricted levels /> })}
                     <Show when=move || restricted.get()>
                         <PermissionGrid levels error=group_error />
                     </Show>
@@ -236,6 +246,52 @@ pub fn KeyFormDialog(
                     </div>
                 </form>
         </SecretDialog>
+    }
+}
+
+/// What the key was used for in the last 30 days, what it was refused, and
+/// (when that is narrower than its access) a button that sets the dialog's
+/// restriction to exactly what it used. The person still presses Save.
+#[component]
+fn UsedLately(
+    usage: KeyUsage,
+    narrows: bool,
+    restricted: RwSignal<bool>,
+    levels: RwSignal<BTreeMap<Group, Level>>,
+) -> impl IntoView {
+    let list = |needs: Vec<String>| needs.join(", ");
+    let used = (!usage.used.is_empty())
+        .then(|| list(usage.used.iter().map(ToString::to_string).collect()));
+    let refused = (!usage.refused.is_empty()).then(|| {
+        list(
+            usage
+                .refused
+                .iter()
+                .map(|(need, n)| format!("{need}, {n} {}", if *n == 1 { "time" } else { "times" }))
+                .collect(),
+        )
+    });
+    let suggestion = usage.suggestion();
+    view! {
+        <div class="usage" id="key-usage">
+            {used.map(|u| view! { <p>"Used in the last 30 days: " {u}</p> })}
+            {refused.map(|r| view! { <p class="usage__refused">"Refused: " {r}</p> })}
+            {narrows
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn"
+                            on:click=move |_| {
+                                restricted.set(true);
+                                levels.set(suggestion.clone());
+                            }
+                        >
+                            "Restrict to what it used"
+                        </button>
+                    }
+                })}
+        </div>
     }
 }
 
@@ -288,11 +344,13 @@ fn expiry_options(mode: &KeyFormMode) -> (Vec<(String, String)>, String) {
     );
     options.push((ON_A_DATE.to_owned(), "On a date".to_owned()));
     match mode {
-        KeyFormMode::Edit(KeySummary {
-            expires_at: Some(at),
-            expired,
-            ..
-        }) => {
+        KeyFormMode::Edit(k)
+            if let KeySummary {
+                expires_at: Some(at),
+                expired,
+                ..
+            } = &**k =>
+        {
             let verb = if *expired { "expired" } else { "expires" };
             options.insert(
                 0,

@@ -5,4 +5,5 @@ pub mod key_form;
 pub mod permission_grid;
 pub mod roll_dialog;
 pub mod select_field;
+pub mod sparkline;
 pub mod text_field;

@@ -55,6 +55,50 @@ pub struct KeySummary {
     /// After a roll with a grace period: when the previous secret stops
     /// working, while it still works.
     pub previous_secret_until: Option<DateTime<Utc>>,
+    /// What the key was used for in the last `USAGE_DAYS` days.
+    #[serde(default)]
+    pub usage: KeyUsage,
+}
+
+/// The days the page's usage figures cover, today (UTC) included.
+pub const USAGE_DAYS: usize = 30;
+
+/// A key's use through the API in the last `USAGE_DAYS` days.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyUsage {
+    /// Requests on each day, oldest first, today last (`USAGE_DAYS` of them
+    /// once read; empty for a key just made).
+    pub daily: Vec<u64>,
+    /// Permissions that requests needed and were granted.
+    pub used: Vec<crate::permissions::Requirement>,
+    /// Permissions that requests needed and were refused (403), with how
+    /// many times.
+    pub refused: Vec<(crate::permissions::Requirement, u64)>,
+}
+
+impl KeyUsage {
+    pub fn total(&self) -> u64 {
+        self.daily.iter().sum()
+    }
+
+    /// The narrowest restriction that grants everything the key was used
+    /// for: per group, the highest level a granted request needed.
+    pub fn suggestion(&self) -> BTreeMap<Group, Level> {
+        let mut levels = BTreeMap::new();
+        for need in &self.used {
+            let level = levels.entry(need.group).or_insert(need.level);
+            *level = (*level).max(need.level);
+        }
+        levels
+    }
+
+    /// Whether `suggestion` grants less than `access` does.
+    pub fn narrows(&self, access: &Access) -> bool {
+        let suggested = self.suggestion();
+        Group::ALL
+            .into_iter()
+            .any(|g| suggested.get(&g).copied().unwrap_or(Level::NoAccess) < access.level(g))
+    }
 }
 
 /// What the Add and Edit dialogs send. Levels are sent as chosen and
@@ -156,7 +200,12 @@ pub fn format_clock(at: &DateTime<Utc>) -> String {
 
 /// A day as a date input holds it: "2026-11-27".
 pub fn iso_date(at: &DateTime<Utc>) -> String {
-    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
+    iso_day(at.date_naive())
+}
+
+/// The same for a day without a time.
+pub fn iso_day(day: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", day.year(), day.month(), day.day())
 }
 
 /// The day a date input sent ("YYYY-MM-DD"), if it is one.
@@ -243,6 +292,7 @@ mod tests {
                 expires_at: None,
                 expired: false,
                 previous_secret_until: None,
+                usage: KeyUsage::default(),
             },
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };
@@ -270,6 +320,33 @@ mod tests {
                 "2027-01-05".into()
             )
         );
+    }
+
+    #[test]
+    fn the_suggestion_is_the_highest_level_used_per_group() {
+        use crate::permissions::{Requirement, Restrictions};
+        let need = |group, level| Requirement { group, level };
+        let usage = KeyUsage {
+            daily: vec![0; USAGE_DAYS],
+            used: vec![
+                need(Group::History, Level::Read),
+                need(Group::Agent, Level::Read),
+                need(Group::Agent, Level::Edit),
+            ],
+            refused: vec![(need(Group::Call, Level::Edit), 12)],
+        };
+        assert_eq!(
+            usage.suggestion(),
+            BTreeMap::from([(Group::Agent, Level::Edit), (Group::History, Level::Read)])
+        );
+        assert!(usage.narrows(&Access::Full));
+        let same = Restrictions::none()
+            .with(Group::Agent, Level::Edit)
+            .and_then(|r| r.with(Group::History, Level::Read))
+            .unwrap();
+        assert!(!usage.narrows(&Access::Restricted(same.clone())));
+        let wider = same.with(Group::Phone, Level::Read).unwrap();
+        assert!(usage.narrows(&Access::Restricted(wider)));
     }
 
     #[test]

@@ -10,9 +10,11 @@ use sea_orm::{
 
 use super::lifecycle::{Expiry, RollGrace};
 use super::secret::ApiKeySecret;
-use super::{CreatedKey, KeyId, KeySummary, MAX_KEYS_PER_ORG, WEBHOOK_KEY_UNDELETABLE};
+use super::{
+    CreatedKey, KeyId, KeySummary, KeyUsage, MAX_KEYS_PER_ORG, USAGE_DAYS, WEBHOOK_KEY_UNDELETABLE,
+};
 use crate::error::{AppError, Missing};
-use crate::permissions::{Access, Restrictions};
+use crate::permissions::{Access, Requirement, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
 use crate::ssr::entities::organization;
 use crate::ssr::key_changes::{self, KeyChangeSink};
@@ -26,7 +28,69 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
         .all(db)
         .await?;
     let now = Utc::now();
-    Ok(rows.into_iter().map(|row| summary(row, now)).collect())
+    let mut usage = usage_since(db, org, now).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let used = usage.remove(&row.id).unwrap_or_else(|| KeyUsage {
+                daily: vec![0; USAGE_DAYS],
+                ..KeyUsage::default()
+            });
+            KeySummary {
+                usage: used,
+                ..summary(row, now)
+            }
+        })
+        .collect())
+}
+
+/// The organization's key use in the last `USAGE_DAYS` days (UTC), by key.
+async fn usage_since(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<std::collections::HashMap<i64, KeyUsage>, AppError> {
+    use crate::ssr::entities::key_usage;
+    let today = now.date_naive();
+    let first = today - chrono::Duration::days(USAGE_DAYS as i64 - 1);
+    let rows = key_usage::Entity::find()
+        .filter(key_usage::Column::OrganizationId.eq(org.0))
+        .filter(key_usage::Column::Day.gte(super::iso_day(first)))
+        .all(db)
+        .await?;
+    let mut by_key: std::collections::HashMap<i64, KeyUsage> = std::collections::HashMap::new();
+    for row in rows {
+        let Some(day) = super::parse_iso_date(&row.day) else {
+            continue;
+        };
+        let usage = by_key.entry(row.api_key_id).or_insert_with(|| KeyUsage {
+            daily: vec![0; USAGE_DAYS],
+            ..KeyUsage::default()
+        });
+        if let Some(slot) = usize::try_from((day - first).num_days())
+            .ok()
+            .and_then(|i| usage.daily.get_mut(i))
+        {
+            *slot += row.requests.max(0) as u64;
+        }
+        let Some(need) = Requirement::from_slug(&row.need) else {
+            continue;
+        };
+        if row.requests > row.refused && !usage.used.contains(&need) {
+            usage.used.push(need);
+        }
+        if row.refused > 0 {
+            match usage.refused.iter_mut().find(|(n, _)| *n == need) {
+                Some((_, count)) => *count += row.refused as u64,
+                None => usage.refused.push((need, row.refused as u64)),
+            }
+        }
+    }
+    for usage in by_key.values_mut() {
+        usage.used.sort();
+        usage.refused.sort();
+    }
+    Ok(by_key)
 }
 
 /// Creates a key, unless the organization already holds
@@ -145,6 +209,12 @@ pub async fn delete(
             "This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}"
         )));
     };
+    // Its usage goes with it. (A batch counted before the delete and
+    // written after it leaves rows no key shows; they age out.)
+    crate::ssr::entities::key_usage::Entity::delete_many()
+        .filter(crate::ssr::entities::key_usage::Column::ApiKeyId.eq(id.0))
+        .exec(&txn)
+        .await?;
     let change = row.key_change();
     key_changes::record(&txn, &change).await?;
     txn.commit().await?;
@@ -378,6 +448,7 @@ fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
         is_webhook: row.is_webhook,
         created_at: row.created_at,
         last_used_at: row.last_used_at,
+        usage: KeyUsage::default(),
     }
 }
 

@@ -84,9 +84,16 @@ pub async fn guard(
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
-    if let Need::Permission(required) = need
-        && !caller.access.allows(required)
-    {
+    let (required, refused) = match need {
+        Need::AnyKey => (None, false),
+        Need::Permission(required) => (Some(required), !caller.access.allows(required)),
+    };
+    // Counted allowed or not: the page shows what a key did and what a
+    // restriction refused it.
+    state
+        .last_used
+        .count(caller.key_id, caller.org, required, refused);
+    if let Some(required) = required.filter(|_| refused) {
         return ApiError::Forbidden(required).into_response();
     }
     state.last_used.touch(caller.key_id);

@@ -1,21 +1,57 @@
-//! `last_used_at` without a database write per request: uses are collected
-//! in memory and written in batches by a background task (and at shutdown).
+//! `last_used_at` and the per-day usage counts without a database write per
+//! request: uses are collected in memory and written in batches by a
+//! background task (and at shutdown). Memory holds one entry per key (and
+//! per key, day and permission for usage) between two flushes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use app::permissions::Requirement;
+use app::ssr::OrgId;
 use app::ssr::entities::api_key::{Column, Entity as ApiKey};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 #[derive(Default)]
 pub struct LastUsed {
     pending: Mutex<HashMap<i64, DateTime<Utc>>>,
+    /// Requests and refusals since the last flush.
+    usage: Mutex<HashMap<UsageKey, Counts>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct UsageKey {
+    key_id: i64,
+    org: i64,
+    day: NaiveDate,
+    /// `None` for routes any key may call.
+    need: Option<Requirement>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    requests: u64,
+    refused: u64,
 }
 
 impl LastUsed {
+    /// Counts a request of `key_id` that needed `need`, and whether it was
+    /// refused with 403.
+    pub fn count(&self, key_id: i64, org: OrgId, need: Option<Requirement>, refused: bool) {
+        let key = UsageKey {
+            key_id,
+            org: org.0,
+            day: Utc::now().date_naive(),
+            need,
+        };
+        let mut usage = self.usage.lock().expect("usage lock");
+        let counts = usage.entry(key).or_default();
+        counts.requests += 1;
+        counts.refused += u64::from(refused);
+    }
+
     pub fn touch(&self, key_id: i64) {
         self.pending
             .lock()
@@ -27,6 +63,7 @@ impl LastUsed {
     /// A batch that cannot be written goes back, merged with the uses
     /// collected meanwhile (the later time wins), for the next flush.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
+        self.flush_usage(db).await?;
         let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("last-used lock"))
             .into_iter()
             .collect();
@@ -44,6 +81,25 @@ impl LastUsed {
         Ok(batch.len())
     }
 
+    /// Adds the counts collected to the stored ones; a batch that cannot be
+    /// written goes back for the next flush.
+    async fn flush_usage(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+        let batch = std::mem::take(&mut *self.usage.lock().expect("usage lock"));
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Err(err) = record_usage(db, &batch).await {
+            let mut usage = self.usage.lock().expect("usage lock");
+            for (key, counts) in batch {
+                let slot = usage.entry(key).or_default();
+                slot.requests += counts.requests;
+                slot.refused += counts.refused;
+            }
+            return Err(err);
+        }
+        Ok(())
+    }
+
     /// How many keys have uses waiting to be written.
     pub fn pending(&self) -> usize {
         self.pending.lock().expect("last-used lock").len()
@@ -56,10 +112,19 @@ impl LastUsed {
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
+            let mut pruned_for = None;
             loop {
                 tick.tick().await;
                 if let Err(err) = self.flush(&db).await {
                     tracing::warn!(error = %err, "could not record key use; will retry");
+                }
+                // Once a day: usage older than the page shows goes.
+                let today = Utc::now().date_naive();
+                if pruned_for != Some(today) {
+                    match prune_usage(&db, today).await {
+                        Ok(()) => pruned_for = Some(today),
+                        Err(err) => tracing::warn!(error = %err, "could not prune key usage"),
+                    }
                 }
             }
         })
@@ -78,5 +143,51 @@ async fn record_last_used(
             .exec(db)
             .await?;
     }
+    Ok(())
+}
+
+/// Adds each count to its row (key, day, need), creating it if needed, in
+/// one transaction: a batch is recorded whole or not at all, so a retry
+/// cannot count twice.
+async fn record_usage(
+    db: &DatabaseConnection,
+    batch: &HashMap<UsageKey, Counts>,
+) -> Result<(), sea_orm::DbErr> {
+    use app::ssr::entities::key_usage::{ActiveModel, Column, Entity as KeyUsage};
+    use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
+    use sea_orm::{ActiveValue::Set, TransactionTrait};
+    let added = |column: Column| {
+        Expr::col((KeyUsage, column)).add(Expr::col((Alias::new("excluded"), column)))
+    };
+    let txn = db.begin().await?;
+    for (key, counts) in batch {
+        KeyUsage::insert(ActiveModel {
+            api_key_id: Set(key.key_id),
+            organization_id: Set(key.org),
+            day: Set(app::keys::iso_day(key.day)),
+            need: Set(key.need.map(Requirement::slug).unwrap_or_default()),
+            requests: Set(counts.requests as i64),
+            refused: Set(counts.refused as i64),
+        })
+        .on_conflict(
+            OnConflict::columns([Column::ApiKeyId, Column::Day, Column::Need])
+                .value(Column::Requests, added(Column::Requests))
+                .value(Column::Refused, added(Column::Refused))
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await
+}
+
+/// Deletes usage from before the `USAGE_DAYS` days that end `today`.
+pub async fn prune_usage(db: &DatabaseConnection, today: NaiveDate) -> Result<(), sea_orm::DbErr> {
+    use app::ssr::entities::key_usage::{Column, Entity as KeyUsage};
+    let first = today - chrono::Duration::days(app::keys::USAGE_DAYS as i64 - 1);
+    KeyUsage::delete_many()
+        .filter(Column::Day.lt(app::keys::iso_day(first)))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
 use crate::components::icons::TrashIcon;
 use crate::components::key_form::{KeyFormDialog, KeyFormMode};
 use crate::components::roll_dialog::RollKeyDialog;
+use crate::components::sparkline::Sparkline;
 use crate::error::AppError;
 use crate::keys::lifecycle::format_time;
 use crate::keys::server_fns::{delete_key, list_keys, set_webhook_key};
@@ -219,12 +220,15 @@ fn KeyTable(
                         <time datetime=key.created_at.to_rfc3339()>{format_date(&key.created_at)}</time>
                     </td>
                     <td data-label="Last used">
-                        {match key.last_used_at {
-                            Some(at) => {
-                                Either::Left(view! { <time datetime=at.to_rfc3339()>{format_date(&at)}</time> })
-                            }
-                            None => Either::Right("Never"),
-                        }}
+                        <span class="last-used">
+                            {match key.last_used_at {
+                                Some(at) => {
+                                    Either::Left(view! { <time datetime=at.to_rfc3339()>{format_date(&at)}</time> })
+                                }
+                                None => Either::Right("Never"),
+                            }}
+                            <Sparkline daily=key.usage.daily.clone() />
+                        </span>
                     </td>
                     <td class="actions">
                         <div class="actions__inner">
@@ -234,7 +238,7 @@ fn KeyTable(
                             class="btn btn--small"
                             aria-label=format!("Edit {}", key.name)
                             on:click=move |_| {
-                                open.set(Some(Open::Form(KeyFormMode::Edit(edit_key.clone()))))
+                                open.set(Some(Open::Form(KeyFormMode::Edit(Box::new(edit_key.clone())))))
                             }
                         >
                             "Edit"
