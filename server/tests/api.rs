@@ -1173,14 +1173,7 @@ async fn an_address_past_its_unknown_keys_is_not_read_for() {
             .layer(MockConnectInfo(std::net::SocketAddr::from((ip, 40000))))
     };
     let info = |router: axum::Router, secret: String| async move {
-        let request = Request::get("/get-api-key-info")
-            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
-            .body(Body::empty())
-            .unwrap();
-        let response = router.oneshot(request).await.unwrap();
-        let status = response.status();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice::<Value>(&body).unwrap())
+        common::api_on(&router, "GET", "/get-api-key-info", Some(&secret), None).await
     };
     let unknown = || {
         app::keys::secret::ApiKeySecret::generate()

@@ -590,11 +590,12 @@ async fn edits_succeed_while_other_writes_commit() {
             )
             .await;
         let busy = other["key"]["id"].as_i64().unwrap();
+        let org = app.org().await;
         let writer = {
             let app = app.clone();
             tokio::spawn(async move {
                 for _ in 0..400 {
-                    app.last_used.touch(busy);
+                    app.last_used.record(busy, org, None, false);
                     app.last_used.flush(&app.db).await.unwrap();
                 }
             })

@@ -88,15 +88,14 @@ pub async fn guard(
         Need::AnyKey => (None, false),
         Need::Permission(required) => (Some(required), !caller.access.allows(required)),
     };
-    // Counted allowed or not: the page shows what a key did and what a
+    // Recorded allowed or not: the page shows what a key did and what a
     // restriction refused it.
     state
         .last_used
-        .count(caller.key_id, caller.org, required, refused);
+        .record(caller.key_id, caller.org, required, refused);
     if let Some(required) = required.filter(|_| refused) {
         return ApiError::Forbidden(required).into_response();
     }
-    state.last_used.touch(caller.key_id);
     request.extensions_mut().insert(caller);
     next.run(request).await
 }

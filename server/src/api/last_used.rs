@@ -14,11 +14,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+/// Uses collected since the last flush, under one lock, so that a request
+/// takes it once.
 #[derive(Default)]
 pub struct LastUsed {
-    pending: Mutex<HashMap<i64, DateTime<Utc>>>,
-    /// Requests and refusals since the last flush.
-    usage: Mutex<HashMap<UsageKey, Counts>>,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    last_used: HashMap<i64, DateTime<Utc>>,
+    usage: HashMap<UsageKey, Counts>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,72 +43,66 @@ struct Counts {
 }
 
 impl LastUsed {
-    /// Counts a request of `key_id` that needed `need`, and whether it was
-    /// refused with 403.
-    pub fn count(&self, key_id: i64, org: OrgId, need: Option<Requirement>, refused: bool) {
+    /// Records a request of `key_id` that needed `need`: it is counted
+    /// either way, and it is the key's last use unless it was refused (403).
+    pub fn record(&self, key_id: i64, org: OrgId, need: Option<Requirement>, refused: bool) {
+        let now = Utc::now();
         let key = UsageKey {
             key_id,
             org: org.0,
-            day: Utc::now().date_naive(),
+            day: now.date_naive(),
             need,
         };
-        let mut usage = self.usage.lock().expect("usage lock");
-        let counts = usage.entry(key).or_default();
+        let mut pending = self.pending.lock().expect("last-used lock");
+        let counts = pending.usage.entry(key).or_default();
         counts.requests += 1;
         counts.refused += u64::from(refused);
+        if !refused {
+            pending.last_used.insert(key_id, now);
+        }
     }
 
-    pub fn touch(&self, key_id: i64) {
-        self.pending
-            .lock()
-            .expect("last-used lock")
-            .insert(key_id, Utc::now());
-    }
-
-    /// Writes what has been collected; returns how many keys it updated.
-    /// A batch that cannot be written goes back, merged with the uses
-    /// collected meanwhile (the later time wins), for the next flush.
+    /// Writes what has been collected (the usage counts, then the last-use
+    /// times); returns how many keys' last use it updated. A batch that
+    /// cannot be written goes back, merged with the uses collected
+    /// meanwhile (counts added, the later time winning), for the next flush.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
-        self.flush_usage(db).await?;
-        let batch: Vec<_> = std::mem::take(&mut *self.pending.lock().expect("last-used lock"))
-            .into_iter()
-            .collect();
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        if let Err(err) = record_last_used(db, &batch).await {
-            let mut pending = self.pending.lock().expect("last-used lock");
-            for (id, at) in batch {
-                let slot = pending.entry(id).or_insert(at);
-                *slot = (*slot).max(at);
-            }
+        let batch = std::mem::take(&mut *self.pending.lock().expect("last-used lock"));
+        let last_used: Vec<_> = batch.last_used.iter().map(|(id, at)| (*id, *at)).collect();
+        if !batch.usage.is_empty()
+            && let Err(err) = record_usage(db, &batch.usage).await
+        {
+            self.put_back(batch);
             return Err(err);
         }
-        Ok(batch.len())
+        // The counts are in (one transaction): only the times may go back,
+        // or the next flush would count them twice.
+        if let Err(err) = record_last_used(db, &last_used).await {
+            self.put_back(Pending {
+                last_used: batch.last_used,
+                usage: HashMap::new(),
+            });
+            return Err(err);
+        }
+        Ok(last_used.len())
     }
 
-    /// Adds the counts collected to the stored ones; a batch that cannot be
-    /// written goes back for the next flush.
-    async fn flush_usage(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-        let batch = std::mem::take(&mut *self.usage.lock().expect("usage lock"));
-        if batch.is_empty() {
-            return Ok(());
+    fn put_back(&self, batch: Pending) {
+        let mut pending = self.pending.lock().expect("last-used lock");
+        for (id, at) in batch.last_used {
+            let slot = pending.last_used.entry(id).or_insert(at);
+            *slot = (*slot).max(at);
         }
-        if let Err(err) = record_usage(db, &batch).await {
-            let mut usage = self.usage.lock().expect("usage lock");
-            for (key, counts) in batch {
-                let slot = usage.entry(key).or_default();
-                slot.requests += counts.requests;
-                slot.refused += counts.refused;
-            }
-            return Err(err);
+        for (key, counts) in batch.usage {
+            let slot = pending.usage.entry(key).or_default();
+            slot.requests += counts.requests;
+            slot.refused += counts.refused;
         }
-        Ok(())
     }
 
     /// How many keys have uses waiting to be written.
     pub fn pending(&self) -> usize {
-        self.pending.lock().expect("last-used lock").len()
+        self.pending.lock().expect("last-used lock").last_used.len()
     }
 
     pub fn spawn_flusher(

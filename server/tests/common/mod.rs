@@ -232,7 +232,8 @@ impl Replica {
     }
 }
 
-async fn api_on(
+/// Calls the public API on `router` (see `TestApp::api`).
+pub async fn api_on(
     router: &Router,
     method: &str,
     path: &str,
