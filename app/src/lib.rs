@@ -7,6 +7,7 @@
 // document read it; no page does, so the browser bundle leaves it out.
 #[cfg(feature = "ssr")]
 pub mod api_routes;
+pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;

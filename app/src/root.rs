@@ -9,6 +9,7 @@ use crate::pages::auth::{LoginPage, SignupPage};
 use crate::pages::not_found::NotFound;
 use crate::pages::settings::SettingsLayout;
 use crate::pages::settings::api_keys::ApiKeysPage;
+use crate::pages::settings::audit_log::AuditLogPage;
 use crate::pages::settings::webhooks::WebhooksPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -59,6 +60,8 @@ pub fn App() -> impl IntoView {
                     // its form must work before hydration, and streamed parts
                     // only take their place by script.
                     <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async />
+                    // Whole, too: its paging links and filter work before hydration.
+                    <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />
                 </ParentRoute>
             </Routes>

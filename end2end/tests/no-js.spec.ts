@@ -52,6 +52,16 @@ test.describe('before hydration, as plain HTML forms', () => {
     await other.getByRole('button', { name: 'Sign in' }).click();
     await expect(other).toHaveURL(/\/settings\/webhooks\??$/);
     await expect(other.getByRole('textbox', { name: 'Webhook URL' })).toHaveValue('https://example.com/plain-form-hook');
+
+    // The audit log is whole without script: the URL saved, the failed
+    // sign-in and the sign-in, newest first.
+    await other.goto('/settings/audit-log');
+    const rows = other.getByRole('table', { name: 'Audit log entries, newest first' }).getByRole('row');
+    await expect(rows.nth(1)).toContainText('Signed in');
+    await expect(rows.nth(2)).toContainText('Sign-in failed');
+    await expect(rows.nth(2)).toContainText('Wrong password');
+    await expect(rows.nth(3)).toContainText('Webhook URL changed');
+    await expect(rows.nth(3)).toContainText('None → https://example.com/plain-form-hook');
     await fresh.close();
   });
 

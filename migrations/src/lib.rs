@@ -10,6 +10,7 @@ mod m20261127_000004_webhooks;
 mod m20261127_000005_key_lifecycle;
 mod m20261127_000006_key_changes;
 mod m20261127_000007_key_usage;
+mod m20261128_000008_audit_log;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_key_lifecycle::Migration),
             Box::new(m20261127_000006_key_changes::Migration),
             Box::new(m20261127_000007_key_usage::Migration),
+            Box::new(m20261128_000008_audit_log::Migration),
         ]
     }
 }

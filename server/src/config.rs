@@ -38,6 +38,9 @@ pub struct Config {
     /// separated by commas, whose `X-Forwarded-For` names the client (see
     /// `client_address`). Empty by default: the TCP peer is the client.
     pub trusted_proxies: String,
+    /// `KEYWARD_AUDIT_RETENTION_DAYS`, default 90: days audit log entries
+    /// are kept (see `audit::retention_days`).
+    pub audit_retention: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -56,6 +59,7 @@ impl std::fmt::Debug for Config {
             .field("manual_sends_per_minute", &self.manual_sends_per_minute)
             .field("key_cache_entries", &self.key_cache_entries)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("audit_retention", &self.audit_retention)
             .finish()
     }
 }
@@ -91,6 +95,7 @@ impl Config {
                 .filter(|n| *n > 0)
                 .unwrap_or(crate::api::key_cache::DEFAULT_ENTRIES),
             trusted_proxies: var("KEYWARD_TRUSTED_PROXIES").unwrap_or_default(),
+            audit_retention: var("KEYWARD_AUDIT_RETENTION_DAYS").unwrap_or_default(),
         }
     }
 }
@@ -112,6 +117,7 @@ mod tests {
             manual_sends_per_minute: 10,
             key_cache_entries: 10,
             trusted_proxies: String::new(),
+            audit_retention: String::new(),
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

@@ -27,6 +27,10 @@ pub enum StartupError {
         "KEYWARD_TRUSTED_PROXIES holds {0:?}, which is not an IP address (list addresses separated by commas)"
     )]
     TrustedProxy(String),
+    #[error(
+        "KEYWARD_AUDIT_RETENTION_DAYS holds {0:?}; give the days to keep audit log entries, from 1 to 3660"
+    )]
+    AuditRetention(String),
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]

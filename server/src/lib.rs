@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod client_address;
 pub mod config;
 pub mod db;

@@ -28,6 +28,11 @@ async fn run() -> Result<(), StartupError> {
     server::assets::detect_hashed_files(&mut leptos);
     let addr = leptos.site_addr;
     let config = Config::from_env();
+    // Every setting is checked before anything starts.
+    let trusted = server::client_address::TrustedProxies::parse(&config.trusted_proxies)
+        .map_err(StartupError::TrustedProxy)?;
+    let retention_days = server::audit::retention_days(&config.audit_retention)
+        .map_err(StartupError::AuditRetention)?;
     let (state, keys) = build_state(&config, leptos).await?;
     let db = state.db.clone();
     // On PostgreSQL: follow the key changes other instances make.
@@ -53,8 +58,7 @@ async fn run() -> Result<(), StartupError> {
             manual_sends.prune();
         }
     });
-    let trusted = server::client_address::TrustedProxies::parse(&config.trusted_proxies)
-        .map_err(StartupError::TrustedProxy)?;
+    let audit_pruner = server::audit::spawn_pruner(db.clone(), retention_days);
     let app = routes::router(state, last_used.clone(), keys).layer(
         axum::middleware::from_fn_with_state(trusted, server::client_address::resolve),
     );
@@ -72,6 +76,7 @@ async fn run() -> Result<(), StartupError> {
     // Record the last uses collected since the last batch.
     flusher.abort();
     pruner.abort();
+    audit_pruner.abort();
     key_sync.iter().for_each(tokio::task::JoinHandle::abort);
     // Deliveries in flight keep their lease and are retried after it ends.
     deliveries.abort();

@@ -83,6 +83,7 @@ mod tests {
             manual_sends_per_minute: 1,
             key_cache_entries: 1,
             trusted_proxies: String::new(),
+            audit_retention: String::new(),
         }
     }
 

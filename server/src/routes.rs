@@ -27,11 +27,13 @@ pub fn router(
     app::keys::server_fns::register();
     app::auth::server_fns::register();
     app::webhooks::server_fns::register();
+    app::audit::server_fns::register();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .nest_service("/pkg", crate::assets::pkg(&state.leptos_options))
+        .route(app::audit::CSV_PATH, get(crate::audit::export_csv))
         // Also registers every server function, with `AppState` in context.
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))

@@ -19,10 +19,18 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
-    store::create(&app.db, &app.state.sealer, org, "k".into(), access, None)
-        .await
-        .unwrap()
-        .secret
+    store::create(
+        &app.db,
+        &app.state.sealer,
+        org,
+        &common::actor(),
+        "k".into(),
+        access,
+        None,
+    )
+    .await
+    .unwrap()
+    .secret
 }
 
 fn restricted(group: Group, level: Level) -> Access {
@@ -243,15 +251,22 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
             &app.db,
             &app.state.sealer,
             org,
+            &common::actor(),
             "gone".into(),
             Access::Full,
             None,
         )
         .await
         .unwrap();
-        store::delete(&app.db, &*app.state.key_changes, org, deleted.key.id)
-            .await
-            .unwrap();
+        store::delete(
+            &app.db,
+            &*app.state.key_changes,
+            org,
+            &common::actor(),
+            deleted.key.id,
+        )
+        .await
+        .unwrap();
         let unknown = app::keys::secret::ApiKeySecret::generate()
             .expose()
             .to_owned();
@@ -298,6 +313,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             &app.db,
             &app.state.sealer,
             org,
+            &common::actor(),
             "k".into(),
             Access::Full,
             None,
@@ -321,6 +337,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             &app.db,
             &*app.state.key_changes,
             org,
+            &common::actor(),
             created.key.id,
             "k".into(),
             restricted(Group::Agent, Level::Read),
@@ -354,9 +371,15 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             .0,
             StatusCode::OK
         );
-        store::delete(&app.db, &*app.state.key_changes, org, created.key.id)
-            .await
-            .unwrap();
+        store::delete(
+            &app.db,
+            &*app.state.key_changes,
+            org,
+            &common::actor(),
+            created.key.id,
+        )
+        .await
+        .unwrap();
         assert_eq!(
             api(
                 &app,
@@ -826,6 +849,7 @@ async fn last_use_is_recorded_in_batches() {
         &app.db,
         &app.state.sealer,
         org,
+        &common::actor(),
         "k".into(),
         Access::Full,
         None,
@@ -874,6 +898,7 @@ async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
         &app.db,
         &app.state.sealer,
         org,
+        &common::actor(),
         "k".into(),
         Access::Full,
         None,

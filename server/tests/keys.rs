@@ -260,6 +260,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.db,
             &app.state.sealer,
             org,
+            &common::actor(),
             "a".into(),
             Access::Full,
             None,
@@ -270,13 +271,16 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.db,
             &app.state.sealer,
             org,
+            &common::actor(),
             "b".into(),
             Access::Full,
             None,
         )
         .await
         .unwrap();
-        store::set_webhook(&app.db, org, a.key.id).await.unwrap();
+        store::set_webhook(&app.db, org, &common::actor(), a.key.id)
+            .await
+            .unwrap();
         // Bypass the store: a raw update that would make two webhook keys.
         let mut row: api_key::ActiveModel = api_key::Entity::find_by_id(b.key.id.0)
             .one(&app.db)
@@ -303,13 +307,16 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.db,
             &app.state.sealer,
             other,
+            &common::actor(),
             "c".into(),
             Access::Full,
             None,
         )
         .await
         .unwrap();
-        store::set_webhook(&app.db, other, c.key.id).await.unwrap();
+        store::set_webhook(&app.db, other, &common::actor(), c.key.id)
+            .await
+            .unwrap();
         let count = api_key::Entity::find()
             .filter(api_key::Column::IsWebhook.eq(true))
             .all(&app.db)
@@ -331,6 +338,7 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
                 &app.db,
                 &app.state.sealer,
                 org,
+                &common::actor(),
                 format!("k{i}"),
                 Access::Full,
                 None,
@@ -390,6 +398,7 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
             &app.db,
             &app.state.sealer,
             other,
+            &common::actor(),
             "theirs".into(),
             Access::Full,
             None,
@@ -433,6 +442,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
             &app.db,
             &app.state.sealer,
             app.org().await,
+            &common::actor(),
             "r".into(),
             Access::Restricted(
                 Restrictions::none()

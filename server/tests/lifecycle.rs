@@ -99,6 +99,7 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
             &app.db,
             &app.state.sealer,
             org,
+            &common::actor(),
             "brief".into(),
             app::permissions::Access::Full,
             Some(expires_at),

@@ -60,3 +60,28 @@ fn malformed_master_key_is_one_line() {
         "the key's text is never echoed"
     );
 }
+
+#[test]
+fn malformed_proxy_list_and_retention_are_one_line_each() {
+    for (var, value, says) in [
+        (
+            "KEYWARD_TRUSTED_PROXIES",
+            "10.0.0.1, proxy.local",
+            "proxy.local",
+        ),
+        ("KEYWARD_AUDIT_RETENTION_DAYS", "0", "from 1 to 3660"),
+        ("KEYWARD_AUDIT_RETENTION_DAYS", "ninety", "ninety"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stderr) = run_keyward(&[
+            ("KEYWARD_DATA_DIR", dir.path().to_str().unwrap()),
+            (var, value),
+        ]);
+        assert_eq!(code, 1, "{var}={value}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("keyward: {var}")) && stderr.contains(says),
+            "{stderr}"
+        );
+    }
+}

@@ -16,7 +16,7 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
         async {
             let state = state()?;
             let (email, organization) = input.validate()?;
-            let address = ssr::client_address().await;
+            let address = crate::ssr::client_address().await;
             if !state.sign_in_throttle.allow_signup(address) {
                 tracing::warn!("sign-up throttled");
                 return Err(AppError::TooManyAttempts);
@@ -36,15 +36,17 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
                 )
                 .await?;
                 if !owner {
+                    ssr::sign_in_failed(&state, &user, address).await?;
                     return Err(AppError::invalid("email", super::EMAIL_TAKEN));
                 }
                 ssr::end_presented_session(&state).await?;
-                let token = super::session::create(&state.db, user.id).await?;
+                let token = ssr::sign_in(&state, &user, address).await?;
                 ssr::set_session_cookie(&token, state.cookie_secure);
                 return Ok(());
             }
             let hash = super::password::hash_blocking(input.password).await?;
-            let token = ssr::create_account(&state.db, &email, &organization, hash).await?;
+            let token =
+                ssr::create_account(&state.db, &email, &organization, hash, address).await?;
             ssr::set_session_cookie(&token, state.cookie_secure);
             tracing::info!("account created");
             Ok(())
@@ -75,10 +77,8 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
             if input.password.is_empty() {
                 return Err(AppError::invalid("password", super::PASSWORD_MISSING));
             }
-            if !state
-                .sign_in_throttle
-                .allow(&email, ssr::client_address().await)
-            {
+            let address = crate::ssr::client_address().await;
+            if !state.sign_in_throttle.allow(&email, address) {
                 tracing::warn!("sign-in throttled");
                 return Err(AppError::TooManyAttempts);
             }
@@ -90,13 +90,19 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
                 user.as_ref().map(|u| u.password_hash.clone()),
             )
             .await?;
-            let Some(user) = user.filter(|_| ok) else {
-                return Err(AppError::SignInFailed);
+            let user = match user {
+                Some(user) if ok => user,
+                Some(user) => {
+                    ssr::sign_in_failed(&state, &user, address).await?;
+                    return Err(AppError::SignInFailed);
+                }
+                // No account, no organization whose log it belongs in.
+                None => return Err(AppError::SignInFailed),
             };
             // A fresh session id at every sign-in; any session the browser
             // presented is ended.
             ssr::end_presented_session(&state).await?;
-            let token = super::session::create(&state.db, user.id).await?;
+            let token = ssr::sign_in(&state, &user, address).await?;
             ssr::set_session_cookie(&token, state.cookie_secure);
             Ok(())
         }
@@ -149,9 +155,8 @@ pub fn register() {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use std::net::{IpAddr, SocketAddr};
+    use std::net::IpAddr;
 
-    use axum::extract::ConnectInfo;
     use axum::http::{HeaderValue, header};
     use chrono::Utc;
     use leptos::prelude::use_context;
@@ -160,17 +165,20 @@ mod ssr {
         EntityTrait, QueryFilter, SqlErr, TransactionTrait,
     };
 
+    use crate::audit::{self, AuditAction, store::Actor};
     use crate::auth::session::{self, SessionToken};
     use crate::error::AppError;
     use crate::ssr::entities::{organization, user};
     use crate::ssr::{AppState, OrgId};
 
-    /// Organization, user and first session in one transaction.
+    /// Organization, user, first session and its "Signed in" entry in one
+    /// transaction.
     pub async fn create_account(
         db: &DatabaseConnection,
         email: &str,
         organization: &str,
         password_hash: String,
+        address: Option<IpAddr>,
     ) -> Result<SessionToken, AppError> {
         let txn = db.begin().await?;
         let org = organization::ActiveModel {
@@ -197,6 +205,14 @@ mod ssr {
             Err(err) => return Err(err.into()),
         };
         let token = session::create(&txn, user.id).await?;
+        log_sign_in(
+            &txn,
+            &user,
+            address,
+            AuditAction::SignedIn,
+            "Account created",
+        )
+        .await?;
         txn.commit().await?;
         Ok(token)
     }
@@ -241,11 +257,49 @@ mod ssr {
         }
     }
 
-    /// The peer address, when the server was started with connect info.
-    pub async fn client_address() -> Option<IpAddr> {
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
-            .await
-            .ok()
-            .map(|ConnectInfo(addr)| addr.ip())
+    /// A new session for `user`, and its "Signed in" entry, together.
+    pub async fn sign_in(
+        state: &AppState,
+        user: &user::Model,
+        address: Option<IpAddr>,
+    ) -> Result<SessionToken, AppError> {
+        let txn = state.db.begin().await?;
+        let token = session::create(&txn, user.id).await?;
+        log_sign_in(&txn, user, address, AuditAction::SignedIn, "").await?;
+        txn.commit().await?;
+        Ok(token)
+    }
+
+    /// A wrong password for `user`'s account: an entry in its
+    /// organization's log. Bounded like the attempts themselves, by the
+    /// sign-in throttle.
+    pub async fn sign_in_failed(
+        state: &AppState,
+        user: &user::Model,
+        address: Option<IpAddr>,
+    ) -> Result<(), AppError> {
+        log_sign_in(
+            &state.db,
+            user,
+            address,
+            AuditAction::SignInFailed,
+            "Wrong password",
+        )
+        .await
+    }
+
+    /// A sign-in's (or failed sign-in's) entry in the user's organization's
+    /// log, written on `db`.
+    async fn log_sign_in(
+        db: &impl ConnectionTrait,
+        user: &user::Model,
+        address: Option<IpAddr>,
+        action: AuditAction,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        let actor = Actor::user(&user.email, address);
+        let org = OrgId(user.organization_id);
+        audit::store::record(db, org, &actor, action, None, detail).await?;
+        Ok(())
     }
 }

@@ -25,6 +25,7 @@ pub async fn create_key(input: KeyInput) -> Result<CreatedKey, AppError> {
             &state.db,
             &state.sealer,
             caller.org,
+            &caller.actor(),
             name,
             access,
             expires_at,
@@ -42,6 +43,7 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppErr
             &state.db,
             &*state.key_changes,
             caller.org,
+            &caller.actor(),
             id,
             name,
             access,
@@ -56,7 +58,14 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<KeySummary, AppErr
 #[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
 pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
     crate::ssr::with_caller(|caller, state| async move {
-        super::store::delete(&state.db, &*state.key_changes, caller.org, id).await
+        super::store::delete(
+            &state.db,
+            &*state.key_changes,
+            caller.org,
+            &caller.actor(),
+            id,
+        )
+        .await
     })
     .await
 }
@@ -64,7 +73,7 @@ pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "keys/set-webhook", input = Json)]
 pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
     crate::ssr::with_caller(|caller, state| async move {
-        super::store::set_webhook(&state.db, caller.org, id).await
+        super::store::set_webhook(&state.db, caller.org, &caller.actor(), id).await
     })
     .await
 }
@@ -79,6 +88,7 @@ pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<CreatedKey, AppErro
             &state.sealer,
             &*state.key_changes,
             caller.org,
+            &caller.actor(),
             id,
             grace,
             chrono::Utc::now(),

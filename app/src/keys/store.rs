@@ -13,6 +13,8 @@ use super::secret::ApiKeySecret;
 use super::{
     CreatedKey, KeyId, KeySummary, KeyUsage, MAX_KEYS_PER_ORG, USAGE_DAYS, WEBHOOK_KEY_UNDELETABLE,
 };
+use crate::audit::AuditAction;
+use crate::audit::store::{self as audit, Actor, Subject, before_after};
 use crate::error::{AppError, Missing};
 use crate::permissions::{Access, Requirement, Restrictions};
 use crate::ssr::entities::api_key::{self, ActiveModel, Column, Entity as ApiKey};
@@ -97,10 +99,12 @@ async fn usage_since(
 /// `MAX_KEYS_PER_ORG`. The count and the insert share a transaction that
 /// first writes the organization's row, so concurrent creates for one
 /// organization queue there and cannot both pass the count.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &DatabaseConnection,
     sealer: &Sealer,
     org: OrgId,
+    actor: &Actor,
     name: String,
     access: Access,
     expires_at: Option<DateTime<Utc>>,
@@ -140,6 +144,19 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    audit::record(
+        &txn,
+        org,
+        actor,
+        AuditAction::KeyCreated,
+        Some(subject(&row)),
+        format!(
+            "Access: {}. Expires: {}.",
+            access.summary(),
+            expiry_words(expires_at)
+        ),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(org = org.0, key = row.id, "api key created");
     Ok(CreatedKey {
@@ -156,6 +173,7 @@ pub async fn update(
     db: &DatabaseConnection,
     changes: &dyn KeyChangeSink,
     org: OrgId,
+    actor: &Actor,
     id: KeyId,
     name: String,
     access: Access,
@@ -169,6 +187,27 @@ pub async fn update(
     let row = find(&txn, org, id).await?;
     let expires_at = expiry.resolve(now, row.expires_at)?;
     let change = row.key_change();
+    // One entry per kind of change, each with its before and after.
+    let mut entries = Vec::new();
+    if row.name != name {
+        entries.push((
+            AuditAction::KeyRenamed,
+            before_after(&format!("“{}”", row.name), &format!("“{name}”")),
+        ));
+    }
+    let before = access_of(&row);
+    if before != access {
+        entries.push((
+            AuditAction::RestrictionsChanged,
+            before_after(&before.summary(), &access.summary()),
+        ));
+    }
+    if row.expires_at != expires_at {
+        entries.push((
+            AuditAction::ExpiryChanged,
+            before_after(&expiry_words(row.expires_at), &expiry_words(expires_at)),
+        ));
+    }
     let (restricted, permissions) = encode_access(&access);
     let mut active: ActiveModel = row.into();
     active.name = Set(name);
@@ -177,6 +216,9 @@ pub async fn update(
     active.expires_at = Set(expires_at);
     active.updated_at = Set(now);
     let row = active.update(&txn).await.map_err(not_found_if_gone)?;
+    for (action, detail) in entries {
+        audit::record(&txn, org, actor, action, Some(subject(&row)), detail).await?;
+    }
     key_changes::record(&txn, &change).await?;
     txn.commit().await?;
     changes.key_changed(&change);
@@ -191,6 +233,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     changes: &dyn KeyChangeSink,
     org: OrgId,
+    actor: &Actor,
     id: KeyId,
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
@@ -216,6 +259,15 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     let change = row.key_change();
+    audit::record(
+        &txn,
+        org,
+        actor,
+        AuditAction::KeyDeleted,
+        Some(subject(&row)),
+        "",
+    )
+    .await?;
     key_changes::record(&txn, &change).await?;
     txn.commit().await?;
     changes.key_changed(&change);
@@ -232,6 +284,7 @@ pub async fn roll(
     sealer: &Sealer,
     changes: &dyn KeyChangeSink,
     org: OrgId,
+    actor: &Actor,
     id: KeyId,
     grace: RollGrace,
     now: DateTime<Utc>,
@@ -244,6 +297,7 @@ pub async fn roll(
         // Both secrets known so far change how they verify: the current
         // one gets a grace period, the previous one stops.
         let change = row.key_change();
+        let name = row.name.clone();
         let secret = ApiKeySecret::generate();
         let digest = secret.digest();
         // The replaced secret's digest is kept, so that presenting it is
@@ -276,6 +330,15 @@ pub async fn roll(
             .exec(&txn)
             .await?;
         if rolled.rows_affected == 1 {
+            audit::record(
+                &txn,
+                org,
+                actor,
+                AuditAction::KeyRolled,
+                Some(Subject { id, name: &name }),
+                format!("Old key stops working: {}", grace.label()),
+            )
+            .await?;
             key_changes::record(&txn, &change).await?;
             let row = find(&txn, org, id).await?;
             txn.commit().await?;
@@ -314,10 +377,15 @@ fn not_found_if_gone(err: DbErr) -> AppError {
 /// Moves the webhook badge to `id` in one transaction. The partial unique
 /// index makes a second webhook key impossible; if two moves race, the
 /// loser sees the constraint and tries again on the new state.
-pub async fn set_webhook(db: &DatabaseConnection, org: OrgId, id: KeyId) -> Result<(), AppError> {
+pub async fn set_webhook(
+    db: &DatabaseConnection,
+    org: OrgId,
+    actor: &Actor,
+    id: KeyId,
+) -> Result<(), AppError> {
     const ATTEMPTS: usize = 3;
     for attempt in 1..=ATTEMPTS {
-        match try_set_webhook(db, org, id).await {
+        match try_set_webhook(db, org, actor, id).await {
             Err(SetWebhookError::Db(err))
                 if attempt < ATTEMPTS
                     && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
@@ -353,39 +421,73 @@ impl From<sea_orm::DbErr> for SetWebhookError {
 async fn try_set_webhook(
     db: &DatabaseConnection,
     org: OrgId,
+    actor: &Actor,
     id: KeyId,
 ) -> Result<(), SetWebhookError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     // Writes first: the first statement takes the write lock, so on SQLite
     // a concurrent move waits for it instead of failing to upgrade a read.
-    ApiKey::update_many()
+    let previous = ApiKey::update_many()
         .col_expr(Column::IsWebhook, Expr::value(false))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::IsWebhook.eq(true))
         .filter(Column::Id.ne(id.0))
-        .exec(&txn)
+        .exec_with_returning(&txn)
         .await?;
     let moved = ApiKey::update_many()
         .col_expr(Column::IsWebhook, Expr::value(true))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::Id.eq(id.0))
-        .exec(&txn)
+        .filter(Column::IsWebhook.eq(false))
+        .exec_with_returning(&txn)
         .await?;
-    if moved.rows_affected == 0 {
-        // Not this organization's key: undo, and answer like a missing one.
+    let Some(row) = moved.first() else {
+        // Already the webhook key (nothing changes, nothing to record), or
+        // not this organization's key: answered like a missing one.
+        let found = find(&txn, org, id).await;
         txn.rollback().await?;
-        return Err(SetWebhookError::App(AppError::NotFound(Missing::ApiKey)));
-    }
+        return found.map(|_| ()).map_err(SetWebhookError::App);
+    };
+    let detail = match previous.first() {
+        Some(before) => format!("Instead of “{}”", before.name),
+        None => String::new(),
+    };
+    audit::record(
+        &txn,
+        org,
+        actor,
+        AuditAction::WebhookKeySet,
+        Some(subject(row)),
+        detail,
+    )
+    .await?;
     Ok(txn.commit().await?)
 }
 
+/// The key an audit entry is about.
+fn subject(row: &api_key::Model) -> Subject<'_> {
+    Subject {
+        id: KeyId(row.id),
+        name: &row.name,
+    }
+}
+
+/// An expiry in the audit log's words.
+fn expiry_words(at: Option<DateTime<Utc>>) -> String {
+    match at {
+        Some(at) => super::lifecycle::format_time(&at),
+        None => "Never".to_owned(),
+    }
+}
+
 /// Writes the organization's row without changing it: the write lock it
-/// takes makes concurrent changes to the organization's keys queue here
-/// (on SQLite, rather than fail to upgrade a read lock to a write).
-async fn lock_organization(txn: &impl ConnectionTrait, org: OrgId) -> Result<(), DbErr> {
+/// takes makes concurrent changes to the organization's keys (and its
+/// webhook settings) queue here (on SQLite, rather than fail to upgrade a
+/// read lock to a write).
+pub(crate) async fn lock_organization(txn: &impl ConnectionTrait, org: OrgId) -> Result<(), DbErr> {
     organization::Entity::update_many()
         .col_expr(
             organization::Column::Id,

@@ -1,10 +1,14 @@
 //! Who is calling a server function and what they may act on. Every server
 //! function starts here, so that no query runs without an organization.
 
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
 use leptos::prelude::use_context;
 
 use super::entities::user;
 use super::{AppState, OrgId};
+use crate::audit::store::Actor;
 use crate::auth::session;
 use crate::error::AppError;
 
@@ -13,6 +17,25 @@ use crate::error::AppError;
 pub struct Caller {
     pub user: user::Model,
     pub org: OrgId,
+    /// The client's address (behind a trusted proxy, the one it names).
+    pub address: Option<IpAddr>,
+}
+
+impl Caller {
+    /// The caller as the audit log names them.
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.user.email, self.address)
+    }
+}
+
+/// The client's address, when the server was started with connect info
+/// (the server's `client_address` layer has resolved trusted proxies).
+/// Through axum's extractor, so that a `MockConnectInfo` serves in tests.
+pub async fn client_address() -> Option<IpAddr> {
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip().to_canonical())
 }
 
 pub fn state() -> Result<AppState, AppError> {
@@ -39,7 +62,14 @@ pub async fn caller() -> Result<(Caller, AppState), AppError> {
         }
     };
     let org = OrgId(user.organization_id);
-    Ok((Caller { user, org }, state))
+    Ok((
+        Caller {
+            user,
+            org,
+            address: client_address().await,
+        },
+        state,
+    ))
 }
 
 /// The body of a server function that acts for the signed-in caller:

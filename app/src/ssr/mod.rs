@@ -15,7 +15,7 @@ pub mod key_changes;
 pub mod sealing;
 pub mod security;
 
-pub use caller::{Caller, caller, state, with_caller};
+pub use caller::{Caller, caller, client_address, state, with_caller};
 pub use sealing::{MasterKey, Sealer};
 
 /// An organization's id. Every query about keys is scoped by one.

@@ -5,12 +5,14 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
 
 use super::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview};
+use crate::audit::AuditAction;
+use crate::audit::store::{self as audit, Actor};
 use crate::error::{AppError, Missing};
 use crate::ssr::OrgId;
 use crate::ssr::entities::{api_key, webhook_delivery as delivery, webhook_setting};
@@ -92,7 +94,24 @@ pub async fn overview(db: &impl ConnectionTrait, org: OrgId) -> Result<WebhookOv
     })
 }
 
-pub async fn save_url(db: &impl ConnectionTrait, org: OrgId, url: &str) -> Result<(), AppError> {
+/// Saves the organization's webhook URL and, when it changed, its audit
+/// entry, in one transaction.
+pub async fn save_url(
+    db: &DatabaseConnection,
+    org: OrgId,
+    actor: &Actor,
+    url: &str,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    // Write first, read after (see `lock_organization`).
+    crate::keys::store::lock_organization(&txn, org).await?;
+    let before = webhook_setting::Entity::find_by_id(org.0)
+        .one(&txn)
+        .await?
+        .map(|s| s.url);
+    if before.as_deref() == Some(url) {
+        return Ok(txn.rollback().await?);
+    }
     webhook_setting::Entity::insert(webhook_setting::ActiveModel {
         organization_id: Set(org.0),
         url: Set(url.to_owned()),
@@ -106,9 +125,18 @@ pub async fn save_url(db: &impl ConnectionTrait, org: OrgId, url: &str) -> Resul
             ])
             .to_owned(),
     )
-    .exec(db)
+    .exec(&txn)
     .await?;
-    Ok(())
+    audit::record(
+        &txn,
+        org,
+        actor,
+        AuditAction::WebhookUrlChanged,
+        None,
+        audit::before_after(before.as_deref().unwrap_or("None"), url),
+    )
+    .await?;
+    Ok(txn.commit().await?)
 }
 
 /// `evt_` and 128 random bits in hex.

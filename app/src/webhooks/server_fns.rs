@@ -19,7 +19,7 @@ pub async fn load_webhooks() -> Result<WebhookOverview, AppError> {
 pub async fn save_webhook_url(url: String) -> Result<(), AppError> {
     crate::ssr::with_caller(|caller, state| async move {
         let url = super::validate_url(&url)?;
-        super::outbox::save_url(&state.db, caller.org, &url).await
+        super::outbox::save_url(&state.db, caller.org, &caller.actor(), &url).await
     })
     .await
 }

@@ -456,3 +456,8 @@ impl TestApp {
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 }
+
+/// Who the tests that call the store directly act as, in the audit log.
+pub fn actor() -> app::audit::store::Actor {
+    app::audit::store::Actor::user("owner@a.example", None)
+}

@@ -6,6 +6,7 @@ use leptos_router::components::{A, Outlet};
 use crate::auth::server_fns::{logout, signed_in_user};
 
 pub mod api_keys;
+pub mod audit_log;
 pub mod webhooks;
 
 #[component]
@@ -58,6 +59,9 @@ pub fn SettingsLayout() -> impl IntoView {
                     </li>
                     <li>
                         <A href="/settings/webhooks">"Webhooks"</A>
+                    </li>
+                    <li>
+                        <A href="/settings/audit-log">"Audit log"</A>
                     </li>
                 </ul>
             </nav>

@@ -1,6 +1,7 @@
 //! SeaORM entities. The schema itself is defined by the `migrations` crate.
 
 pub mod api_key;
+pub mod audit_entry;
 pub mod key_usage;
 pub mod organization;
 pub mod session;
