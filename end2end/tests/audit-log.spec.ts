@@ -84,3 +84,22 @@ test('the audit log pages fifty entries at a time', async ({ page }) => {
   await expect(entries).toHaveCount(51);
   await expect(entries.nth(1)).toContainText(`v55”`);
 });
+
+// The log is placed as HTML the server rendered: what people typed into a
+// key's name is text in it, never markup, on a full load and on a page
+// the router fetches.
+test('a key name with markup shows as text in the audit log', async ({ page }) => {
+  await openApiKeys(page);
+  const name = `<img src="/x.png" onerror="window.__audited = 1"> ${uniqueName('Markup')}`;
+  await addKey(page, name);
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
+  const log = page.getByRole('table', { name: 'Audit log entries, newest first' });
+  await expect(log.getByRole('cell', { name })).toBeVisible();
+  await expect(page.locator('.audit img')).toHaveCount(0);
+  await page.reload();
+  await hydrated(page);
+  await expect(log.getByRole('cell', { name })).toBeVisible();
+  await expect(page.locator('.audit img')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __audited?: number }).__audited)).toBeUndefined();
+  await expectAccessible(page);
+});

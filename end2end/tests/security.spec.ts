@@ -31,10 +31,12 @@ test('every page hydrates under its Content-Security-Policy with no violation', 
   await expect(page.getByRole('dialog', { name: 'Roll API key' })).toBeVisible();
   await page.keyboard.press('Escape');
   expect(await violations(page)).toEqual([]);
-  const response = await page.goto('/settings/webhooks');
-  expect(response?.headers()['cache-control']).toBe('no-store');
-  await hydrated(page);
-  expect(await violations(page)).toEqual([]);
+  for (const path of ['/settings/webhooks', '/settings/audit-log']) {
+    const response = await page.goto(path);
+    expect(response?.headers()['cache-control']).toBe('no-store');
+    await hydrated(page);
+    expect(await violations(page)).toEqual([]);
+  }
 });
 
 test.describe('an injection', () => {

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 
 use app::audit::store::{self, Actor, Subject};
-use app::audit::{AuditAction, PAGE_SIZE};
+use app::audit::{AuditAction, AuditQuery, PAGE_SIZE};
 use app::keys::KeyId;
 use app::ssr::OrgId;
 use app::ssr::entities::{api_key, audit_entry};
@@ -39,17 +39,24 @@ async fn create(app: &TestApp, name: &str) -> i64 {
     body["key"]["id"].as_i64().unwrap()
 }
 
-/// A page of the log as the signed-in owner sees it.
-async fn page_as(app: &TestApp, cookie: &str, query: Value) -> Value {
+/// A page of an organization's log, as the store reads it.
+async fn page_of(app: &TestApp, org: OrgId, query: Value) -> Value {
+    let query: AuditQuery = serde_json::from_value(query).unwrap();
+    serde_json::to_value(store::page(&app.db, org, query).await.unwrap()).unwrap()
+}
+
+async fn page(app: &TestApp, query: Value) -> Value {
+    page_of(app, app.org().await, query).await
+}
+
+/// A page of the log as the page gets it: HTML rendered by the server
+/// function for the account behind `cookie`.
+async fn rendered(app: &TestApp, cookie: &str, query: Value) -> String {
     let (status, body, _) = app
         .call_with(Some(cookie), "/api/audit/page", json!({ "query": query }))
         .await;
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
-    body
-}
-
-async fn page(app: &TestApp, query: Value) -> Value {
-    page_as(app, &app.session.clone(), query).await
+    body.as_str().unwrap().to_owned()
 }
 
 /// (action, key name, detail) of each entry on the first page, newest first.
@@ -174,6 +181,15 @@ async fn each_change_writes_one_entry_with_its_before_and_after() {
         for e in first["entries"].as_array().unwrap() {
             assert_eq!(e["who"], OWNER, "{e}");
         }
+        // The page's HTML names them, and escapes what people typed.
+        create(&app, "<script>alert(1)</script>").await;
+        let html = rendered(&app, &app.session, json!({})).await;
+        assert!(html.contains("Full access → History: Read"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
     }
 }
 
@@ -411,7 +427,7 @@ async fn organizations_see_none_of_each_others_entries() {
         let app = TestApp::start(&backend).await;
         let a_key = create(&app, "a-key").await;
         let b = app.signup("owner@b.example", "Org B").await;
-        let b_page = page_as(&app, &b, json!({})).await;
+        let b_page = page_of(&app, app.org_of("owner@b.example").await, json!({})).await;
         let whos: Vec<&str> = b_page["entries"]
             .as_array()
             .unwrap()
@@ -420,9 +436,13 @@ async fn organizations_see_none_of_each_others_entries() {
             .collect();
         assert_eq!(whos, vec!["owner@b.example"], "{}", app.backend);
         assert_eq!(b_page["keys"], json!([]));
-        // Asking for A's key by id finds nothing.
-        let probe = page_as(&app, &b, json!({ "key": a_key })).await;
-        assert_eq!(probe["entries"], json!([]));
+        // What B's page shows; asking for A's key by id finds nothing.
+        let html = rendered(&app, &b, json!({})).await;
+        assert!(html.contains("owner@b.example"), "{html}");
+        assert!(!html.contains(OWNER) && !html.contains("a-key"), "{html}");
+        let probe = rendered(&app, &b, json!({ "key": a_key })).await;
+        assert!(probe.contains("No entries for this key."), "{probe}");
+        assert!(!probe.contains("a-key"), "{probe}");
         let (status, csv) = app
             .get_with(Some(&b), &format!("{}?key={a_key}", app::audit::CSV_PATH))
             .await;
