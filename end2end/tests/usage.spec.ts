@@ -33,6 +33,14 @@ test('a key is restricted to what it used, from its Edit dialog', async ({ page,
   await expect(dialog).toBeHidden();
   await expect(row).toContainText('History: Read');
 
+  // The audit log has the change, with its before and after.
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
+  const change = page.getByRole('row').filter({ hasText: 'Restrictions changed' });
+  await expect(change).toContainText(name);
+  await expect(change).toContainText('Full access → History: Read');
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'API Keys' }).click();
+  await expect(row).toContainText('History: Read');
+
   // What the restriction now refuses is shown apart.
   await expect(retell.agent.list()).rejects.toBeInstanceOf(Retell.PermissionDeniedError);
   await expect(async () => {
