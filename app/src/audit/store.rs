@@ -86,31 +86,20 @@ pub async fn page(
     org: OrgId,
     query: AuditQuery,
 ) -> Result<AuditPage, DbErr> {
-    let rows = match (query.before, query.after) {
+    let entries = match (query.before, query.after) {
         // Previous: the entries just newer than `after`, read upwards.
         (None, Some(after)) => {
-            let mut rows = filtered(org, query.key)
+            let rows = filtered(org, query.key)
                 .filter(Column::Id.gt(after))
                 .order_by_asc(Column::Id)
                 .limit(PAGE_SIZE)
                 .all(db)
                 .await?;
-            rows.reverse();
-            rows
+            rows.into_iter().rev().map(entry).collect()
         }
-        (before, _) => {
-            let mut select = filtered(org, query.key);
-            if let Some(before) = before {
-                select = select.filter(Column::Id.lt(before));
-            }
-            select
-                .order_by_desc(Column::Id)
-                .limit(PAGE_SIZE)
-                .all(db)
-                .await?
-        }
+        (before, _) => older_than(db, org, query.key, before, PAGE_SIZE).await?,
     };
-    let (newer, older) = match (rows.first(), rows.last()) {
+    let (newer, older) = match (entries.first(), entries.last()) {
         (Some(first), Some(last)) => (
             any(db, org, query.key, Column::Id.gt(first.id))
                 .await?
@@ -139,7 +128,7 @@ pub async fn page(
         _ => (None, None),
     };
     Ok(AuditPage {
-        entries: rows.into_iter().map(entry).collect(),
+        entries,
         newer,
         older,
         keys: key_choices(db, org).await?,
@@ -204,8 +193,9 @@ async fn key_choices(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeyCho
     Ok(keys)
 }
 
-/// Every entry of the filter, newest first, `batch` at a time: what the
-/// CSV export reads, without holding the whole log in one query.
+/// Up to `batch` entries of the filter older than `before` (or the newest),
+/// newest first: a page, or a batch of the CSV export, which so never
+/// holds the whole log in one query.
 pub async fn older_than(
     db: &impl ConnectionTrait,
     org: OrgId,
