@@ -885,7 +885,7 @@ async fn last_use_is_recorded_in_batches() {
     assert!(row.last_used_at.is_some());
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
     assert!(
-        keys[0]["last_used_at"].is_string(),
+        keys[0]["last_used_at"].is_i64(),
         "shown on the API Keys page"
     );
 }

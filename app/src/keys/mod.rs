@@ -45,15 +45,21 @@ pub struct KeySummary {
     pub display: String,
     pub is_webhook: bool,
     pub access: Access,
+    // Times travel as milliseconds since the epoch: reading RFC 3339 text
+    // would put chrono's date parser in the browser bundle for this alone.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub created_at: DateTime<Utc>,
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// When the key stops working, if it expires.
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether `expires_at` had passed when the list was read (the browser
     /// has no clock of the server's; the list is read again after changes).
     pub expired: bool,
     /// After a roll with a grace period: when the previous secret stops
     /// working, while it still works.
+    #[serde(with = "chrono::serde::ts_milliseconds_option")]
     pub previous_secret_until: Option<DateTime<Utc>>,
     /// What the key was used for in the last `USAGE_DAYS` days.
     #[serde(default)]
