@@ -24,7 +24,7 @@ tools:
 ## separate packages: never one --workspace build, never two cargo builds
 ## fighting over two cores.
 build: tools
-	cargo leptos build --release --precompress --cargo-locked --frontend-only
+	cargo leptos build --release --precompress --split --cargo-locked --frontend-only
 	cargo leptos build --release --cargo-locked --server-only
 
 ## Serves http://127.0.0.1:3000 with SQLite and the master key under ./data.

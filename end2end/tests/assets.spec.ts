@@ -1,4 +1,4 @@
-import { test, expect, openApiKeys } from './fixtures';
+import { test, expect, openApiKeys, addKey, keyRow, uniqueName } from './fixtures';
 
 // The first load: the WASM, JS and CSS go out precompressed under
 // content-hashed names that may be cached for good, and the page itself
@@ -46,4 +46,47 @@ test('a second visit downloads no WASM', async ({ page }) => {
   await page.goto('/settings/api-keys');
   await page.locator('body[data-hydrated]').waitFor();
   expect(fromNetwork, 'WASM fetched again over the network').toEqual([]);
+});
+
+// Code splitting (`cargo leptos --split`): the API Keys page's own load
+// fetches no code of the other pages or of the Roll and Delete dialogs.
+// Each chunk arrives the first time it is needed, under a hashed name,
+// compressed and immutable like the main bundle.
+test('other pages and the Roll and Delete dialogs load their code when first used', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) fetched.push(path);
+  });
+  const chunks = (part: string) => fetched.filter((path) => path.includes(part));
+
+  await openApiKeys(page);
+  const name = uniqueName('Split');
+  await addKey(page, name);
+  expect(fetched.filter((path) => path.includes('split')), 'lazy code fetched with the page').toEqual([]);
+
+  await keyRow(page, name).getByRole('button', { name: `Roll ${name}` }).click();
+  const roll = page.getByRole('dialog', { name: 'Roll API key' });
+  await expect(roll).toBeVisible();
+  await expect(roll.getByRole('combobox', { name: 'Old key stops working' })).toBeFocused();
+  expect(chunks('split_roll_dialog')).toHaveLength(1);
+  await page.keyboard.press('Escape');
+  await expect(roll).toBeHidden();
+
+  await keyRow(page, name).getByRole('button', { name: `Delete ${name}` }).click();
+  await expect(page.getByRole('dialog', { name: 'Delete API key' })).toBeVisible();
+  expect(chunks('split_confirm_delete_dialog')).toHaveLength(1);
+  await page.keyboard.press('Escape');
+
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Webhooks' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Webhook URL' })).toBeEditable();
+  expect(chunks('split___webhooks_route_view')).toHaveLength(1);
+  expect(chunks('split___audit_log_route_view'), 'a page not visited').toEqual([]);
+
+  const chunk = chunks('split___webhooks_route_view')[0];
+  expect(chunk).toMatch(/^\/pkg\/split___webhooks_route_view_\d+\.[\w-]{22}\.wasm$/);
+  const answer = await page.request.get(chunk, { headers: { 'Accept-Encoding': 'br' } });
+  expect(answer.headers()['content-encoding']).toBe('br');
+  expect(answer.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
 });

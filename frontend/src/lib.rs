@@ -3,5 +3,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes: a page whose code is a separate chunk hydrates once
+    // the chunk has loaded.
+    leptos::mount::hydrate_lazy(app::App);
 }

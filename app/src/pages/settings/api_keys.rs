@@ -150,13 +150,35 @@ pub fn ApiKeysPage() -> impl IntoView {
                     Open::Form(mode) => {
                         EitherOf3::A(view! { <KeyFormDialog mode on_close=close on_saved /> })
                     }
-                    Open::Roll(key) => EitherOf3::B(view! { <RollKeyDialog key on_close=close on_rolled=on_saved /> }),
+                    Open::Roll(key) => EitherOf3::B(Suspend::new(roll_dialog(key, close, on_saved))),
                     Open::ConfirmDelete(key) => {
-                        EitherOf3::C(view! { <ConfirmDelete key on_close=close on_deleted /> })
+                        EitherOf3::C(Suspend::new(confirm_delete_dialog(key, close, on_deleted)))
                     }
                 })
         }}
     }
+}
+
+// Rolling and deleting start from a row of the table, never from Add, so
+// their dialogs are separate WASM chunks (`cargo leptos --split`): fetched
+// the first time one opens, not with the page. Add and Edit share
+// `KeyFormDialog`, which stays in the main bundle.
+#[lazy]
+fn roll_dialog(
+    key: KeySummary,
+    on_close: Callback<()>,
+    on_rolled: Callback<(String, String)>,
+) -> AnyView {
+    view! { <RollKeyDialog key on_close on_rolled /> }.into_any()
+}
+
+#[lazy]
+fn confirm_delete_dialog(
+    key: KeySummary,
+    on_close: Callback<()>,
+    on_deleted: Callback<String>,
+) -> AnyView {
+    view! { <ConfirmDelete key on_close on_deleted /> }.into_any()
 }
 
 #[component]
