@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
+use crate::components::pending::is_pending;
+
 use super::dialog::Dialog;
 use super::permission_grid::PermissionGrid;
 use super::select_field::SelectField;
@@ -78,6 +80,7 @@ pub fn KeyFormDialog(
             }
         }
     });
+    let saving = is_pending(save.pending());
     Effect::new(move |_| match save.value().get() {
         Some(Ok(saved)) => {
             error.set(None);
@@ -240,8 +243,8 @@ pub fn KeyFormDialog(
                         <button type="button" class="btn" on:click=move |_| on_close.run(())>
                             "Cancel"
                         </button>
-                        <button type="submit" class="btn btn--primary" disabled=move || save.pending().get()>
-                            {move || if save.pending().get() { pending_label } else { submit_label }}
+                        <button type="submit" class="btn btn--primary" disabled=saving>
+                            {move || if saving() { pending_label } else { submit_label }}
                         </button>
                     </div>
                 </form>

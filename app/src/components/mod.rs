@@ -2,6 +2,7 @@ pub mod data_table;
 pub mod dialog;
 pub mod icons;
 pub mod key_form;
+pub mod pending;
 pub mod permission_grid;
 pub mod roll_dialog;
 pub mod select_field;

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::pending::is_pending;
+
 use super::key_form::SecretDialog;
 use super::select_field::SelectField;
 use crate::error::AppError;
@@ -29,6 +31,7 @@ pub fn RollKeyDialog(
         let grace = *grace;
         async move { roll_key(id, grace).await }
     });
+    let rolling = is_pending(roll.pending());
     Effect::new(move |_| {
         if let Some(Ok(created)) = roll.value().get() {
             on_rolled.run((
@@ -99,8 +102,8 @@ pub fn RollKeyDialog(
                         <button type="button" class="btn" on:click=move |_| on_close.run(())>
                             "Cancel"
                         </button>
-                        <button type="submit" class="btn btn--primary" disabled=move || roll.pending().get()>
-                            {move || if roll.pending().get() { "Rolling…" } else { "Roll" }}
+                        <button type="submit" class="btn btn--primary" disabled=rolling>
+                            {move || if rolling() { "Rolling…" } else { "Roll" }}
                         </button>
                     </div>
                 </form>

@@ -9,6 +9,7 @@ use crate::auth::{
     LoginInput, PASSWORD_MIN_CHARS, SignupInput, safe_next, validate_email, validate_organization,
     validate_password,
 };
+use crate::components::pending::is_pending;
 use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::pages::form_post::form_post_error;
@@ -74,11 +75,11 @@ fn handle_result(
 fn SubmitButton(
     label: &'static str,
     pending_label: &'static str,
-    pending: Memo<bool>,
+    pending: impl Fn() -> bool + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class="btn btn--primary btn--block" disabled=move || pending.get()>
-            {move || if pending.get() { pending_label } else { label }}
+        <button type="submit" class="btn btn--primary btn--block" disabled=pending>
+            {move || if pending() { pending_label } else { label }}
         </button>
     }
 }
@@ -150,7 +151,7 @@ pub fn LoginPage() -> impl IntoView {
                         .with(|e| e.form(&["email", "password"]))
                         .map(|m| view! { <p class="form-error" role="alert">{m}</p> })
                 }}
-                <SubmitButton label="Sign in" pending_label="Signing in…" pending=submit.pending() />
+                <SubmitButton label="Sign in" pending_label="Signing in…" pending=is_pending(submit.pending()) />
             </form>
             <p class="auth__switch">"No account yet? " <a href="/signup">"Create an account"</a></p>
         </AuthCard>
@@ -231,7 +232,7 @@ pub fn SignupPage() -> impl IntoView {
                         .with(|e| e.form(&["email", "password", "organization"]))
                         .map(|m| view! { <p class="form-error" role="alert">{m}</p> })
                 }}
-                <SubmitButton label="Create account" pending_label="Creating account…" pending=submit.pending() />
+                <SubmitButton label="Create account" pending_label="Creating account…" pending=is_pending(submit.pending()) />
             </form>
             <p class="auth__switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
         </AuthCard>

@@ -9,6 +9,7 @@ use crate::components::data_table::DataTable;
 use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
 use crate::components::icons::TrashIcon;
 use crate::components::key_form::{KeyFormDialog, KeyFormMode};
+use crate::components::pending::is_pending;
 use crate::components::roll_dialog::RollKeyDialog;
 use crate::components::sparkline::Sparkline;
 use crate::error::AppError;
@@ -187,6 +188,7 @@ fn KeyTable(
     open: RwSignal<Option<Open>>,
     set_webhook: Action<KeySummary, Result<String, AppError>>,
 ) -> impl IntoView {
+    let webhook_pending = is_pending(set_webhook.pending());
     let rows = list
         .into_iter()
         .map(|key| {
@@ -198,7 +200,7 @@ fn KeyTable(
                         type="button"
                         class="btn btn--small"
                         aria-describedby=name_id.clone()
-                        disabled=move || set_webhook.pending().get()
+                        disabled=webhook_pending
                         on:click=move |_| {
                             set_webhook.dispatch(key.clone());
                         }
@@ -355,7 +357,7 @@ fn ConfirmDelete(
                     <button
                         type="button"
                         class="btn btn--danger"
-                        disabled=move || remove.pending().get()
+                        disabled=is_pending(remove.pending())
                         on:click=move |_| {
                             remove.dispatch(());
                         }
@@ -366,4 +368,51 @@ fn ConfirmDelete(
             </div>
         </Dialog>
     })
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::keys::KeyUsage;
+    use crate::permissions::Access;
+    use leptos::tachys::view::RenderHtml;
+
+    fn key(name: &str) -> KeySummary {
+        KeySummary {
+            id: KeyId(1),
+            name: name.into(),
+            display: "key_Ab3x…9fQz".into(),
+            is_webhook: false,
+            access: Access::Full,
+            created_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            last_used_at: None,
+            expires_at: None,
+            expired: false,
+            previous_secret_until: None,
+            usage: KeyUsage::default(),
+        }
+    }
+
+    /// leptos_axum resolves the key table (inside a `Transition`) in a task
+    /// of its own. When the browser drops the request midway, the page's
+    /// owner is gone by the time that task reads the table's closures; a
+    /// closure that reads a disposed action must not panic the task.
+    #[test]
+    fn a_table_resolved_after_its_page_is_gone_does_not_panic() {
+        let owner = Owner::new();
+        let mut table = owner.with(|| {
+            let open = RwSignal::new(None::<Open>);
+            let set_webhook = Action::new(|key: &KeySummary| {
+                let name = key.name.clone();
+                async move { Ok::<_, AppError>(name) }
+            });
+            view! { <KeyTable list=vec![key("Zapier")] open set_webhook /> }
+        });
+        owner.cleanup();
+        drop(owner);
+        table.dry_resolve();
+        // And the markup of the table is still whole.
+        let html = table.to_html();
+        assert!(html.contains("Set as Webhook Key"), "{html}");
+    }
 }

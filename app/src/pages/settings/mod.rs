@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use crate::auth::server_fns::{logout, signed_in_user};
+use crate::components::pending::is_pending;
 
 pub mod api_keys;
 pub mod audit_log;
@@ -41,7 +42,7 @@ pub fn SettingsLayout() -> impl IntoView {
                 <button
                     type="button"
                     class="btn btn--small"
-                    disabled=move || sign_out.pending().get()
+                    disabled=is_pending(sign_out.pending())
                     on:click=move |_| {
                         sign_out.dispatch(());
                     }

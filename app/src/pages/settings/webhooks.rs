@@ -3,6 +3,8 @@
 
 use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
+
+use crate::components::pending::is_pending;
 use leptos_meta::Title;
 
 use crate::components::data_table::DataTable;
@@ -183,6 +185,8 @@ fn WebhookForm(
     let has_url = RwSignal::new(initial_url.is_some());
     let url_value = RwSignal::new(initial_url.unwrap_or_default());
     let save = ServerAction::<SaveWebhookUrl>::new();
+    let saving = is_pending(save.pending());
+    let testing = is_pending(test.pending());
     Effect::new(move |_| match save.value().get() {
         Some(Ok(())) => {
             error.set(None);
@@ -217,13 +221,13 @@ fn WebhookForm(
                 error=url_error
             />
             <div class="webhook-form__actions">
-                <button type="submit" class="btn btn--primary" disabled=move || save.pending().get()>
+                <button type="submit" class="btn btn--primary" disabled=saving>
                     "Save"
                 </button>
                 <button
                     type="button"
                     class="btn"
-                    disabled=move || !has_url.get() || test.pending().get()
+                    disabled=move || !has_url.get() || testing()
                     on:click=move |_| {
                         test.dispatch(());
                     }
