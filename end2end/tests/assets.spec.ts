@@ -1,4 +1,4 @@
-import { test, expect, openApiKeys, addKey, keyRow, uniqueName } from './fixtures';
+import { test, expect, openApiKeys, addKey, keyRow, uniqueName, hydrated } from './fixtures';
 
 // The first load: the WASM, JS and CSS go out precompressed under
 // content-hashed names that may be cached for good, and the page itself
@@ -89,4 +89,29 @@ test('other pages and the Roll and Delete dialogs load their code when first use
   const answer = await page.request.get(chunk, { headers: { 'Accept-Encoding': 'br' } });
   expect(answer.headers()['content-encoding']).toBe('br');
   expect(answer.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+});
+
+// A chunk that cannot be fetched (a new version was deployed while the page
+// was open, or the network dropped) reloads the page once, rather than
+// leaving it dead after the failed load aborts the WASM.
+test.describe('a lazy chunk that cannot be fetched', () => {
+  test.use({ expectedConsoleErrors: [/load callback should succeed|unreachable|ERR_FAILED|Failed to fetch|split_roll_dialog/] });
+
+  test('reloads the page, and the dialog opens after it', async ({ page }) => {
+    await openApiKeys(page);
+    const name = uniqueName('Unreachable chunk');
+    await addKey(page, name);
+    await page.route(/split_roll_dialog/, (route) => route.abort());
+    const reloaded = page.waitForEvent('load');
+    await keyRow(page, name).getByRole('button', { name: `Roll ${name}` }).click();
+    await reloaded;
+    // The reload is remembered, so a chunk that stays missing cannot make
+    // the page reload again and again.
+    const at = Number(await page.evaluate(() => sessionStorage.getItem('keyward.chunk-reload-at')));
+    expect(Math.abs(Date.now() - at)).toBeLessThan(60_000);
+    await page.unroute(/split_roll_dialog/);
+    await hydrated(page);
+    await keyRow(page, name).getByRole('button', { name: `Roll ${name}` }).click();
+    await expect(page.getByRole('dialog', { name: 'Roll API key' })).toBeVisible();
+  });
 });

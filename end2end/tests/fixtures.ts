@@ -15,7 +15,9 @@ export const test = base.extend<{ consoleProblems: string[]; expectedConsoleErro
         if (expectedConsoleErrors.some((re) => re.test(text))) return;
         if (msg.type() === 'error' || /hydrat/i.test(text)) problems.push(`${msg.type()}: ${text}`);
       });
-      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+      page.on('pageerror', (err) => {
+        if (!expectedConsoleErrors.some((re) => re.test(err.message))) problems.push(`pageerror: ${err.message}`);
+      });
       await use(problems);
       expect(problems, 'console errors or hydration warnings').toEqual([]);
     },
