@@ -215,7 +215,7 @@ pub fn KeyFormDialog(
                             }}
                         </p>
                     </div>
-                    {usage.clone().map(|usage| view! { <UsedLately usage narrows restricted levels /> })}
+                    {usage.clone().map(|usage| Suspend::new(used_lately(usage, narrows, restricted, levels)))}
                     <Show when=move || restricted.get()>
                         <PermissionGrid levels error=group_error />
                     </Show>
@@ -250,6 +250,18 @@ pub fn KeyFormDialog(
                 </form>
         </SecretDialog>
     }
+}
+
+// Only the Edit dialog of a key that was used shows this, never Add: a
+// separate WASM chunk (`cargo leptos --split`), fetched when first shown.
+#[lazy]
+fn used_lately(
+    usage: KeyUsage,
+    narrows: bool,
+    restricted: RwSignal<bool>,
+    levels: RwSignal<BTreeMap<Group, Level>>,
+) -> AnyView {
+    view! { <UsedLately usage narrows restricted levels /> }.into_any()
 }
 
 /// What the key was used for in the last 30 days, what it was refused, and
