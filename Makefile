@@ -41,7 +41,7 @@ cluster: build
 
 ## Hot reload while editing.
 dev: tools
-	cargo leptos watch
+	cargo leptos watch --split
 
 ## rustfmt's defaults, and clippy with warnings as errors on each side:
 ## the server and its tests, the app's server side and its tests, and the
