@@ -15,7 +15,7 @@ use crate::pages::settings::webhooks::WebhooksPage;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Before anything renders: the hydration scripts take this nonce.
     #[cfg(feature = "ssr")]
-    crate::ssr::security::provide_page_csp();
+    crate::ssr::security::provide_page_csp(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">

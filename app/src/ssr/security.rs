@@ -6,29 +6,82 @@
 //! script injected into the page has no nonce, so it does not run.
 
 use axum::http::{HeaderValue, header};
+use leptos::config::{LeptosOptions, ReloadWSProtocol};
 use leptos::nonce::{provide_nonce, use_nonce};
 use leptos::prelude::use_context;
 
-/// The policy for a page whose scripts carry `nonce`.
-pub fn page_policy(nonce: &str) -> String {
+/// The policy for a page whose scripts carry `nonce`. `live_reload` is the
+/// WebSocket source `cargo leptos watch` reloads the page through, when it
+/// is watching; connections go nowhere else.
+pub fn page_policy(nonce: &str, live_reload: Option<&str>) -> String {
+    let live_reload = live_reload
+        .map(|source| format!(" {source}"))
+        .unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'{live_reload}; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
+/// The live-reload socket's source under `cargo leptos watch` (which sets
+/// `LEPTOS_WATCH`, as Leptos's `AutoReload` checks): its own port, on
+/// whatever host the page was opened as. `None` otherwise.
+fn live_reload_source(options: &LeptosOptions) -> Option<String> {
+    std::env::var_os("LEPTOS_WATCH")?;
+    let port = options.reload_external_port.unwrap_or(options.reload_port);
+    let scheme = match options.reload_ws_protocol {
+        ReloadWSProtocol::WS => "ws",
+        ReloadWSProtocol::WSS => "wss",
+    };
+    Some(format!("{scheme}://*:{port}"))
+}
+
 /// Makes a fresh nonce for the page being rendered and sends the policy
 /// that allows it. Called by the shell, before the hydration scripts render.
-pub fn provide_page_csp() {
+pub fn provide_page_csp(options: &LeptosOptions) {
     provide_nonce();
     let (Some(nonce), Some(response)) =
         (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
     else {
         return;
     };
-    match HeaderValue::from_str(&page_policy(&nonce.to_string())) {
+    let live_reload = live_reload_source(options);
+    match HeaderValue::from_str(&page_policy(&nonce.to_string(), live_reload.as_deref())) {
         Ok(value) => response.insert_header(header::CONTENT_SECURITY_POLICY, value),
         Err(err) => tracing::error!(error = %err, "the page's CSP is not a valid header value"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_go_to_this_site_and_in_development_to_the_reload_socket() {
+        let served = page_policy("n0nce", None);
+        assert!(served.contains("connect-src 'self';"), "{served}");
+        assert!(served.contains("'nonce-n0nce'"), "{served}");
+
+        let watched = page_policy("n0nce", Some("ws://*:3001"));
+        assert!(
+            watched.contains("connect-src 'self' ws://*:3001;"),
+            "{watched}"
+        );
+    }
+
+    #[test]
+    fn the_reload_socket_follows_the_options() {
+        // Set for this process only, as `cargo leptos watch` does.
+        // SAFETY: no other test reads or writes LEPTOS_WATCH.
+        unsafe { std::env::set_var("LEPTOS_WATCH", "ON") };
+        let mut options = LeptosOptions::builder().output_name("keyward").build();
+        options.reload_port = 3001;
+        assert_eq!(live_reload_source(&options).as_deref(), Some("ws://*:3001"));
+        options.reload_external_port = Some(443);
+        options.reload_ws_protocol = ReloadWSProtocol::WSS;
+        assert_eq!(live_reload_source(&options).as_deref(), Some("wss://*:443"));
+        unsafe { std::env::remove_var("LEPTOS_WATCH") };
+        assert_eq!(live_reload_source(&options), None);
     }
 }
