@@ -24,11 +24,12 @@ pub fn page_policy(nonce: &str, live_reload: Option<&str>) -> String {
     )
 }
 
-/// The live-reload socket's source under `cargo leptos watch` (which sets
-/// `LEPTOS_WATCH`, as Leptos's `AutoReload` checks): its own port, on
-/// whatever host the page was opened as. `None` otherwise.
-fn live_reload_source(options: &LeptosOptions) -> Option<String> {
-    std::env::var_os("LEPTOS_WATCH")?;
+/// The live-reload socket's source when `watching` (under `cargo leptos
+/// watch`): its own port, on whatever host the page was opened as.
+fn live_reload_source(options: &LeptosOptions, watching: bool) -> Option<String> {
+    if !watching {
+        return None;
+    }
     let port = options.reload_external_port.unwrap_or(options.reload_port);
     let scheme = match options.reload_ws_protocol {
         ReloadWSProtocol::WS => "ws",
@@ -46,7 +47,9 @@ pub fn provide_page_csp(options: &LeptosOptions) {
     else {
         return;
     };
-    let live_reload = live_reload_source(options);
+    // `cargo leptos watch` sets LEPTOS_WATCH; Leptos's AutoReload checks it too.
+    let watching = std::env::var_os("LEPTOS_WATCH").is_some();
+    let live_reload = live_reload_source(options, watching);
     match HeaderValue::from_str(&page_policy(&nonce.to_string(), live_reload.as_deref())) {
         Ok(value) => response.insert_header(header::CONTENT_SECURITY_POLICY, value),
         Err(err) => tracing::error!(error = %err, "the page's CSP is not a valid header value"),
@@ -72,16 +75,18 @@ mod tests {
 
     #[test]
     fn the_reload_socket_follows_the_options() {
-        // Set for this process only, as `cargo leptos watch` does.
-        // SAFETY: no other test reads or writes LEPTOS_WATCH.
-        unsafe { std::env::set_var("LEPTOS_WATCH", "ON") };
         let mut options = LeptosOptions::builder().output_name("keyward").build();
         options.reload_port = 3001;
-        assert_eq!(live_reload_source(&options).as_deref(), Some("ws://*:3001"));
+        assert_eq!(
+            live_reload_source(&options, true).as_deref(),
+            Some("ws://*:3001")
+        );
         options.reload_external_port = Some(443);
         options.reload_ws_protocol = ReloadWSProtocol::WSS;
-        assert_eq!(live_reload_source(&options).as_deref(), Some("wss://*:443"));
-        unsafe { std::env::remove_var("LEPTOS_WATCH") };
-        assert_eq!(live_reload_source(&options), None);
+        assert_eq!(
+            live_reload_source(&options, true).as_deref(),
+            Some("wss://*:443")
+        );
+        assert_eq!(live_reload_source(&options, false), None);
     }
 }
