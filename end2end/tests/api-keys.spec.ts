@@ -212,7 +212,7 @@ test.describe('API Keys', () => {
     test.use({ expectedConsoleErrors: [/status of 500/] });
     test('the failure is reported on the page', async ({ page }) => {
     await openApiKeys(page);
-    await page.route('**/api/keys/list', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '"Internal"' }));
+    await page.route('**/api/keys/table', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '"Internal"' }));
     const name = uniqueName('While down');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Add API key' });
@@ -220,7 +220,7 @@ test.describe('API Keys', () => {
     await dialog.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('dialog', { name: 'Your new API key' }).getByRole('button', { name: 'Done' }).click();
     await expect(page.getByRole('alert')).toContainText('The API keys could not be loaded.');
-    await page.unroute('**/api/keys/list');
+    await page.unroute('**/api/keys/table');
     await page.getByRole('button', { name: 'Try again' }).click();
     await expect(keyRow(page, name)).toBeVisible();
     });

@@ -48,10 +48,11 @@ test('a second visit downloads no WASM', async ({ page }) => {
   expect(fromNetwork, 'WASM fetched again over the network').toEqual([]);
 });
 
-// Code splitting (`cargo leptos --split`): the API Keys page's own load
-// fetches no code of the other pages or of the Roll and Delete dialogs.
-// Each chunk arrives the first time it is needed, under a hashed name,
-// compressed and immutable like the main bundle.
+// Islands and code splitting (`cargo leptos --split`): the API Keys page
+// hydrates only its islands, and its load fetches no code of the other
+// pages' islands or of the Roll and Delete dialogs. Each chunk arrives the
+// first time it is needed, under a hashed name, compressed and immutable
+// like the main bundle.
 test('other pages and the Roll and Delete dialogs load their code when first used', async ({ page }) => {
   const fetched: string[] = [];
   page.on('response', (r) => {
@@ -80,12 +81,14 @@ test('other pages and the Roll and Delete dialogs load their code when first use
 
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Webhooks' })).toBeVisible();
+  await hydrated(page);
   await expect(page.getByRole('textbox', { name: 'Webhook URL' })).toBeEditable();
-  expect(chunks('split___webhooks_route_view')).toHaveLength(1);
-  expect(chunks('split___audit_log_route_view'), 'a page not visited').toEqual([]);
+  expect(chunks('split_webhooks_panel_loader')).toHaveLength(1);
+  expect(chunks('split_login_form_loader'), 'a page not visited').toEqual([]);
+  expect(chunks('split_signup_form_loader'), 'a page not visited').toEqual([]);
 
-  const chunk = chunks('split___webhooks_route_view')[0];
-  expect(chunk).toMatch(/^\/pkg\/split___webhooks_route_view_\d+\.[\w-]{22}\.wasm$/);
+  const chunk = chunks('split_webhooks_panel_loader')[0];
+  expect(chunk).toMatch(/^\/pkg\/split_webhooks_panel_loader_\d+\.[\w-]{22}\.wasm$/);
   const answer = await page.request.get(chunk, { headers: { 'Accept-Encoding': 'br' } });
   expect(answer.headers()['content-encoding']).toBe('br');
   expect(answer.headers()['cache-control']).toBe('public, max-age=31536000, immutable');

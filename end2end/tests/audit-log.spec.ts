@@ -86,12 +86,15 @@ test('the audit log pages fifty entries at a time', async ({ page }) => {
 });
 
 // The log is placed as HTML the server rendered: what people typed into a
-// key's name is text in it, never markup, on a full load and on a page
-// the router fetches.
+// key's name is text in it, never markup; so is the API Keys page's list,
+// also HTML from the server, placed after each change.
 test('a key name with markup shows as text in the audit log', async ({ page }) => {
   await openApiKeys(page);
   const name = `<img src="/x.png" onerror="window.__audited = 1"> ${uniqueName('Markup')}`;
   await addKey(page, name);
+  // The key list is server-rendered HTML too, put in place after the change.
+  await expect(keyRow(page, name)).toBeVisible();
+  await expect(page.locator('.key-list img')).toHaveCount(0);
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Audit log' }).click();
   const log = page.getByRole('table', { name: 'Audit log entries, newest first' });
   await expect(log.getByRole('cell', { name })).toBeVisible();

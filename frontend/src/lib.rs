@@ -5,9 +5,11 @@ use std::panic::PanicHookInfo;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     std::panic::set_hook(Box::new(on_panic));
-    // Lazy routes: a page whose code is a separate chunk hydrates once
-    // the chunk has loaded.
-    leptos::mount::hydrate_lazy(app::App);
+    // Islands: the page is the server's HTML; the islands' script then
+    // hydrates each `#[island]` in it (a lazy one once its chunk has
+    // loaded).
+    leptos::mount::hydrate_islands();
+    app::components::hydrated::mark_if_no_islands();
 }
 
 /// How wasm_split's generated loader panics when a chunk cannot be fetched.

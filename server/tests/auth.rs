@@ -20,6 +20,7 @@ fn login_body(email: &str, password: &str) -> Value {
 fn key_calls(id: i64) -> Vec<(&'static str, Value)> {
     vec![
         ("/api/keys/list", json!({})),
+        ("/api/keys/table", json!({})),
         (
             "/api/keys/create",
             json!({ "input": { "name": "x", "restricted": false } }),
@@ -241,6 +242,17 @@ async fn organization_b_cannot_see_or_touch_organization_a() {
 
         let (status, listed, _) = app.call_with(Some(&b), "/api/keys/list", json!({})).await;
         assert_eq!((status, listed), (StatusCode::OK, json!([])));
+        // The page's server-rendered list, too: no row of A's.
+        let (status, table, _) = app.call_with(Some(&b), "/api/keys/table", json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(table["keys"], json!([]));
+        let html = table["html"].as_str().unwrap();
+        assert!(
+            html.contains("No API keys yet")
+                && !html.contains("A&#x27;s key")
+                && !html.contains("A's key"),
+            "{html}"
+        );
         for (path, body) in key_calls(a_key).into_iter().filter(|(p, _)| {
             [
                 "/api/keys/update",
@@ -273,6 +285,14 @@ async fn organization_b_cannot_see_or_touch_organization_a() {
             .map(|k| k["name"].clone())
             .collect();
         assert_eq!(names, vec![json!("A's key")]);
+        let (_, a_table) = app.call("/api/keys/table", json!({})).await;
+        assert_eq!(a_table["keys"].as_array().map(Vec::len), Some(1));
+        let html = a_table["html"].as_str().unwrap();
+        assert!(html.contains(&format!(r#"data-key="{a_key}""#)), "{html}");
+        assert!(
+            !html.contains("B&#x27;s key") && !html.contains("B's key"),
+            "{html}"
+        );
         assert_eq!(a_view[0]["is_webhook"], false);
     }
 }

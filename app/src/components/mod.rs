@@ -1,5 +1,6 @@
 pub mod data_table;
 pub mod dialog;
+pub mod hydrated;
 pub mod icons;
 pub mod key_form;
 pub mod pending;

@@ -66,6 +66,15 @@ pub struct KeySummary {
     pub usage: KeyUsage,
 }
 
+/// The key list as the API Keys page puts it in place after a change: the
+/// table as HTML, rendered on the server, and the keys it shows, which the
+/// page's dialogs start from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderedKeys {
+    pub html: String,
+    pub keys: Vec<KeySummary>,
+}
+
 /// The days the page's usage figures cover, today (UTC) included.
 pub const USAGE_DAYS: usize = 30;
 

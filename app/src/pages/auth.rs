@@ -9,6 +9,7 @@ use crate::auth::{
     LoginInput, PASSWORD_MIN_CHARS, SignupInput, safe_next, validate_email, validate_organization,
     validate_password,
 };
+use crate::components::hydrated::island_hydrated;
 use crate::components::pending::is_pending;
 use crate::components::text_field::TextField;
 use crate::error::AppError;
@@ -102,15 +103,28 @@ fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let query = use_query_map();
+    let next = use_query_map().with_untracked(|q| q.get("next"));
+    // A form posted before hydration came back with its error in the URL.
+    let error = form_post_error::<Login>();
+    view! {
+        <AuthCard title="Sign in">
+            <LoginForm next error />
+            <p class="auth__switch">"No account yet? " <a href="/signup">"Create an account"</a></p>
+        </AuthCard>
+    }
+}
+
+/// An island of its own chunk: only this page needs it.
+#[island(lazy)]
+fn LoginForm(next: Option<String>, error: Option<AppError>) -> impl IntoView {
+    island_hydrated();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    // A form posted before hydration came back with its error in the URL.
-    let errors = RwSignal::new(FormErrors(form_post_error::<Login>().into_iter().collect()));
+    let errors = RwSignal::new(FormErrors(error.into_iter().collect()));
     let submit = ServerAction::<Login>::new();
     handle_result(submit.value(), errors, "login", move || {
         // A full load, so the next page renders with the new session.
-        let next = safe_next(query.with_untracked(|q| q.get("next")).as_deref());
+        let next = safe_next(next.as_deref());
         let _ = window().location().assign(&next);
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -123,7 +137,6 @@ pub fn LoginPage() -> impl IntoView {
         });
     };
     view! {
-        <AuthCard title="Sign in">
             // Without the WASM yet, this posts as a plain form; once
             // hydrated, `on_submit` sends it and stays on the page.
             <form method="post" action=Login::PATH on:submit=on_submit novalidate>
@@ -153,19 +166,28 @@ pub fn LoginPage() -> impl IntoView {
                 }}
                 <SubmitButton label="Sign in" pending_label="Signing in…" pending=is_pending(submit.pending()) />
             </form>
-            <p class="auth__switch">"No account yet? " <a href="/signup">"Create an account"</a></p>
-        </AuthCard>
     }
 }
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
+    let error = form_post_error::<Signup>();
+    view! {
+        <AuthCard title="Create your account">
+            <SignupForm error />
+            <p class="auth__switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </AuthCard>
+    }
+}
+
+/// An island of its own chunk: only this page needs it.
+#[island(lazy)]
+fn SignupForm(error: Option<AppError>) -> impl IntoView {
+    island_hydrated();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let organization = RwSignal::new(String::new());
-    let errors = RwSignal::new(FormErrors(
-        form_post_error::<Signup>().into_iter().collect(),
-    ));
+    let errors = RwSignal::new(FormErrors(error.into_iter().collect()));
     let submit = ServerAction::<Signup>::new();
     handle_result(submit.value(), errors, "signup", || {
         let _ = window().location().assign("/settings/api-keys");
@@ -197,7 +219,6 @@ pub fn SignupPage() -> impl IntoView {
         }
     };
     view! {
-        <AuthCard title="Create your account">
             <form method="post" action=Signup::PATH on:submit=on_submit novalidate>
                 <TextField
                     id="signup-email"
@@ -234,7 +255,5 @@ pub fn SignupPage() -> impl IntoView {
                 }}
                 <SubmitButton label="Create account" pending_label="Creating account…" pending=is_pending(submit.pending()) />
             </form>
-            <p class="auth__switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
-        </AuthCard>
     }
 }

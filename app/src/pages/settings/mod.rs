@@ -1,9 +1,12 @@
 //! The Settings area: a left navigation and the selected section.
 
 use leptos::prelude::*;
+// Without a client-side router (islands), `A` is a plain link that
+// marks the current page.
 use leptos_router::components::{A, Outlet};
 
 use crate::auth::server_fns::{logout, signed_in_user};
+use crate::components::hydrated::island_hydrated;
 use crate::components::pending::is_pending;
 
 pub mod api_keys;
@@ -13,13 +16,6 @@ pub mod webhooks;
 #[component]
 pub fn SettingsLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| signed_in_user());
-    let sign_out = Action::new(|_: &()| logout());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            // A full load: nothing of the signed-in page stays in memory.
-            let _ = window().location().assign("/login");
-        }
-    });
     view! {
         <a class="skip-link" href="#page-heading">"Skip to content"</a>
         <header class="topbar">
@@ -39,16 +35,7 @@ pub fn SettingsLayout() -> impl IntoView {
                             })
                     }}
                 </Transition>
-                <button
-                    type="button"
-                    class="btn btn--small"
-                    disabled=is_pending(sign_out.pending())
-                    on:click=move |_| {
-                        sign_out.dispatch(());
-                    }
-                >
-                    "Sign out"
-                </button>
+                <SignOut />
             </div>
         </header>
         <div class="settings">
@@ -70,5 +57,30 @@ pub fn SettingsLayout() -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+    }
+}
+
+/// The only control the layout has, and so its only island.
+#[island]
+fn SignOut() -> impl IntoView {
+    island_hydrated();
+    let sign_out = Action::new(|_: &()| logout());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            // A full load: nothing of the signed-in page stays in memory.
+            let _ = window().location().assign("/login");
+        }
+    });
+    view! {
+        <button
+            type="button"
+            class="btn btn--small"
+            disabled=is_pending(sign_out.pending())
+            on:click=move |_| {
+                sign_out.dispatch(());
+            }
+        >
+            "Sign out"
+        </button>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
 
+use crate::components::hydrated::island_hydrated;
 use crate::components::pending::is_pending;
 use leptos_meta::Title;
 
@@ -17,30 +18,65 @@ use crate::pages::form_post::form_post_error;
 use crate::webhooks::server_fns::{
     SaveWebhookUrl, load_webhooks, resend_delivery, send_test_event,
 };
-use crate::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, validate_url};
+use crate::webhooks::{
+    DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview, validate_url,
+};
 use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
-    // The form is filled once, from `initial`; the key status and the log
-    // follow `live`, which is fetched again after each change and every few
-    // seconds, since deliveries are sent in the background. Its first
-    // answer is `initial`'s, so the page loads its data once.
-    let initial = Resource::new(|| (), |_| load_webhooks());
-    let version = RwSignal::new(0u32);
-    let live = Resource::new(
-        move || version.get(),
-        move |version| async move {
-            match version {
-                0 => initial.await,
-                _ => load_webhooks().await,
-            }
-        },
-    );
-    let refresh = move || version.update(|v| *v += 1);
-    let status = RwSignal::new(String::new());
+    let overview = Resource::new(|| (), |_| load_webhooks());
     // A URL saved before hydration that came back refused.
-    let error = RwSignal::new(form_post_error::<SaveWebhookUrl>());
+    let error = form_post_error::<SaveWebhookUrl>();
+    view! {
+        <Title text="Webhooks · Settings · Keyward" />
+        <div class="page-header">
+            <h1 id="page-heading" tabindex="-1">"Webhooks"</h1>
+        </div>
+        <p class="lead">
+            "Keyward sends call events to your URL, signed with your webhook key, so that you can check each one with "
+            <code>"Retell.verify"</code> "."
+        </p>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading webhooks…"</p> }>
+            {move || {
+                let error = error.clone();
+                Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => Either::Left(view! { <WebhooksPanel overview error /> }),
+                        Err(err) => {
+                            Either::Right(view! {
+                                <p class="form-error" role="alert">
+                                    "The webhook settings could not be loaded. " {err.to_string()}
+                                </p>
+                            })
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The page's interactive part, an island of its own chunk: only this page
+/// needs it. It starts from the server's `overview`; the key status and the
+/// log are read again after each change and every few seconds, since
+/// deliveries are sent in the background.
+#[island(lazy)]
+fn WebhooksPanel(overview: WebhookOverview, error: Option<AppError>) -> impl IntoView {
+    island_hydrated();
+    let initial_url = overview.url.clone();
+    let live = RwSignal::new(overview);
+    let reload = Action::new(|_: &()| load_webhooks());
+    Effect::new(move |_| {
+        if let Some(Ok(overview)) = reload.value().get() {
+            live.set(overview);
+        }
+    });
+    let refresh = move || {
+        reload.dispatch(());
+    };
+    let status = RwSignal::new(String::new());
+    let error = RwSignal::new(error);
 
     Effect::new(move |_| {
         let handle = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)).ok();
@@ -83,41 +119,12 @@ pub fn WebhooksPage() -> impl IntoView {
     };
 
     view! {
-        <Title text="Webhooks · Settings · Keyward" />
-        <div class="page-header">
-            <h1 id="page-heading" tabindex="-1">"Webhooks"</h1>
-        </div>
-        <p class="lead">
-            "Keyward sends call events to your URL, signed with your webhook key, so that you can check each one with "
-            <code>"Retell.verify"</code> "."
-        </p>
-        <Transition fallback=|| ()>
-            {move || live.get().and_then(Result::ok).map(|o| view! { <KeyStatus webhook_key=o.webhook_key /> })}
-        </Transition>
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading webhooks…"</p> }>
-            {move || {
-                initial
-                    .get()
-                    .map(|result| match result {
-                        Ok(o) => {
-                            Either::Left(view! { <WebhookForm initial_url=o.url status error test on_saved=refresh /> })
-                        }
-                        Err(err) => {
-                            Either::Right(view! {
-                                <p class="form-error" role="alert">
-                                    "The webhook settings could not be loaded. " {err.to_string()}
-                                </p>
-                            })
-                        }
-                    })
-            }}
-        </Suspense>
+        {move || live.with(|o| view! { <KeyStatus webhook_key=o.webhook_key.clone() /> })}
+        <WebhookForm initial_url status error test on_saved=refresh />
         <p class="status" role="status">{move || status.get()}</p>
         {move || other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         <h2>"Recent deliveries"</h2>
-        <Transition fallback=|| ()>
-            {move || live.get().and_then(Result::ok).map(|o| view! { <DeliveryLog deliveries=o.deliveries resend /> })}
-        </Transition>
+        {move || live.with(|o| view! { <DeliveryLog deliveries=o.deliveries.clone() resend /> })}
     }
 }
 
