@@ -87,7 +87,9 @@ pub fn ApiKeysPage() -> impl IntoView {
                         <div class="page-header">
                             <h1 id="page-heading" tabindex="-1">"API Keys"</h1>
                         </div>
-                        <LoadError err />
+                        <LoadError err>
+                            <a class="btn" href="/settings/api-keys">"Try again"</a>
+                        </LoadError>
                     }),
                 }
             })}
@@ -95,13 +97,15 @@ pub fn ApiKeysPage() -> impl IntoView {
     }
 }
 
-/// The list could not be read: what went wrong, and a way to try again.
+/// The list could not be read: what went wrong, and `children`, the way to
+/// try again (a reload when the page could not be rendered, a button in
+/// the island after a change).
 #[component]
-fn LoadError(err: AppError) -> impl IntoView {
+fn LoadError(err: AppError, children: Children) -> impl IntoView {
     view! {
         <div class="form-error" role="alert">
             <p>"The API keys could not be loaded. " {err.to_string()}</p>
-            <a class="btn" href="/settings/api-keys">"Try again"</a>
+            {children()}
         </div>
     }
 }
@@ -238,12 +242,11 @@ fn KeyManager(keys: Vec<KeySummary>, children: Children) -> impl IntoView {
         }}
         {move || {
             load_error.get().map(|err| view! {
-                <div class="form-error" role="alert">
-                    <p>"The API keys could not be loaded. " {err.to_string()}</p>
+                <LoadError err>
                     <button type="button" class="btn" on:click=move |_| { reload.dispatch(None); }>
                         "Try again"
                     </button>
-                </div>
+                </LoadError>
             })
         }}
         <div class="key-list" node_ref=list on:click=on_row_click>
@@ -552,11 +555,7 @@ mod tests {
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),
             "{html}"
         );
-        assert!(
-            html.contains(r#"aria-label="Edit &lt;img"#)
-                || html.contains(r#"aria-label="Edit <img"#),
-            "{html}"
-        );
+        assert!(html.contains(r#"aria-label="Edit &lt;img"#), "{html}");
     }
 
     #[test]
