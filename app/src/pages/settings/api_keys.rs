@@ -268,11 +268,14 @@ fn KeyManager(keys: Vec<KeySummary>, children: Children) -> impl IntoView {
 }
 
 /// Focus after a refresh: where it was asked to go, when the control that
-/// had it was replaced.
+/// had it was replaced. A closing dialog that found its opener gone has
+/// already put focus on the page heading, its fallback; that counts as
+/// lost too, or the list arriving after the dialog closed would leave it
+/// there.
 fn restore_focus(target: FocusAfterRefresh) {
     let lost = document()
         .active_element()
-        .is_none_or(|el| el.tag_name() == "BODY");
+        .is_none_or(|el| el.tag_name() == "BODY" || el.id() == "page-heading");
     match target {
         FocusAfterRefresh::Button(label) if lost => {
             if !focus_by_label(&label) {
