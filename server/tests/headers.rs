@@ -85,6 +85,55 @@ async fn pages_carry_a_fresh_nonce_policy_that_their_scripts_match() {
     assert_eq!(nonces.len(), 3, "a new nonce for every page");
 }
 
+/// Pages rendered at the same time, on several threads, each keep their
+/// own policy: a page whose header fell back to `default-src 'none'` would
+/// block its own scripts and never hydrate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_rendered_concurrently_each_carry_their_own_policy() {
+    let app = std::sync::Arc::new(TestApp::start(&backends()[0]).await);
+    let paths = [
+        "/settings/api-keys",
+        "/settings/webhooks",
+        "/settings/audit-log",
+        "/login",
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for round in 0..100 {
+        let app = app.clone();
+        let path = paths[round % paths.len()];
+        // Server function calls in between, as a page's islands make them.
+        let call = app.clone();
+        tasks.spawn(async move {
+            let endpoint = ["/api/webhooks/overview", "/api/keys/table"][round % 2];
+            let request = Request::post(endpoint)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::COOKIE, &call.session)
+                .body(Body::from("{}"))
+                .unwrap();
+            let (status, _, body) = fetch(&call, request).await;
+            assert_eq!(status, StatusCode::OK, "{endpoint}: {body}");
+        });
+        tasks.spawn(async move {
+            let cookie = (path != "/login").then_some(app.session.as_str());
+            let (status, headers, html) = fetch(&app, page(path, cookie)).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let csp = header(&headers, header::CONTENT_SECURITY_POLICY);
+            assert!(csp.contains("'nonce-"), "{path}: {csp}");
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .unwrap()
+                .split('\'')
+                .next()
+                .unwrap();
+            assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{path}");
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("a page rendered with its policy");
+    }
+}
+
 #[tokio::test]
 async fn api_answers_are_never_cached_and_allow_nothing_to_run() {
     let app = TestApp::start(&backends()[0]).await;
