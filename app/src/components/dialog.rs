@@ -17,13 +17,21 @@ const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:n
 
 /// `title_id` must be the id of the element that names the dialog (its
 /// heading); the dialog's accessible name comes from it.
+///
+/// The children keep their type (`TypedChildren`, not `Children`): a view
+/// erased to `AnyView` carries every way of rendering it, server-side
+/// hydration included, into the WASM bundle, though a dialog is only ever
+/// built in the browser.
 #[component]
-pub fn Dialog(
+pub fn Dialog<C>(
     #[prop(into)] title_id: String,
     #[prop(into, optional)] describedby: Option<String>,
     #[prop(into)] on_close: Callback<()>,
-    children: Children,
-) -> impl IntoView {
+    children: TypedChildren<C>,
+) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
     let node = NodeRef::<html::Dialog>::new();
 
     // Remember what had focus, to give it back when the dialog goes away.
@@ -83,7 +91,7 @@ pub fn Dialog(
                 on_close.run(());
             }
         >
-            {children()}
+            {children.into_inner()()}
         </dialog>
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::components::pending::is_pending;
@@ -48,6 +49,8 @@ pub fn KeyFormDialog(
     });
     let (expiry_options, initial_expiry) = expiry_options(&mode);
     let expiry_choice = RwSignal::new(initial_expiry);
+    // Only a change of this, not of the choice, adds or removes the date.
+    let on_a_date = Memo::new(move |_| expiry_choice.with(|c| c == ON_A_DATE));
     // "On a date" starts from the key's own date, if it has one.
     let expiry_date = RwSignal::new(match &mode {
         KeyFormMode::Edit(k) => k
@@ -216,9 +219,9 @@ pub fn KeyFormDialog(
                         </p>
                     </div>
                     {usage.clone().map(|usage| Suspend::new(used_lately(usage, narrows, restricted, levels)))}
-                    <Show when=move || restricted.get()>
-                        <PermissionGrid levels error=group_error />
-                    </Show>
+                    {move || {
+                        restricted.get().then(|| view! { <PermissionGrid levels error=group_error /> })
+                    }}
                     <SelectField
                         id="key-expires"
                         label="Expires"
@@ -226,16 +229,22 @@ pub fn KeyFormDialog(
                         value=expiry_choice
                         error=expires_error
                     />
-                    <Show when=move || expiry_choice.with(|c| c == ON_A_DATE)>
-                        <TextField
-                            id="key-expiry-date"
-                            label="Expiry date"
-                            input_type="date"
-                            hint="The key stops working at 00:00 UTC on this date."
-                            value=expiry_date
-                            error=date_error
-                        />
-                    </Show>
+                    {move || {
+                        on_a_date
+                            .get()
+                            .then(|| {
+                                view! {
+                                    <TextField
+                                        id="key-expiry-date"
+                                        label="Expiry date"
+                                        input_type="date"
+                                        hint="The key stops working at 00:00 UTC on this date."
+                                        value=expiry_date
+                                        error=date_error
+                                    />
+                                }
+                            })
+                    }}
                     {move || {
                         other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })
                     }}
@@ -313,31 +322,37 @@ fn UsedLately(
 /// A dialog that shows its form until a secret arrives in `revealed`, then
 /// that secret, once (Add and Roll).
 #[component]
-pub fn SecretDialog(
+pub fn SecretDialog<C>(
     /// The id of the headings that name the dialog, in the form and after.
     title_id: &'static str,
     reveal_title: &'static str,
     revealed: RwSignal<Option<CreatedKey>>,
     on_close: Callback<()>,
-    children: ChildrenFn,
-) -> impl IntoView {
+    children: TypedChildrenFn<C>,
+) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
+    let form = children.into_inner();
+    // The form until the secret arrives, then the secret; `Show` would do
+    // the same through `AnyView` (see `Dialog`).
+    let secret_shown = Memo::new(move |_| revealed.with(Option::is_some));
     view! {
         <Dialog title_id on_close>
-            <Show
-                when=move || revealed.with(Option::is_none)
-                fallback=move || {
-                    view! {
+            {move || {
+                if secret_shown.get() {
+                    Either::Right(view! {
                         <RevealSecret
-                            created=revealed.get().expect("shown when set")
+                            created=revealed.get_untracked().expect("shown when set")
                             title_id
                             title=reveal_title
                             on_close
                         />
-                    }
+                    })
+                } else {
+                    Either::Left(form())
                 }
-            >
-                {children()}
-            </Show>
+            }}
         </Dialog>
     }
 }

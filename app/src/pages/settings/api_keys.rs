@@ -101,11 +101,14 @@ pub fn ApiKeysPage() -> impl IntoView {
 /// try again (a reload when the page could not be rendered, a button in
 /// the island after a change).
 #[component]
-fn LoadError(err: AppError, children: Children) -> impl IntoView {
+fn LoadError<C>(err: AppError, children: TypedChildren<C>) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
     view! {
         <div class="form-error" role="alert">
             <p>"The API keys could not be loaded. " {err.to_string()}</p>
-            {children()}
+            {children.into_inner()()}
         </div>
     }
 }
