@@ -28,6 +28,15 @@ impl Section {
         }
     }
 
+    /// Its name in ids and URLs (`"build"`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Section::Build => "build",
+            Section::Monitor => "monitor",
+            Section::Deploy => "deploy",
+        }
+    }
+
     /// The groups of this section, in display order.
     pub fn groups(self) -> impl Iterator<Item = Group> {
         Group::ALL.into_iter().filter(move |g| g.section() == self)
@@ -333,6 +342,13 @@ mod tests {
                 (Section::Deploy, vec![Group::Call, Group::Phone]),
             ]
         );
+    }
+
+    #[test]
+    fn a_section_slug_is_its_label_in_lower_case() {
+        for section in Section::ALL {
+            assert_eq!(section.slug(), section.label().to_lowercase());
+        }
     }
 
     #[test]

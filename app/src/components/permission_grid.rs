@@ -24,7 +24,7 @@ pub fn PermissionGrid(
             </div>
             {Section::ALL
                 .map(|section| {
-                    let heading_id = format!("perm-section-{}", section.label().to_lowercase());
+                    let heading_id = format!("perm-section-{}", section.slug());
                     let labelledby = heading_id.clone();
                     view! {
                         <div class="perm-section" role="group" aria-labelledby=labelledby>

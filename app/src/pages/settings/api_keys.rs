@@ -22,6 +22,7 @@ use crate::components::pending::is_pending;
 use crate::components::roll_dialog::RollKeyDialog;
 use crate::components::sparkline::Sparkline;
 use crate::error::AppError;
+use crate::island_prop::JsonText;
 use crate::keys::lifecycle::format_time;
 use crate::keys::server_fns::{delete_key, key_table, list_keys, set_webhook_key};
 use crate::keys::{KeyId, KeySummary, WEBHOOK_KEY_UNDELETABLE, format_date};
@@ -79,7 +80,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match keys.await {
                     Ok(list) => Either::Left(view! {
-                        <KeyManager keys=list.clone()>
+                        <KeyManager keys=JsonText(list.clone())>
                             <KeyList list=list.clone() />
                         </KeyManager>
                     }),
@@ -116,9 +117,9 @@ where
 /// Everything on the page that responds to input. `keys` is the list the
 /// server rendered `children` from; each refresh replaces both.
 #[island]
-fn KeyManager(keys: Vec<KeySummary>, children: Children) -> impl IntoView {
+fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoView {
     island_hydrated();
-    let keys = StoredValue::new(keys);
+    let keys = StoredValue::new(keys.0);
     let open = RwSignal::new(None::<Open>);
     let status = RwSignal::new(String::new());
     let page_error = RwSignal::new(None::<AppError>);
