@@ -18,6 +18,21 @@ export const test = base.extend<{ consoleProblems: string[]; expectedConsoleErro
       page.on('pageerror', (err) => {
         if (!expectedConsoleErrors.some((re) => re.test(err.message))) problems.push(`pageerror: ${err.message}`);
       });
+      // A page that arrives without its own nonce policy cannot run its
+      // scripts. Say which answer it was, with its status and headers:
+      // this was seen twice and never reproduced, so the next time must
+      // tell more than a missing `data-hydrated`.
+      page.on('response', (response) => {
+        const request = response.request();
+        if (!request.isNavigationRequest() || request.frame() !== page.mainFrame()) return;
+        const headers = response.headers();
+        if (!(headers['content-type'] ?? '').startsWith('text/html')) return;
+        if (!(headers['content-security-policy'] ?? '').includes("'nonce-")) {
+          problems.push(
+            `page without its nonce policy: ${request.method()} ${response.url()} -> ${response.status()} ${JSON.stringify(headers)}`,
+          );
+        }
+      });
       await use(problems);
       expect(problems, 'console errors or hydration warnings').toEqual([]);
     },
