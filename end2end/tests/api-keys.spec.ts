@@ -126,6 +126,43 @@ test.describe('API Keys', () => {
     await expect(keyRow(page, second).getByText('Webhook', { exact: true })).toBeVisible();
   });
 
+  // Two changes in quick succession: the list asked for first may come back
+  // last. What stays on screen is the list asked for last.
+  test('a refresh that comes back late does not bring back an older list', async ({ page }) => {
+    await openApiKeys(page);
+    const first = uniqueName('Late A');
+    const second = uniqueName('Late B');
+    await addKey(page, first);
+    await addKey(page, second);
+
+    // The next list is read at once but handed over only when released.
+    let release = () => {};
+    let held = true;
+    const delivered = new Promise<void>((done) => {
+      page.route('**/api/keys/table', async (route) => {
+        if (!held) return route.continue();
+        held = false;
+        const response = await route.fetch();
+        await new Promise<void>((go) => (release = go));
+        await route.fulfill({ response });
+        done();
+      });
+    });
+    const asked = page.waitForRequest('**/api/keys/table');
+    await keyRow(page, first).getByRole('button', { name: 'Set as Webhook Key' }).click();
+    await asked;
+    await keyRow(page, second).getByRole('button', { name: 'Set as Webhook Key' }).click();
+    await expect(keyRow(page, second).getByText('Webhook', { exact: true })).toBeVisible();
+
+    release();
+    await delivered;
+    // Long enough for the late answer to be put in place, were it used.
+    await page.waitForTimeout(300);
+    await expect(keyRow(page, second).getByText('Webhook', { exact: true })).toBeVisible();
+    await expect(keyRow(page, first).getByText('Webhook', { exact: true })).toHaveCount(0);
+    await page.unroute('**/api/keys/table');
+  });
+
   test('delete asks first: Cancel keeps the key, Delete removes it', async ({ page }) => {
     await openApiKeys(page);
     const name = uniqueName('Doomed');

@@ -129,14 +129,24 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
     // Reads the list again and puts it in place. A refresh replaces the
     // rows, and with them the button that had focus; `focus` names the
     // control to focus once the new rows are in.
-    let reload = Action::new(|focus: &Option<FocusAfterRefresh>| {
+    //
+    // Refreshes can overlap (two changes in quick succession), and their
+    // answers can come back in any order: each is numbered when it is
+    // asked for, and only the last one asked for is put in place.
+    let asked = StoredValue::new(0_u64);
+    let reload = Action::new(move |focus: &Option<FocusAfterRefresh>| {
         let focus = focus.clone();
-        async move { (key_table().await, focus) }
+        asked.update_value(|n| *n += 1);
+        let number = asked.get_value();
+        async move { (number, key_table().await, focus) }
     });
     Effect::new(move |_| {
-        let Some((result, focus)) = reload.value().get() else {
+        let Some((number, result, focus)) = reload.value().get() else {
             return;
         };
+        if number != asked.get_value() {
+            return;
+        }
         match result {
             Ok(table) => {
                 load_error.set(None);
