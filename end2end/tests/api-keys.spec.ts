@@ -1,4 +1,4 @@
-import { test, expect, openApiKeys, hydrated, uniqueName, keyRow, addKey, expectAccessible, SECRET } from './fixtures';
+import { test, expect, openApiKeys, hydrated, uniqueName, keyRow, addKey, expectAccessible, SECRET, holdNextAnswer } from './fixtures';
 
 test.describe('API Keys', () => {
   test('an unrestricted key shows its secret exactly once', async ({ page, context }) => {
@@ -136,31 +136,19 @@ test.describe('API Keys', () => {
     await addKey(page, second);
 
     // The next list is read at once but handed over only when released.
-    let release = () => {};
-    let held = true;
-    const delivered = new Promise<void>((done) => {
-      page.route('**/api/keys/table', async (route) => {
-        if (!held) return route.continue();
-        held = false;
-        const response = await route.fetch();
-        await new Promise<void>((go) => (release = go));
-        await route.fulfill({ response });
-        done();
-      });
-    });
-    const asked = page.waitForRequest('**/api/keys/table');
+    const late = await holdNextAnswer(page, '/api/keys/table');
     await keyRow(page, first).getByRole('button', { name: 'Set as Webhook Key' }).click();
-    await asked;
+    await late.asked;
     await keyRow(page, second).getByRole('button', { name: 'Set as Webhook Key' }).click();
     await expect(keyRow(page, second).getByText('Webhook', { exact: true })).toBeVisible();
 
-    release();
-    await delivered;
+    late.release();
+    await late.delivered;
     // Long enough for the late answer to be put in place, were it used.
     await page.waitForTimeout(300);
     await expect(keyRow(page, second).getByText('Webhook', { exact: true })).toBeVisible();
     await expect(keyRow(page, first).getByText('Webhook', { exact: true })).toHaveCount(0);
-    await page.unroute('**/api/keys/table');
+    await late.stop();
   });
 
   test('delete asks first: Cancel keeps the key, Delete removes it', async ({ page }) => {

@@ -106,6 +106,35 @@ export async function addKey(
   return secret;
 }
 
+/**
+ * Holds back the answer to the next request for `path`: the request is sent
+ * to the server at once (so the answer is of that moment) and its answer is
+ * handed to the page only on `release()`. `delivered` resolves once it has
+ * been. Later requests pass. How a test makes an older read come back after
+ * a newer one.
+ */
+export async function holdNextAnswer(page: Page, path: string) {
+  const matches = (url: URL) => url.pathname === path;
+  let release = () => {};
+  let held = true;
+  let done = () => {};
+  const delivered = new Promise<void>((resolve) => (done = resolve));
+  await page.route(matches, async (route) => {
+    if (!held) return route.continue();
+    held = false;
+    const response = await route.fetch();
+    await new Promise<void>((go) => (release = go));
+    await route.fulfill({ response });
+    done();
+  });
+  return {
+    asked: page.waitForRequest((r) => matches(new URL(r.url()))),
+    release: () => release(),
+    delivered,
+    stop: () => page.unroute(matches),
+  };
+}
+
 /** axe: no serious or critical violations. */
 export async function expectAccessible(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();

@@ -3,6 +3,7 @@ pub mod dialog;
 pub mod hydrated;
 pub mod icons;
 pub mod key_form;
+pub mod last_asked;
 pub mod pending;
 pub mod permission_grid;
 pub mod roll_dialog;

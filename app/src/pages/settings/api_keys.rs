@@ -18,6 +18,7 @@ use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
 use crate::components::hydrated::island_hydrated;
 use crate::components::icons::TrashIcon;
 use crate::components::key_form::{KeyFormDialog, KeyFormMode};
+use crate::components::last_asked::LastAsked;
 use crate::components::pending::is_pending;
 use crate::components::roll_dialog::RollKeyDialog;
 use crate::components::sparkline::Sparkline;
@@ -131,22 +132,16 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
     // control to focus once the new rows are in.
     //
     // Refreshes can overlap (two changes in quick succession), and their
-    // answers can come back in any order: each is numbered when it is
-    // asked for, and only the last one asked for is put in place.
-    let asked = StoredValue::new(0_u64);
-    let reload = Action::new(move |focus: &Option<FocusAfterRefresh>| {
+    // answers can come back in any order: only the last one asked for is
+    // put in place.
+    let reload = LastAsked::new(move |focus: &Option<FocusAfterRefresh>| {
         let focus = focus.clone();
-        asked.update_value(|n| *n += 1);
-        let number = asked.get_value();
-        async move { (number, key_table().await, focus) }
+        async move { (key_table().await, focus) }
     });
     Effect::new(move |_| {
-        let Some((number, result, focus)) = reload.value().get() else {
+        let Some((result, focus)) = reload.answer() else {
             return;
         };
-        if number != asked.get_value() {
-            return;
-        }
         match result {
             Ok(table) => {
                 load_error.set(None);
