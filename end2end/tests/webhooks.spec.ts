@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Retell from 'retell-sdk';
 import type { APIRequestContext } from '@playwright/test';
-import { test, expect, hydrated, openApiKeys, addKey, keyRow, expectAccessible, uniqueEmail, PASSWORD } from './fixtures';
+import { test, expect, hydrated, openApiKeys, addKey, keyRow, expectAccessible, uniqueEmail, PASSWORD, holdNextAnswer } from './fixtures';
 
 type Delivery = { body: string; signature: string };
 
@@ -134,6 +134,39 @@ test('the Webhooks page arrives with its data, then keeps it current', async ({ 
   expect(loads).toHaveLength(0);
   await hydrated(page);
   await page.waitForRequest((r) => new URL(r.url()).pathname === '/api/webhooks/overview');
+});
+
+// The page reads the log every 2 s and again after each change, and those
+// reads can come back in any order. What stays on screen is the answer to
+// the read asked for last.
+test('a poll that comes back late does not hide a newer delivery', async ({ page }) => {
+  await openApiKeys(page);
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks' }).click();
+  await hydrated(page);
+  // Nothing listens there; with no webhook key nothing is sent anyway.
+  await page.getByRole('textbox', { name: 'Webhook URL' }).fill('http://127.0.0.1:9/hook');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Webhook URL saved.' })).toBeVisible();
+
+  // The next read is answered at once, from before the test event, but
+  // handed over only when released.
+  const overview = '/api/webhooks/overview';
+  const late = await holdNextAnswer(page, overview);
+  await late.asked;
+  await page.getByRole('button', { name: 'Send test event' }).click();
+  const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'test' }) });
+  await expect(row).toBeVisible();
+
+  // Release it just after a poll was answered, so that no other answer
+  // arrives in the next 2 s to cover up a stale one put in place.
+  await page.waitForResponse((r) => new URL(r.url()).pathname === overview);
+  late.release();
+  await late.delivered;
+  // Long enough for the late answer to be put in place, were it used.
+  // Counted once, not retried: the next poll would correct the screen.
+  await page.waitForTimeout(300);
+  expect(await row.count()).toBe(1);
+  await late.stop();
 });
 
 test('the webhook key cannot be deleted, and its dialog says what to do instead', async ({ page }) => {

@@ -5,6 +5,7 @@ use leptos::either::{Either, EitherOf4};
 use leptos::prelude::*;
 
 use crate::components::hydrated::island_hydrated;
+use crate::components::last_asked::LastAsked;
 use crate::components::pending::is_pending;
 use leptos_meta::Title;
 
@@ -66,9 +67,11 @@ fn WebhooksPanel(overview: WebhookOverview, error: Option<AppError>) -> impl Int
     island_hydrated();
     let initial_url = overview.url.clone();
     let live = RwSignal::new(overview);
-    let reload = Action::new(|_: &()| load_webhooks());
+    // The poll and the refresh after each change overlap, and their answers
+    // can come back in any order: only the last one asked for is shown.
+    let reload = LastAsked::new(|_: &()| load_webhooks());
     Effect::new(move |_| {
-        if let Some(Ok(overview)) = reload.value().get() {
+        if let Some(Ok(overview)) = reload.answer() {
             live.set(overview);
         }
     });
