@@ -94,6 +94,49 @@ test('other pages and the Roll and Delete dialogs load their code when first use
   expect(answer.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
 });
 
+// A lazy island's loader asks for its chunks only once the main module
+// runs; the page names them in preload links, so they arrive beside the
+// main module. Each is fetched once: the loader's own request takes the
+// preloaded answer (a mismatched preload would be fetched twice).
+test('a page with a lazy island preloads its chunks, and each is fetched once', async ({ page }) => {
+  const fetched: string[] = [];
+  page.on('response', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) fetched.push(path);
+  });
+  const preloaded = async () =>
+    (await page.locator('link[rel="preload"][as="fetch"]').evaluateAll((links) =>
+      links.map((l) => l.getAttribute('href') ?? ''),
+    )).filter((href) => !/^\/pkg\/keyward\./.test(href));
+
+  for (const [path, island] of [
+    ['/login', 'login_form'],
+    ['/signup', 'signup_form'],
+  ]) {
+    fetched.length = 0;
+    await page.goto(path);
+    await hydrated(page);
+    const chunks = await preloaded();
+    expect(chunks.some((c) => c.includes(`/split_${island}_loader_`)), `${path}: ${chunks}`).toBe(true);
+    for (const chunk of chunks) {
+      expect(chunk).toMatch(/^\/pkg\/[\w-]+\.[\w-]{22}\.wasm$/);
+      expect(fetched.filter((f) => f === chunk), `${path}: ${chunk} fetched`).toHaveLength(1);
+    }
+    // And the island needed no chunk that was not preloaded.
+    expect(fetched.filter((f) => !/^\/pkg\/keyward\./.test(f)).sort()).toEqual([...chunks].sort());
+  }
+
+  await openApiKeys(page);
+  expect(await preloaded(), 'API Keys has no lazy island').toEqual([]);
+  fetched.length = 0;
+  await page.goto('/settings/webhooks');
+  await hydrated(page);
+  const chunks = await preloaded();
+  expect(chunks.some((c) => c.includes('/split_webhooks_panel_loader_')), `${chunks}`).toBe(true);
+  // Cached from the sign-in and sign-up pages or not, none came twice.
+  for (const chunk of chunks) expect(fetched.filter((f) => f === chunk).length).toBeLessThanOrEqual(1);
+});
+
 // A chunk that cannot be fetched (a new version was deployed while the page
 // was open, or the network dropped) reloads the page once, rather than
 // leaving it dead after the failed load aborts the WASM.

@@ -6,6 +6,7 @@ pub mod key_form;
 pub mod last_asked;
 pub mod pending;
 pub mod permission_grid;
+pub mod preload;
 pub mod roll_dialog;
 pub mod select_field;
 pub mod sparkline;

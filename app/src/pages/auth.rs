@@ -11,6 +11,7 @@ use crate::auth::{
 };
 use crate::components::hydrated::island_hydrated;
 use crate::components::pending::is_pending;
+use crate::components::preload::PreloadLazyIsland;
 use crate::components::text_field::TextField;
 use crate::error::AppError;
 use crate::pages::form_post::form_post_error;
@@ -108,6 +109,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = form_post_error::<Login>();
     view! {
         <AuthCard title="Sign in">
+            <PreloadLazyIsland island="login_form" />
             <LoginForm next error />
             <p class="auth__switch">"No account yet? " <a href="/signup">"Create an account"</a></p>
         </AuthCard>
@@ -174,6 +176,7 @@ pub fn SignupPage() -> impl IntoView {
     let error = form_post_error::<Signup>();
     view! {
         <AuthCard title="Create your account">
+            <PreloadLazyIsland island="signup_form" />
             <SignupForm error />
             <p class="auth__switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
         </AuthCard>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::components::hydrated::island_hydrated;
 use crate::components::last_asked::LastAsked;
 use crate::components::pending::is_pending;
+use crate::components::preload::PreloadLazyIsland;
 use leptos_meta::Title;
 
 use crate::components::data_table::DataTable;
@@ -31,6 +32,7 @@ pub fn WebhooksPage() -> impl IntoView {
     let error = form_post_error::<SaveWebhookUrl>();
     view! {
         <Title text="Webhooks · Settings · Keyward" />
+        <PreloadLazyIsland island="webhooks_panel" />
         <div class="page-header">
             <h1 id="page-heading" tabindex="-1">"Webhooks"</h1>
         </div>
