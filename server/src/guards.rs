@@ -24,8 +24,17 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         let path = request.uri().path();
         path.starts_with("/pkg/") || path == "/favicon.svg"
     };
+    let uri = request.uri().clone();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let is_page = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if is_page && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // Every page sets its own policy (`app::ssr::security`); one that
+        // did not gets the policy below, which runs none of its scripts.
+        tracing::error!(path = uri.path(), "a page left without its nonce policy");
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -42,9 +42,14 @@ fn live_reload_source(options: &LeptosOptions, watching: bool) -> Option<String>
 /// that allows it. Called by the shell, before the hydration scripts render.
 pub fn provide_page_csp(options: &LeptosOptions) {
     provide_nonce();
-    let (Some(nonce), Some(response)) =
-        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
-    else {
+    let (nonce, response) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>());
+    let (Some(nonce), Some(response)) = (nonce.as_ref(), response) else {
+        // The page then goes out with the policy that allows no script
+        // (`guards::security_headers`): it is safe, but it does not work.
+        tracing::error!(
+            has_nonce = nonce.is_some(),
+            "a page is rendered without the response to put its policy on"
+        );
         return;
     };
     // `cargo leptos watch` sets LEPTOS_WATCH; Leptos's AutoReload checks it too.
