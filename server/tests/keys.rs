@@ -43,7 +43,7 @@ async fn create_returns_the_secret_once_and_stores_only_digest_and_sealed_form()
         let secret = created["secret"].as_str().unwrap().to_owned();
         assert!(ApiKeySecret::parse(&secret).is_ok(), "{secret}");
         assert_eq!(created["key"]["name"], "Zapier", "name is trimmed");
-        assert_eq!(created["key"]["access"]["kind"], "full");
+        assert_eq!(created["key"]["access"], "full");
 
         // The list never carries the secret.
         let listed = list(&app).await;
@@ -87,7 +87,7 @@ async fn restricted_levels_persist_and_read_on_action_only_groups_is_refused() {
         let listed = list(&app).await;
         assert_eq!(
             listed[0]["access"],
-            json!({ "kind": "restricted", "levels": { "history": "read", "call": "edit" } })
+            json!({ "restricted": { "history": "read", "call": "edit" } })
         );
 
         for group in ["call", "export"] {
@@ -157,7 +157,10 @@ async fn update_renames_and_changes_restrictions() {
         assert_eq!(status, StatusCode::OK, "{body}");
         let listed = list(&app).await;
         assert_eq!(listed[0]["name"], "ci (read only)");
-        assert_eq!(listed[0]["access"]["levels"], json!({ "agent": "read" }));
+        assert_eq!(
+            listed[0]["access"]["restricted"],
+            json!({ "agent": "read" })
+        );
 
         // And back to full access.
         let (status, _) = app
@@ -167,7 +170,7 @@ async fn update_renames_and_changes_restrictions() {
             )
             .await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(list(&app).await[0]["access"]["kind"], "full");
+        assert_eq!(list(&app).await[0]["access"], "full");
     }
 }
 
