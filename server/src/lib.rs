@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod guards;
 pub mod master_key;
+pub mod owner_isolation;
 pub mod routes;
 pub mod serve;
 pub mod webhooks;

@@ -44,6 +44,9 @@ pub fn router(
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(from_fn(crate::assets::no_compression_for_secrets))
         .layer(from_fn(guards::security_headers))
+        // Outermost, so that no poll of a request leaves a page's owner
+        // current for the next request on the thread.
+        .layer(from_fn(crate::owner_isolation::isolate_reactive_owners))
 }
 
 async fn healthz() -> &'static str {
