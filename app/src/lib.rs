@@ -11,7 +11,6 @@ pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;
-pub mod island_prop;
 pub mod keys;
 pub mod pages;
 pub mod permissions;

@@ -88,6 +88,19 @@ impl Group {
         }
     }
 
+    /// The field an error about this group names (`permissions.<slug>`), in
+    /// the server's answers and in the form that shows them.
+    pub fn error_field(self) -> &'static str {
+        match self {
+            Group::Agent => "permissions.agent",
+            Group::Testing => "permissions.testing",
+            Group::History => "permissions.history",
+            Group::Export => "permissions.export",
+            Group::Call => "permissions.call",
+            Group::Phone => "permissions.phone",
+        }
+    }
+
     pub fn section(self) -> Section {
         match self {
             Group::Agent | Group::Testing => Section::Build,
@@ -175,6 +188,10 @@ impl Level {
         }
     }
 
+    pub fn from_slug(slug: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.slug() == slug)
+    }
+
     /// Whether holding `self` satisfies a need for `needed`.
     pub fn satisfies(self, needed: Level) -> bool {
         self >= needed
@@ -202,8 +219,8 @@ impl Requirement {
 
     pub fn from_slug(text: &str) -> Option<Requirement> {
         let (group, level) = text.split_once('.')?;
-        let group = Group::ALL.into_iter().find(|g| g.slug() == group)?;
-        let level = Level::ALL.into_iter().find(|l| l.slug() == level)?;
+        let group = Group::from_slug(group)?;
+        let level = Level::from_slug(level)?;
         Some(Requirement { group, level })
     }
 }
@@ -487,5 +504,12 @@ mod tests {
             assert_eq!(Group::from_slug(g.slug()), Some(g));
         }
         assert_eq!(Group::from_slug("nope"), None);
+        for g in Group::ALL {
+            assert_eq!(g.error_field(), format!("permissions.{}", g.slug()));
+        }
+        for l in Level::ALL {
+            assert_eq!(Level::from_slug(l.slug()), Some(l));
+        }
+        assert_eq!(Level::from_slug("Read"), None);
     }
 }

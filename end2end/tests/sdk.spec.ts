@@ -18,7 +18,7 @@ async function createKey(request: APIRequestContext, name: string, levels?: Reco
   });
   expect(response.status()).toBe(200);
   const body = await response.json();
-  return { id: body.key.id as number, secret: body.secret as string };
+  return { id: body.id as number, secret: body.secret as string };
 }
 
 let baseURL = '';

@@ -42,7 +42,7 @@ test('each delivery passes the official Retell.verify, and a new webhook key tak
     await postForm(request, '/api/auth/signup', { 'input[email]': uniqueEmail('hooks'), 'input[password]': PASSWORD, 'input[organization]': 'Hooks' });
     await postForm(request, '/api/webhooks/save-url', { url: hook.url });
     const first = await post(request, '/api/keys/create', { input: { name: 'Signer one', restricted: false } });
-    await post(request, '/api/keys/set-webhook', { id: first.key.id });
+    await post(request, '/api/keys/set-webhook', { id: first.id });
 
     // A call created through the API announces itself.
     const retell = new Retell({ apiKey: first.secret, baseURL, maxRetries: 0 });
@@ -60,7 +60,7 @@ test('each delivery passes the official Retell.verify, and a new webhook key tak
 
     // Another key becomes the webhook key: the next delivery is its alone.
     const second = await post(request, '/api/keys/create', { input: { name: 'Signer two', restricted: false } });
-    await post(request, '/api/keys/set-webhook', { id: second.key.id });
+    await post(request, '/api/keys/set-webhook', { id: second.id });
     await post(request, '/api/webhooks/test', {});
     await expect.poll(() => hook.got.length, { timeout: 15_000 }).toBe(3);
     const test3 = hook.got[2];

@@ -36,7 +36,7 @@ async fn create(app: &TestApp, name: &str) -> i64 {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
-    body["key"]["id"].as_i64().unwrap()
+    body["id"].as_i64().unwrap()
 }
 
 /// A page of an organization's log, as the store reads it.

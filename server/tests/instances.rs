@@ -38,7 +38,7 @@ async fn create_key(app: &TestApp, name: &str) -> (i64, String) {
         .await;
     assert_eq!(status, StatusCode::OK, "{created}");
     (
-        created["key"]["id"].as_i64().unwrap(),
+        created["id"].as_i64().unwrap(),
         created["secret"].as_str().unwrap().to_owned(),
     )
 }

@@ -42,8 +42,12 @@ async fn create_returns_the_secret_once_and_stores_only_digest_and_sealed_form()
         let created = create(&app, "  Zapier  ").await;
         let secret = created["secret"].as_str().unwrap().to_owned();
         assert!(ApiKeySecret::parse(&secret).is_ok(), "{secret}");
-        assert_eq!(created["key"]["name"], "Zapier", "name is trimmed");
-        assert_eq!(created["key"]["access"], "full");
+        assert_eq!(created["name"], "Zapier", "name is trimmed");
+        // The answer is the new secret and what names it, not the summary:
+        // the page reads the list again.
+        let mut fields: Vec<_> = created.as_object().unwrap().keys().cloned().collect();
+        fields.sort();
+        assert_eq!(fields, ["id", "name", "secret"]);
 
         // The list never carries the secret.
         let listed = list(&app).await;
@@ -124,7 +128,7 @@ async fn bad_names_are_refused_naming_the_field() {
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
             assert_eq!(body["Invalid"]["field"], "name");
         }
-        let id = create(&app, "ok").await["key"]["id"].clone();
+        let id = create(&app, "ok").await["id"].clone();
         let (status, body) = app
             .call(
                 "/api/keys/update",
@@ -147,7 +151,7 @@ async fn bad_names_are_refused_naming_the_field() {
 async fn update_renames_and_changes_restrictions() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let id = create(&app, "ci").await["key"]["id"].clone();
+        let id = create(&app, "ci").await["id"].clone();
         let (status, body) = app
             .call(
                 "/api/keys/update",
@@ -155,6 +159,7 @@ async fn update_renames_and_changes_restrictions() {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, "ci (read only)", "the answer is the name as saved");
         let listed = list(&app).await;
         assert_eq!(listed[0]["name"], "ci (read only)");
         assert_eq!(
@@ -174,11 +179,91 @@ async fn update_renames_and_changes_restrictions() {
     }
 }
 
+/// The page's Edit, Roll and Delete dialogs are rendered on the server for
+/// their key, from the key as it is now.
+#[tokio::test]
+async fn each_dialog_is_rendered_for_its_key() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let id = create(&app, "<b>ci</b>").await["id"].clone();
+        let (status, _) = app
+            .call(
+                "/api/keys/update",
+                json!({ "id": id, "input": { "name": "<b>ci</b>", "restricted": true, "levels": { "history": "read", "call": "edit" } } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let dialog = |which: &'static str| {
+            let id = id.clone();
+            let app = &app;
+            async move {
+                let (status, body) = app
+                    .call("/api/keys/dialog", json!({ "id": id, "dialog": which }))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{which}: {body}");
+                body.as_str().unwrap().to_owned()
+            }
+        };
+
+        let edit = dialog("edit").await;
+        assert!(edit.contains(r#"data-submit="update""#), "{edit}");
+        assert!(edit.contains(&format!(r#"data-key="{id}""#)), "{edit}");
+        // The name is text, as the key holds it.
+        assert!(edit.contains(r#"value="&lt;b&gt;ci&lt;/b&gt;""#), "{edit}");
+        assert!(!edit.contains("<b>ci"), "{edit}");
+        assert!(edit.contains(r#"role="switch" checked"#), "{edit}");
+        for (group, level) in [
+            ("history", "read"),
+            ("call", "edit"),
+            ("agent", "no_access"),
+        ] {
+            assert!(
+                edit.contains(&format!(r#"name="level-{group}" value="{level}" checked"#)),
+                "{group}: {edit}"
+            );
+        }
+        // Edit never carries a place for a secret.
+        assert!(!edit.contains("new-key-secret"), "{edit}");
+
+        let roll = dialog("roll").await;
+        assert!(roll.contains(r#"data-submit="roll""#), "{roll}");
+        assert!(roll.contains(r#"value="one_day" selected"#), "{roll}");
+        assert!(roll.contains(r#"id="new-key-secret""#), "{roll}");
+
+        let delete = dialog("delete").await;
+        assert!(delete.contains(r#"data-submit="delete""#), "{delete}");
+        assert!(
+            delete.contains(r#"data-name="&lt;b&gt;ci&lt;/b&gt;""#) && !delete.contains("<b>ci"),
+            "{delete}"
+        );
+
+        // The webhook key's Delete offers nothing that would fail.
+        app.call("/api/keys/set-webhook", json!({ "id": id })).await;
+        let delete = dialog("delete").await;
+        assert!(delete.contains("cannot be deleted"), "{delete}");
+        assert!(!delete.contains("data-submit"), "{delete}");
+
+        // Bad input: an unknown dialog, an unknown key.
+        let (status, body) = app
+            .call("/api/keys/dialog", json!({ "id": id, "dialog": "drop" }))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["Invalid"]["field"], "body");
+        let (status, body) = app
+            .call(
+                "/api/keys/dialog",
+                json!({ "id": 999_999, "dialog": "edit" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+}
+
 #[tokio::test]
 async fn delete_removes_and_unknown_ids_are_not_found() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let a = create(&app, "a").await["key"]["id"].clone();
+        let a = create(&app, "a").await["id"].clone();
         create(&app, "b").await;
         let (status, _) = app.call("/api/keys/delete", json!({ "id": a })).await;
         assert_eq!(status, StatusCode::OK);
@@ -198,8 +283,8 @@ async fn delete_removes_and_unknown_ids_are_not_found() {
 async fn webhook_badge_moves_and_only_one_key_holds_it() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let a = create(&app, "a").await["key"]["id"].clone();
-        let b = create(&app, "b").await["key"]["id"].clone();
+        let a = create(&app, "a").await["id"].clone();
+        let b = create(&app, "b").await["id"].clone();
         let webhook = |keys: Vec<Value>| -> Vec<Value> {
             keys.into_iter()
                 .filter(|k| k["is_webhook"] == true)
@@ -595,14 +680,14 @@ async fn edits_succeed_while_other_writes_commit() {
                 json!({ "input": { "name": "edited", "restricted": false } }),
             )
             .await;
-        let id = created["key"]["id"].clone();
+        let id = created["id"].clone();
         let (_, other) = app
             .call(
                 "/api/keys/create",
                 json!({ "input": { "name": "busy", "restricted": false } }),
             )
             .await;
-        let busy = other["key"]["id"].as_i64().unwrap();
+        let busy = other["id"].as_i64().unwrap();
         let org = app.org().await;
         let writer = {
             let app = app.clone();

@@ -23,7 +23,7 @@ async fn create(app: &TestApp, name: &str, expires: Value) -> (i64, String) {
         .await;
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
     (
-        body["key"]["id"].as_i64().unwrap(),
+        body["id"].as_i64().unwrap(),
         body["secret"].as_str().unwrap().to_owned(),
     )
 }
@@ -313,7 +313,7 @@ async fn rolling_changes_only_the_secret_and_keeps_the_old_one_for_the_grace_per
                 )
                 .await;
             assert_eq!(status, StatusCode::OK);
-            let id = created["key"]["id"].as_i64().unwrap();
+            let id = created["id"].as_i64().unwrap();
             let old = created["secret"].as_str().unwrap().to_owned();
             assert_eq!(
                 app.call("/api/keys/set-webhook", json!({ "id": id }))

@@ -238,11 +238,8 @@ async fn a_new_webhook_key_signs_every_later_delivery() {
         )
         .await;
     let new_secret = created["secret"].as_str().unwrap().to_owned();
-    app.call(
-        "/api/keys/set-webhook",
-        json!({ "id": created["key"]["id"] }),
-    )
-    .await;
+    app.call("/api/keys/set-webhook", json!({ "id": created["id"] }))
+        .await;
     app.call("/api/webhooks/test", json!({})).await;
     worker(&app).run_once().await.unwrap();
     let (signature, body) = receiver.received().remove(0);
@@ -609,7 +606,7 @@ async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_anoth
     app.call_with(
         Some(&b),
         "/api/keys/set-webhook",
-        json!({ "id": key["key"]["id"] }),
+        json!({ "id": key["id"] }),
     )
     .await;
 

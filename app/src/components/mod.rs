@@ -1,13 +1,12 @@
 pub mod data_table;
 pub mod dialog;
+pub mod field_error;
 pub mod hydrated;
 pub mod icons;
-pub mod key_form;
 pub mod last_asked;
 pub mod pending;
 pub mod permission_grid;
 pub mod preload;
-pub mod roll_dialog;
 pub mod select_field;
 pub mod sparkline;
 pub mod text_field;

@@ -1,20 +1,22 @@
 //! The "Restrict permissions" grid: one row per group, under its section,
 //! each row a radio group named after the group. Action-only groups show a
 //! dash where Read would be. Everything here is read from `permissions`.
+//!
+//! Server HTML: the Add and Edit dialogs are rendered on the server, and the
+//! form is read as it is sent (`level-<group>` radios).
 
 use std::collections::BTreeMap;
 
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use super::field_error::FieldError;
 use crate::permissions::{Group, Level, Section};
 
 #[component]
 pub fn PermissionGrid(
-    levels: RwSignal<BTreeMap<Group, Level>>,
-    /// A message about one group, from the server (`permissions.<slug>`).
-    #[prop(into)]
-    error: Signal<Option<(Group, String)>>,
+    /// The levels checked at first; a group not in it starts at No Access.
+    levels: BTreeMap<Group, Level>,
 ) -> impl IntoView {
     view! {
         <div class="perm-grid">
@@ -33,7 +35,10 @@ pub fn PermissionGrid(
                             </h3>
                             {section
                                 .groups()
-                                .map(|group| view! { <PermissionRow group levels error /> })
+                                .map(|group| {
+                                    let level = levels.get(&group).copied().unwrap_or(Level::NoAccess);
+                                    view! { <PermissionRow group level /> }
+                                })
                                 .collect_view()}
                         </div>
                     }
@@ -44,34 +49,25 @@ pub fn PermissionGrid(
 }
 
 #[component]
-fn PermissionRow(
-    group: Group,
-    levels: RwSignal<BTreeMap<Group, Level>>,
-    error: Signal<Option<(Group, String)>>,
-) -> impl IntoView {
+fn PermissionRow(group: Group, level: Level) -> impl IntoView {
     let slug = group.slug();
     let label_id = format!("perm-{slug}-label");
     let desc_id = format!("perm-{slug}-desc");
-    let error_id = format!("perm-{slug}-error");
-    let labelledby = label_id.clone();
-    let current = move || levels.with(|m| m.get(&group).copied().unwrap_or(Level::NoAccess));
-    let my_error = move || error.get().filter(|(g, _)| *g == group).map(|(_, m)| m);
+    // The server names a group's error `permissions.<slug>`.
+    let field = group.error_field();
 
     let cells = Level::ALL
-        .map(|level| {
-            if group.offers(level) {
+        .map(|cell| {
+            if group.offers(cell) {
                 Either::Left(view! {
                     <label class="perm-cell">
                         <input
                             type="radio"
                             name=format!("level-{slug}")
-                            value=level.slug()
-                            prop:checked=move || current() == level
-                            on:change=move |_| levels.update(|m| {
-                                m.insert(group, level);
-                            })
+                            value=cell.slug()
+                            checked=cell == level
                         />
-                        <span class="perm-cell__text">{level.label()}</span>
+                        <span class="perm-cell__text">{cell.label()}</span>
                     </label>
                 })
             } else {
@@ -85,37 +81,24 @@ fn PermissionRow(
         })
         .collect_view();
 
+    let (labelledby, describedby) = (label_id.clone(), desc_id.clone());
     view! {
         <div
             class="perm-row"
             role="radiogroup"
             aria-labelledby=labelledby
-            aria-describedby=move || {
-                if my_error().is_some() {
-                    format!("{desc_id} {error_id}")
-                } else {
-                    desc_id.clone()
-                }
-            }
-            aria-invalid=move || my_error().map(|_| "true")
+            aria-describedby=describedby.clone()
+            data-describedby=describedby
+            data-field=field
         >
             <div class="perm-row__label">
                 <span class="perm-row__name" id=label_id>
                     {group.label()}
                 </span>
-                <span class="perm-row__desc" id=format!("perm-{slug}-desc")>
+                <span class="perm-row__desc" id=desc_id>
                     {group.description()}
                 </span>
-                {move || {
-                    my_error()
-                        .map(|m| {
-                            view! {
-                                <span class="field-error" id=format!("perm-{slug}-error") role="alert">
-                                    {m}
-                                </span>
-                            }
-                        })
-                }}
+                <FieldError id=format!("perm-{slug}-error") field />
             </div>
             {cells}
         </div>

@@ -1,46 +1,36 @@
-//! A labelled `<select>` whose error sits next to it, like `TextField`.
+//! A labelled `<select>` as server HTML, with the place its error goes
+//! (see `FieldError`).
 
 use leptos::prelude::*;
 
-use super::text_field::describedby;
+use super::field_error::FieldError;
 
 #[component]
 pub fn SelectField(
-    #[prop(into)] id: String,
-    #[prop(into)] label: String,
+    id: &'static str,
+    label: &'static str,
+    /// The form field's name, which is also the name the server gives its
+    /// errors (`AppError::Invalid::field`).
+    name: &'static str,
     /// `(value, label)` pairs, in display order.
     options: Vec<(String, String)>,
-    value: RwSignal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
+    selected: String,
     #[prop(optional)] autofocus: bool,
 ) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let describedby = describedby(&id, false, error);
     let options = options
         .into_iter()
-        .map(|(v, text)| {
-            let selected = {
-                let v = v.clone();
-                move || value.with(|current| *current == v)
-            };
-            view! { <option value=v selected=selected>{text}</option> }
+        .map(|(value, text)| {
+            let is_selected = value == selected;
+            view! { <option value=value selected=is_selected>{text}</option> }
         })
         .collect_view();
     view! {
         <div class="field">
-            <label for=id.clone()>{label}</label>
-            <select
-                id=id
-                autofocus=autofocus
-                on:change=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || error.with(|e| e.as_ref().map(|_| "true"))
-                aria-describedby=describedby
-            >
+            <label for=id>{label}</label>
+            <select id=id name=name autofocus=autofocus data-field=name>
                 {options}
             </select>
-            {move || {
-                error.get().map(|m| view! { <p class="field-error" id=error_id.clone() role="alert">{m}</p> })
-            }}
+            <FieldError id=format!("{id}-error") field=name />
         </div>
     }
 }

@@ -36,6 +36,25 @@ pub enum Expiry {
 }
 
 impl Expiry {
+    /// The **Expires** select's values besides the preset day counts.
+    pub const KEEP: &str = "keep";
+    pub const NEVER: &str = "never";
+    pub const ON_A_DATE: &str = "date";
+
+    /// What the **Expires** select (`choice`) and the **Expiry date** field
+    /// ask for. A choice the form does not offer asks for `InDays` with no
+    /// days, which the server refuses naming the field.
+    pub fn from_form(choice: &str, date: String) -> Expiry {
+        match choice {
+            Self::KEEP => Expiry::Keep,
+            Self::NEVER => Expiry::Never,
+            Self::ON_A_DATE => Expiry::OnDate { date },
+            days => Expiry::InDays {
+                days: days.parse().unwrap_or(0),
+            },
+        }
+    }
+
     /// The instant the key stops working (`None`: never), given the key's
     /// current expiry. Errors name the field: `expires` for the choice,
     /// `expiry_date` for the date.
@@ -212,6 +231,27 @@ pub fn format_time(at: &DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_expires_choices_read_back_as_offered() {
+        let date = || "2027-01-05".to_owned();
+        assert_eq!(Expiry::from_form(Expiry::KEEP, date()), Expiry::Keep);
+        assert_eq!(Expiry::from_form(Expiry::NEVER, date()), Expiry::Never);
+        assert_eq!(
+            Expiry::from_form(Expiry::ON_A_DATE, date()),
+            Expiry::OnDate { date: date() }
+        );
+        for days in EXPIRY_PRESET_DAYS {
+            assert_eq!(
+                Expiry::from_form(&days.to_string(), date()),
+                Expiry::InDays { days }
+            );
+        }
+        // Anything else is refused by the server, naming the field.
+        let forged = Expiry::from_form("forever", date());
+        let err = forged.resolve(Utc::now(), None).unwrap_err();
+        assert!(err.message_for("expires").is_some(), "{err:?}");
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()

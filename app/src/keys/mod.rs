@@ -66,13 +66,14 @@ pub struct KeySummary {
     pub usage: KeyUsage,
 }
 
-/// The key list as the API Keys page puts it in place after a change: the
-/// table as HTML, rendered on the server, and the keys it shows, which the
-/// page's dialogs start from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenderedKeys {
-    pub html: String,
-    pub keys: Vec<KeySummary>,
+/// The dialogs a row of the API Keys page opens. The server renders each
+/// one for its key (`render_key_dialog`); the page only shows it and sends it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyDialog {
+    Edit,
+    Roll,
+    Delete,
 }
 
 /// The days the page's usage figures cover, today (UTC) included.
@@ -138,7 +139,7 @@ impl KeyInput {
             let restrictions = self.levels.clone().try_into().map_err(
                 |e: crate::permissions::PermissionError| {
                     let crate::permissions::PermissionError::ReadOnActionOnly { group } = &e;
-                    AppError::invalid(format!("permissions.{}", group.slug()), e.to_string())
+                    AppError::invalid(group.error_field(), e.to_string())
                 },
             )?;
             Access::Restricted(restrictions)
@@ -149,9 +150,9 @@ impl KeyInput {
     }
 }
 
-/// A newly created or rolled key: the only time the full secret leaves the
-/// server.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A newly created or rolled key, as the server keeps it until it answers:
+/// the only time the full secret leaves the server.
+#[derive(Clone, PartialEq, Eq)]
 pub struct CreatedKey {
     pub key: KeySummary,
     pub secret: String,
@@ -162,6 +163,38 @@ impl std::fmt::Debug for CreatedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreatedKey")
             .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What the Add and Roll answers carry: the key's id and name, and its new
+/// secret. Not the whole `KeySummary`: the page reads the list again as
+/// HTML, and decoding a summary in the browser would put its reader in the
+/// WASM bundle for nothing.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSecret {
+    pub id: KeyId,
+    pub name: String,
+    pub secret: String,
+}
+
+impl From<CreatedKey> for NewSecret {
+    fn from(created: CreatedKey) -> Self {
+        NewSecret {
+            id: created.key.id,
+            name: created.key.name,
+            secret: created.secret,
+        }
+    }
+}
+
+/// Never prints the secret, like `CreatedKey`.
+impl std::fmt::Debug for NewSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSecret")
+            .field("id", &self.id)
+            .field("name", &self.name)
             .field("secret", &"<redacted>")
             .finish()
     }
@@ -312,6 +345,10 @@ mod tests {
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };
         let shown = format!("{created:?} {created:#?}");
+        assert!(!shown.contains("0123456789ABCDEF"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("ci"));
+        let answer = NewSecret::from(created);
+        let shown = format!("{answer:?} {answer:#?}");
         assert!(!shown.contains("0123456789ABCDEF"), "{shown}");
         assert!(shown.contains("<redacted>") && shown.contains("ci"));
     }

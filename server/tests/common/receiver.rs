@@ -68,12 +68,9 @@ pub async fn setup(app: &TestApp, url: &str) -> String {
         .await;
     let webhook_secret = created["secret"].as_str().unwrap().to_owned();
     assert_eq!(
-        app.call(
-            "/api/keys/set-webhook",
-            json!({ "id": created["key"]["id"] })
-        )
-        .await
-        .0,
+        app.call("/api/keys/set-webhook", json!({ "id": created["id"] }))
+            .await
+            .0,
         StatusCode::OK
     );
     webhook_secret

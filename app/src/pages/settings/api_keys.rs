@@ -1,51 +1,65 @@
-//! Settings > API Keys: list, add, edit, delete, and the webhook key.
+//! Settings > API Keys: list, add, edit, roll, delete, and the webhook key.
 //!
-//! The list is HTML rendered on the server (`KeyList`): nothing in a row
-//! reacts to anything but a click. One island, `KeyManager`, makes the page
-//! interactive: the Add button, the dialogs, and the rows' buttons, whose
-//! clicks it takes from the table by their `data-action` and `data-key`.
-//! After a change it asks the server for the list again, as HTML and as
-//! data, and puts the HTML in place. So the rows' views, the sparkline and
-//! the date formatting stay out of the WASM bundle.
+//! Everything the page shows is HTML rendered on the server: the list
+//! (`KeyList`), and the dialogs (`key_dialogs.rs`): Add's form is in the
+//! page, Edit, Roll and Delete are rendered for their key when a row asks.
+//! One island, `KeyManager`, makes it interactive: the Add button, one
+//! `<dialog>` that shows whichever dialog is open and sends its form, and
+//! one click listener for the rows' buttons, which say what they do and to
+//! which key in `data-action` and `data-key`. After a change it asks the
+//! server for the list again, as HTML, and puts it in place. So no view of a
+//! row or a dialog, and no decoder of a key's summary, is in the WASM
+//! bundle: the island is behaviour only.
 
-use leptos::either::{Either, EitherOf3};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlFormElement};
 
+use super::key_dialogs::{
+    DEFAULT_GRACE, DialogAction, NEW_KEY_TEMPLATE, NewKeyTemplate, Submit, fields,
+    parse_levels_attr,
+};
 use crate::components::data_table::DataTable;
-use crate::components::dialog::{Dialog, focus_by_label, focus_page_heading};
+use crate::components::dialog::{focus_by_label, focus_page_heading, wrap_focus};
+use crate::components::field_error::{clear_errors, show_error};
 use crate::components::hydrated::island_hydrated;
 use crate::components::icons::TrashIcon;
-use crate::components::key_form::{KeyFormDialog, KeyFormMode};
 use crate::components::last_asked::LastAsked;
 use crate::components::pending::is_pending;
-use crate::components::roll_dialog::RollKeyDialog;
 use crate::components::sparkline::Sparkline;
 use crate::error::AppError;
-use crate::island_prop::JsonText;
-use crate::keys::lifecycle::format_time;
-use crate::keys::server_fns::{delete_key, key_table, list_keys, set_webhook_key};
-use crate::keys::{KeyId, KeySummary, WEBHOOK_KEY_UNDELETABLE, format_date};
+use crate::keys::lifecycle::{Expiry, RollGrace, format_time};
+use crate::keys::server_fns::{
+    create_key, delete_key, key_table, list_keys, render_key_dialog, roll_key, set_webhook_key,
+    update_key,
+};
+use crate::keys::{KeyDialog, KeyId, KeyInput, KeySummary, NewSecret, format_date, validate_name};
+use crate::permissions::{Group, Level};
 
 /// What a row's button asks for, as its `data-action` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum RowAction {
     SetWebhook,
-    Edit,
-    Roll,
-    Delete,
+    Open(KeyDialog),
 }
 
 impl RowAction {
-    const ALL: [RowAction; 4] = [Self::SetWebhook, Self::Edit, Self::Roll, Self::Delete];
+    const ALL: [RowAction; 4] = [
+        Self::SetWebhook,
+        Self::Open(KeyDialog::Edit),
+        Self::Open(KeyDialog::Roll),
+        Self::Open(KeyDialog::Delete),
+    ];
 
     fn slug(self) -> &'static str {
         match self {
             Self::SetWebhook => "webhook",
-            Self::Edit => "edit",
-            Self::Roll => "roll",
-            Self::Delete => "delete",
+            Self::Open(KeyDialog::Edit) => "edit",
+            Self::Open(KeyDialog::Roll) => "roll",
+            Self::Open(KeyDialog::Delete) => "delete",
         }
     }
 
@@ -63,12 +77,32 @@ enum FocusAfterRefresh {
     Heading,
 }
 
-/// Which dialog, if any, is open.
-#[derive(Clone, Debug, PartialEq)]
-enum Open {
-    Form(KeyFormMode),
-    Roll(KeySummary),
-    ConfirmDelete(KeySummary),
+/// What sending a dialog's form asks of the server.
+#[derive(Clone, Debug)]
+enum Change {
+    Create(KeyInput),
+    Update(KeyId, KeyInput),
+    Roll(KeyId, RollGrace),
+    /// The key, and its name for the message.
+    Delete(KeyId, String),
+}
+
+/// What the server did.
+#[derive(Clone, Debug)]
+enum Changed {
+    Created(NewSecret),
+    Saved(String),
+    Rolled(NewSecret),
+    Deleted(String),
+}
+
+async fn send(change: Change) -> Result<Changed, AppError> {
+    match change {
+        Change::Create(input) => create_key(input).await.map(Changed::Created),
+        Change::Update(id, input) => update_key(id, input).await.map(Changed::Saved),
+        Change::Roll(id, grace) => roll_key(id, grace).await.map(Changed::Rolled),
+        Change::Delete(id, name) => delete_key(id).await.map(|()| Changed::Deleted(name)),
+    }
 }
 
 #[component]
@@ -81,9 +115,10 @@ pub fn ApiKeysPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match keys.await {
                     Ok(list) => Either::Left(view! {
-                        <KeyManager keys=JsonText(list.clone())>
-                            <KeyList list=list.clone() />
+                        <KeyManager>
+                            <KeyList list />
                         </KeyManager>
+                        <NewKeyTemplate />
                     }),
                     Err(err) => Either::Right(view! {
                         <div class="page-header">
@@ -115,17 +150,22 @@ where
     }
 }
 
-/// Everything on the page that responds to input. `keys` is the list the
-/// server rendered `children` from; each refresh replaces both.
+/// Everything on the page that responds to input. `children` is the list
+/// as the server rendered it; each refresh replaces it.
 #[island]
-fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoView {
+fn KeyManager(children: Children) -> impl IntoView {
     island_hydrated();
-    let keys = StoredValue::new(keys.0);
-    let open = RwSignal::new(None::<Open>);
     let status = RwSignal::new(String::new());
     let page_error = RwSignal::new(None::<AppError>);
     let load_error = RwSignal::new(None::<AppError>);
     let list = NodeRef::<leptos::html::Div>::new();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    // What had focus when the dialog opened, to give it back; and the form
+    // whose change is on its way, to show the answer in. Browser objects,
+    // set only in the browser: empty on the server, where the page's owner
+    // may be dropped on another thread than the one that rendered it.
+    let opener = StoredValue::new(None::<SendWrapper<HtmlElement>>);
+    let sending = StoredValue::new(None::<SendWrapper<HtmlFormElement>>);
 
     // Reads the list again and puts it in place. A refresh replaces the
     // rows, and with them the button that had focus; `focus` names the
@@ -143,11 +183,10 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
             return;
         };
         match result {
-            Ok(table) => {
+            Ok(html) => {
                 load_error.set(None);
-                keys.set_value(table.keys);
                 if let Some(el) = list.get_untracked() {
-                    el.set_inner_html(&table.html);
+                    el.set_inner_html(&html);
                 }
                 if let Some(target) = focus {
                     request_animation_frame(move || restore_focus(target));
@@ -161,16 +200,165 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
         page_error.set(None);
         reload.dispatch(Some(focus));
     };
-    let on_saved = Callback::new(move |(message, name): (String, String)| {
-        refresh(message, FocusAfterRefresh::Button(format!("Edit {name}")));
-    });
-    let on_deleted = Callback::new(move |message: String| {
-        refresh(message, FocusAfterRefresh::Heading);
-    });
-    let close = Callback::new(move |()| open.set(None));
 
-    let set_webhook = Action::new(move |key: &KeySummary| {
-        let (id, name) = (key.id, key.name.clone());
+    // The dialog: shows markup from the server, and gives focus back when
+    // it closes.
+    let open_dialog = move |html: &str| {
+        let Some(d) = dialog.get_untracked() else {
+            return;
+        };
+        if !d.open() {
+            opener.set_value(
+                document()
+                    .active_element()
+                    .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                    .map(SendWrapper::new),
+            );
+        }
+        d.set_inner_html(html);
+        name_dialog(&d, "[data-labelledby]");
+        if !d.open() {
+            let _ = d.show_modal();
+        }
+    };
+    let close_dialog = move || {
+        let Some(d) = dialog.get_untracked() else {
+            return;
+        };
+        d.close();
+        // The markup goes with it: a secret shown once must not stay in
+        // the page.
+        d.set_inner_html("");
+        match opener
+            .try_update_value(Option::take)
+            .flatten()
+            .map(SendWrapper::take)
+        {
+            Some(el) if el.is_connected() => {
+                let _ = el.focus();
+            }
+            // The opener was re-rendered or removed (its row was deleted).
+            other => {
+                let label = other.and_then(|el| el.get_attribute("aria-label"));
+                if !label.is_some_and(|l| focus_by_label(&l)) {
+                    focus_page_heading();
+                }
+            }
+        }
+    };
+
+    // A row's dialog, rendered on the server for its key. Two clicks in
+    // quick succession open the second.
+    let fetch_dialog =
+        LastAsked::new(move |(id, which): &(KeyId, KeyDialog)| render_key_dialog(*id, *which));
+    Effect::new(move |_| match fetch_dialog.answer() {
+        Some(Ok(html)) => open_dialog(&html),
+        Some(Err(err)) => page_error.set(Some(err)),
+        None => {}
+    });
+
+    // Sending a dialog's form.
+    let change = Action::new(|change: &Change| send(change.clone()));
+    let changing = is_pending(change.pending());
+    Effect::new(move |_| {
+        let pending = changing();
+        sending.with_value(|form| {
+            if let Some(form) = form {
+                show_pending(form, pending);
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let Some(result) = change.value().get() else {
+            return;
+        };
+        // A new secret: the list again, and the secret shown this once.
+        let revealed = |verb: &str, new: &NewSecret, form: Option<HtmlFormElement>| {
+            refresh(
+                format!("{verb} “{}”.", new.name),
+                FocusAfterRefresh::Button(format!("Edit {}", new.name)),
+            );
+            if let Some(form) = form {
+                reveal_secret(&form, new);
+            }
+        };
+        // The form the change came from, if its dialog is still open.
+        let form = sending
+            .with_value(|f| f.as_deref().cloned())
+            .filter(|f| f.is_connected());
+        match result {
+            Ok(Changed::Created(new)) => revealed("Created", &new, form),
+            Ok(Changed::Rolled(new)) => revealed("Rolled", &new, form),
+            Ok(Changed::Saved(name)) => {
+                close_dialog();
+                refresh(
+                    format!("Saved “{name}”."),
+                    FocusAfterRefresh::Button(format!("Edit {name}")),
+                );
+            }
+            Ok(Changed::Deleted(name)) => {
+                close_dialog();
+                refresh(format!("Deleted “{name}”."), FocusAfterRefresh::Heading);
+            }
+            Err(err) => {
+                if let Some(form) = form {
+                    show_form_error(&form, &err);
+                }
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(form) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
+        if changing() {
+            return;
+        }
+        match read_form(&form) {
+            Ok(request) => {
+                clear_errors(&form);
+                sending.set_value(Some(SendWrapper::new(form)));
+                change.dispatch(request);
+            }
+            Err(err) => show_form_error(&form, &err),
+        }
+    };
+    let on_dialog_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(button) = closest(&ev, "[data-action]") else {
+            return;
+        };
+        let action = button
+            .get_attribute("data-action")
+            .and_then(|a| DialogAction::from_slug(&a));
+        match action {
+            Some(DialogAction::Close) => close_dialog(),
+            Some(DialogAction::Copy) => copy_secret(&button),
+            Some(DialogAction::Suggest) => restrict_to(
+                &button,
+                &button.get_attribute("data-levels").unwrap_or_default(),
+            ),
+            None => {}
+        }
+    };
+    let on_dialog_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            close_dialog();
+        }
+        "Tab" => {
+            if let Some(d) = dialog.get_untracked() {
+                wrap_focus(&d, &ev);
+            }
+        }
+        _ => {}
+    };
+
+    let set_webhook = Action::new(move |(id, name): &(KeyId, String)| {
+        let (id, name) = (*id, name.clone());
         async move { set_webhook_key(id).await.map(|()| name) }
     });
     Effect::new(move |_| match set_webhook.value().get() {
@@ -199,11 +387,7 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
 
     // One listener for every row's buttons.
     let on_row_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(button) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("button[data-action]").ok().flatten())
-        else {
+        let Some(button) = closest(&ev, "button[data-action]") else {
             return;
         };
         let action = button
@@ -213,29 +397,30 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
             .get_attribute("data-key")
             .and_then(|id| id.parse().ok())
             .map(KeyId);
-        let Some((action, key)) = action.zip(
-            id.and_then(|id| keys.with_value(|keys| keys.iter().find(|k| k.id == id).cloned())),
-        ) else {
+        let Some((action, id)) = action.zip(id) else {
             return;
         };
         match action {
             RowAction::SetWebhook => {
-                set_webhook.dispatch(key);
+                let name = document()
+                    .get_element_by_id(&format!("key-{}-name", id.0))
+                    .and_then(|el| el.text_content())
+                    .unwrap_or_default();
+                set_webhook.dispatch((id, name));
             }
-            RowAction::Edit => open.set(Some(Open::Form(KeyFormMode::Edit(Box::new(key))))),
-            RowAction::Roll => open.set(Some(Open::Roll(key))),
-            RowAction::Delete => open.set(Some(Open::ConfirmDelete(key))),
+            RowAction::Open(which) => fetch_dialog.dispatch((id, which)),
+        }
+    };
+    let on_add = move |_| {
+        if let Some(template) = document().get_element_by_id(NEW_KEY_TEMPLATE) {
+            open_dialog(&template.inner_html());
         }
     };
 
     view! {
         <div class="page-header">
             <h1 id="page-heading" tabindex="-1">"API Keys"</h1>
-            <button
-                type="button"
-                class="btn btn--primary"
-                on:click=move |_| open.set(Some(Open::Form(KeyFormMode::Create)))
-            >
+            <button type="button" class="btn btn--primary" on:click=on_add>
                 "Add"
             </button>
         </div>
@@ -261,18 +446,200 @@ fn KeyManager(keys: JsonText<Vec<KeySummary>>, children: Children) -> impl IntoV
         <div class="key-list" node_ref=list on:click=on_row_click>
             {children()}
         </div>
-        {move || {
-            open.get()
-                .map(|which| match which {
-                    Open::Form(mode) => {
-                        EitherOf3::A(view! { <KeyFormDialog mode on_close=close on_saved /> })
-                    }
-                    Open::Roll(key) => EitherOf3::B(Suspend::new(roll_dialog(key, close, on_saved))),
-                    Open::ConfirmDelete(key) => {
-                        EitherOf3::C(Suspend::new(confirm_delete_dialog(key, close, on_deleted)))
-                    }
-                })
-        }}
+        <dialog
+            node_ref=dialog
+            class="dialog"
+            on:submit=on_submit
+            on:click=on_dialog_click
+            on:keydown=on_dialog_keydown
+            // The browser's own Escape handling: keep the page in charge.
+            on:cancel=move |ev: leptos::ev::Event| {
+                ev.prevent_default();
+                close_dialog();
+            }
+        ></dialog>
+    }
+}
+
+/// The element the event came from, or its nearest ancestor, matching
+/// `selector`.
+fn closest(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<Element> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|el| el.closest(selector).ok().flatten())
+}
+
+/// Names the dialog after the heading its content says
+/// (`data-labelledby`), and describes it the same way.
+fn name_dialog(dialog: &web_sys::HtmlDialogElement, content: &str) {
+    let root = dialog.query_selector(content).ok().flatten();
+    for attr in ["labelledby", "describedby"] {
+        let aria = format!("aria-{attr}");
+        let _ = match root
+            .as_ref()
+            .and_then(|r| r.get_attribute(&format!("data-{attr}")))
+        {
+            Some(id) => dialog.set_attribute(&aria, &id),
+            None => dialog.remove_attribute(&aria),
+        };
+    }
+}
+
+/// What the form asks for, or why it cannot be sent (the name is checked
+/// here too, as the server will, for an instant answer).
+fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
+    let data = web_sys::FormData::new_with_form(form)
+        .map_err(|_| AppError::Transport("The form could not be read.".into()))?;
+    let text = |name: &str| data.get(name).as_string().unwrap_or_default();
+    let id = form
+        .get_attribute("data-key")
+        .and_then(|id| id.parse().ok())
+        .map(KeyId);
+    let submit = form
+        .get_attribute("data-submit")
+        .and_then(|s| Submit::from_slug(&s));
+    let key_input = || -> Result<KeyInput, AppError> {
+        let name = text(fields::NAME);
+        validate_name(&name)?;
+        Ok(KeyInput {
+            name,
+            restricted: data.has(fields::RESTRICTED),
+            levels: Group::ALL
+                .into_iter()
+                .filter_map(|g| Some((g, Level::from_slug(&text(&fields::level(g)))?)))
+                .collect(),
+            expires: Expiry::from_form(&text(fields::EXPIRES), text(fields::EXPIRY_DATE)),
+        })
+    };
+    let unreadable = || AppError::Transport("The form could not be read.".into());
+    match (submit, id) {
+        (Some(Submit::Create), _) => Ok(Change::Create(key_input()?)),
+        (Some(Submit::Update), Some(id)) => Ok(Change::Update(id, key_input()?)),
+        (Some(Submit::Roll), Some(id)) => Ok(Change::Roll(
+            id,
+            RollGrace::from_slug(&text(fields::GRACE)).unwrap_or(DEFAULT_GRACE),
+        )),
+        (Some(Submit::Delete), Some(id)) => Ok(Change::Delete(
+            id,
+            form.get_attribute("data-name").unwrap_or_default(),
+        )),
+        _ => Err(unreadable()),
+    }
+}
+
+/// Shows the error beside its field, and puts focus on a name that was
+/// refused, to correct it.
+fn show_form_error(form: &HtmlFormElement, err: &AppError) {
+    if let Some(control) = show_error(form, err)
+        && err.message_for(fields::NAME).is_some()
+    {
+        let _ = control.focus();
+    }
+}
+
+/// The send button reads its busy label and cannot be pressed twice while
+/// the server answers.
+fn show_pending(form: &HtmlFormElement, pending: bool) {
+    let Some(button) = form
+        .query_selector("button[type=submit]")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into::<web_sys::HtmlButtonElement>().ok())
+    else {
+        return;
+    };
+    if pending && button.get_attribute("data-label").is_none() {
+        let _ = button.set_attribute("data-label", &button.text_content().unwrap_or_default());
+    }
+    let label = if pending {
+        "data-pending-label"
+    } else {
+        "data-label"
+    };
+    if let Some(text) = button.get_attribute(label) {
+        button.set_text_content(Some(&text));
+    }
+    button.set_disabled(pending);
+}
+
+/// The form makes way for the new secret, shown this once.
+fn reveal_secret(form: &HtmlFormElement, new: &NewSecret) {
+    let Some(content) = form.parent_element() else {
+        return;
+    };
+    let find = |selector: &str| content.query_selector(selector).ok().flatten();
+    let (Some(reveal), Some(secret)) = (find("[data-reveal]"), find("#new-key-secret")) else {
+        return;
+    };
+    if let Some(name) = find("[data-reveal-name]") {
+        name.set_text_content(Some(&new.name));
+    }
+    secret.set_text_content(Some(&new.secret));
+    form.set_hidden(true);
+    let _ = reveal.remove_attribute("hidden");
+    if let Some(dialog) = content.parent_element() {
+        let _ = dialog.set_attribute("aria-labelledby", "secret-title");
+        let _ = dialog.remove_attribute("aria-describedby");
+    }
+    if let Some(done) = reveal
+        .query_selector("[data-action=close]")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = done.focus();
+    }
+}
+
+/// **Copy**: the secret beside the button, to the clipboard.
+fn copy_secret(button: &Element) {
+    let Some(reveal) = button.closest("[data-reveal]").ok().flatten() else {
+        return;
+    };
+    let find = |selector: &str| reveal.query_selector(selector).ok().flatten();
+    let secret = find("#new-key-secret")
+        .and_then(|s| s.text_content())
+        .unwrap_or_default();
+    let status = find("[data-copy-status]");
+    leptos::task::spawn_local(async move {
+        let promise = window().navigator().clipboard().write_text(&secret);
+        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        if let Some(status) = status {
+            status.set_text_content(Some(if ok {
+                "Copied to the clipboard."
+            } else {
+                "Could not copy: select the key and copy it yourself."
+            }));
+        }
+    });
+}
+
+/// **Restrict to what it used**: the switch on, and each group at the
+/// level the key used (No Access where it used none). Saving is still the
+/// person's choice.
+fn restrict_to(button: &Element, levels: &str) {
+    let Some(form) = button.closest("form").ok().flatten() else {
+        return;
+    };
+    let levels = parse_levels_attr(levels);
+    let check = |selector: &str| {
+        if let Some(input) = form
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.set_checked(true);
+        }
+    };
+    check(&format!("input[name={}]", fields::RESTRICTED));
+    for group in Group::ALL {
+        let level = levels.get(&group).copied().unwrap_or(Level::NoAccess);
+        check(&format!(
+            "input[name={}][value={}]",
+            fields::level(group),
+            level.slug()
+        ));
     }
 }
 
@@ -294,28 +661,6 @@ fn restore_focus(target: FocusAfterRefresh) {
         FocusAfterRefresh::Button(_) => {}
         FocusAfterRefresh::Heading => focus_page_heading(),
     }
-}
-
-// Rolling and deleting start from a row of the table, never from Add, so
-// their dialogs are separate WASM chunks (`cargo leptos --split`): fetched
-// the first time one opens, not with the page. Add and Edit share
-// `KeyFormDialog`, which stays in the main bundle.
-#[lazy]
-fn roll_dialog(
-    key: KeySummary,
-    on_close: Callback<()>,
-    on_rolled: Callback<(String, String)>,
-) -> AnyView {
-    view! { <RollKeyDialog key on_close on_rolled /> }.into_any()
-}
-
-#[lazy]
-fn confirm_delete_dialog(
-    key: KeySummary,
-    on_close: Callback<()>,
-    on_deleted: Callback<String>,
-) -> AnyView {
-    view! { <ConfirmDelete key on_close on_deleted /> }.into_any()
 }
 
 /// The list as the server renders it: the empty state, or a table whose
@@ -393,9 +738,9 @@ fn KeyRow(key: KeySummary) -> impl IntoView {
                             "Set as Webhook Key"
                         </RowButton>
                     })}
-                    <RowButton action=RowAction::Edit id label=label("Edit")>"Edit"</RowButton>
-                    <RowButton action=RowAction::Roll id label=label("Roll")>"Roll"</RowButton>
-                    <RowButton action=RowAction::Delete id label=label("Delete") class="btn btn--small btn--icon">
+                    <RowButton action=RowAction::Open(KeyDialog::Edit) id label=label("Edit")>"Edit"</RowButton>
+                    <RowButton action=RowAction::Open(KeyDialog::Roll) id label=label("Roll")>"Roll"</RowButton>
+                    <RowButton action=RowAction::Open(KeyDialog::Delete) id label=label("Delete") class="btn btn--small btn--icon">
                         <TrashIcon />
                     </RowButton>
                 </div>
@@ -434,80 +779,6 @@ fn RowButton(
 pub fn list_html(list: Vec<KeySummary>) -> String {
     use leptos::tachys::view::RenderHtml;
     view! { <KeyList list /> }.to_html()
-}
-
-#[component]
-fn ConfirmDelete(
-    key: KeySummary,
-    #[prop(into)] on_close: Callback<()>,
-    #[prop(into)] on_deleted: Callback<String>,
-) -> impl IntoView {
-    // The webhook key cannot be deleted: the dialog explains what to do
-    // instead, and offers nothing that would fail.
-    if key.is_webhook {
-        return Either::Left(view! {
-            <Dialog title_id="delete-title" describedby="delete-desc" on_close>
-                <div class="dialog__body">
-                    <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
-                    <div id="delete-desc">
-                        <p>"“" {key.name.clone()} "” is your webhook key, so it cannot be deleted."</p>
-                        <p>{WEBHOOK_KEY_UNDELETABLE}</p>
-                    </div>
-                    <div class="dialog__actions">
-                        <button type="button" class="btn btn--primary" autofocus on:click=move |_| on_close.run(())>
-                            "Close"
-                        </button>
-                    </div>
-                </div>
-            </Dialog>
-        });
-    }
-    let id: KeyId = key.id;
-    let name = key.name.clone();
-    let remove = Action::new(move |_: &()| {
-        let name = name.clone();
-        async move { delete_key(id).await.map(|()| format!("Deleted “{name}”.")) }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = remove.value().get() {
-            on_deleted.run(message);
-            on_close.run(());
-        }
-    });
-    let error = move || {
-        remove.value().with(|v| {
-            v.as_ref()
-                .and_then(|r| r.as_ref().err())
-                .map(|e| e.to_string())
-        })
-    };
-    Either::Right(view! {
-        <Dialog title_id="delete-title" describedby="delete-desc" on_close>
-            <div class="dialog__body">
-                <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
-                <p id="delete-desc">
-                    "Delete “" {key.name.clone()}
-                    "”? Programs that use this key will stop working immediately. This cannot be undone."
-                </p>
-                {move || error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
-                <div class="dialog__actions">
-                    <button type="button" class="btn" autofocus on:click=move |_| on_close.run(())>
-                        "Cancel"
-                    </button>
-                    <button
-                        type="button"
-                        class="btn btn--danger"
-                        disabled=is_pending(remove.pending())
-                        on:click=move |_| {
-                            remove.dispatch(());
-                        }
-                    >
-                        "Delete"
-                    </button>
-                </div>
-            </div>
-        </Dialog>
-    })
 }
 
 #[cfg(all(test, feature = "ssr"))]

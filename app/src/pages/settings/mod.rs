@@ -11,6 +11,7 @@ use crate::components::pending::is_pending;
 
 pub mod api_keys;
 pub mod audit_log;
+pub mod key_dialogs;
 pub mod webhooks;
 
 #[component]
