@@ -208,6 +208,31 @@ test.describe('API Keys', () => {
     await expect(keyRow(page, 'forged')).toHaveCount(0);
   });
 
+  // A secret is shown once: the dialog that will show it cannot be closed
+  // while the server is still making it.
+  test('Escape while a key is being created does not lose its secret', async ({ page }) => {
+    await openApiKeys(page);
+    const name = uniqueName('Patient');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add API key' });
+    await dialog.getByRole('textbox', { name: 'Name' }).fill(name);
+    const held = await holdNextAnswer(page, '/api/keys/create');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await held.asked;
+    await expect(dialog.getByRole('button', { name: 'Creating…' })).toBeDisabled();
+    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeVisible();
+    held.release();
+    await held.delivered;
+    const reveal = page.getByRole('dialog', { name: 'Your new API key' });
+    expect((await reveal.locator('#new-key-secret').textContent()) ?? '').toMatch(SECRET);
+    await reveal.getByRole('button', { name: 'Done' }).click();
+    await expect(reveal).toBeHidden();
+    await expect(keyRow(page, name)).toBeVisible();
+    await held.stop();
+  });
+
   test('dialogs trap focus and close on Escape', async ({ page }) => {
     await openApiKeys(page);
     const add = page.getByRole('button', { name: 'Add', exact: true });

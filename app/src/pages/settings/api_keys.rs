@@ -327,6 +327,13 @@ fn KeyManager(children: Children) -> impl IntoView {
             Err(err) => show_form_error(&form, &err),
         }
     };
+    // Cancel, Close, Done and Escape. Not while a change is on its way: the
+    // answer may be a secret shown only once, in this dialog.
+    let dismiss = move || {
+        if !changing() {
+            close_dialog();
+        }
+    };
     let on_dialog_click = move |ev: leptos::ev::MouseEvent| {
         let Some(button) = closest(&ev, "[data-action]") else {
             return;
@@ -335,7 +342,7 @@ fn KeyManager(children: Children) -> impl IntoView {
             .get_attribute("data-action")
             .and_then(|a| DialogAction::from_slug(&a));
         match action {
-            Some(DialogAction::Close) => close_dialog(),
+            Some(DialogAction::Close) => dismiss(),
             Some(DialogAction::Copy) => copy_secret(&button),
             Some(DialogAction::Suggest) => restrict_to(
                 &button,
@@ -347,7 +354,7 @@ fn KeyManager(children: Children) -> impl IntoView {
     let on_dialog_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
         "Escape" => {
             ev.prevent_default();
-            close_dialog();
+            dismiss();
         }
         "Tab" => {
             if let Some(d) = dialog.get_untracked() {
@@ -455,7 +462,7 @@ fn KeyManager(children: Children) -> impl IntoView {
             // The browser's own Escape handling: keep the page in charge.
             on:cancel=move |ev: leptos::ev::Event| {
                 ev.prevent_default();
-                close_dialog();
+                dismiss();
             }
         ></dialog>
     }
