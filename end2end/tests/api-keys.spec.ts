@@ -208,6 +208,26 @@ test.describe('API Keys', () => {
     await expect(keyRow(page, 'forged')).toHaveCount(0);
   });
 
+  // A row can outlive its key (deleted in another tab): its dialogs are
+  // rendered on the server, which says the key is gone instead of opening.
+  test.describe('when a row outlives its key', () => {
+    // The browser logs each 404 answer; the page says what it means.
+    test.use({ expectedConsoleErrors: [/status of 404/] });
+    test('a row whose key was deleted elsewhere says so instead of opening a dialog', async ({ page }) => {
+      await openApiKeys(page);
+      const name = uniqueName('Gone elsewhere');
+      await addKey(page, name);
+      const id = await keyRow(page, name).getByRole('button', { name: `Edit ${name}` }).getAttribute('data-key');
+      const deleted = await page.request.post('/api/keys/delete', { data: { id: Number(id) } });
+      expect(deleted.status()).toBe(200);
+      for (const verb of ['Edit', 'Roll', 'Delete']) {
+        await keyRow(page, name).getByRole('button', { name: `${verb} ${name}` }).click();
+        await expect(page.getByRole('alert')).toHaveText('That API key no longer exists. Refresh the page to see the current keys.');
+        await expect(page.getByRole('dialog')).toHaveCount(0);
+      }
+    });
+  });
+
   // A secret is shown once: the dialog that will show it cannot be closed
   // while the server is still making it.
   test('Escape while a key is being created does not lose its secret', async ({ page }) => {
