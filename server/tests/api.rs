@@ -462,10 +462,33 @@ async fn bad_bodies_name_the_field_unknown_ids_are_404_and_big_bodies_413() {
                 422,
                 "from_number",
             ),
+            // Well-formed, naming what this organization does not have:
+            // the spec's 404 for an unknown id, naming the field.
             (
                 "POST",
                 "/v3/create-web-call",
                 json!({ "agent_id": "agent_nope" }),
+                404,
+                "agent_id",
+            ),
+            (
+                "POST",
+                "/v2/create-phone-call",
+                json!({ "from_number": "+14155550100", "to_number": "+14155550101", "override_agent_id": "agent_nope" }),
+                404,
+                "override_agent_id",
+            ),
+            (
+                "POST",
+                "/v3/list-calls",
+                json!({ "pagination_key": "call_nope" }),
+                404,
+                "pagination_key",
+            ),
+            (
+                "POST",
+                "/v3/create-web-call",
+                json!({ "agent_id": "" }),
                 422,
                 "agent_id",
             ),
@@ -980,6 +1003,120 @@ async fn the_openapi_document_lists_every_route_with_its_permission() {
         ["schema"];
     assert_eq!(voices["type"], "array", "a plain array, as in Retell's API");
     assert!(doc["paths"]["/get-agent/{agent_id}"]["get"]["requestBody"].is_null());
+}
+
+/// The document's `links` lead from what an answer holds to the operations
+/// that take it: followed from a real answer, each one reaches the resource
+/// (how Schemathesis's stateful phase gets past "not found").
+#[tokio::test]
+async fn following_the_documents_links_reaches_what_the_answer_named() {
+    let app = TestApp::start(&backends()[0]).await;
+    let full = key(&app, app.org().await, Access::Full).await;
+    let doc = app.api("GET", "/openapi.json", None, None).await.1;
+    let (_, agent) = api(
+        &app,
+        "POST",
+        "/create-agent",
+        Some(&full),
+        Some(json!({ "response_engine": { "type": "retell-llm" }, "voice_id": "v" })),
+    )
+    .await;
+    // A body each source operation accepts.
+    let source_body = |operation: &str| match operation {
+        "CreateAgent" => {
+            Some(json!({ "response_engine": { "type": "retell-llm" }, "voice_id": "v" }))
+        }
+        "CreateTestCaseDefinition" => Some(json!({
+            "name": "t", "user_prompt": "p", "response_engine": { "type": "retell-llm" }, "metrics": [],
+        })),
+        "CreatePhoneCall" => {
+            Some(json!({ "from_number": "+14155550100", "to_number": "+14155550101" }))
+        }
+        "CreateWebCall" => Some(json!({ "agent_id": agent["agent_id"] })),
+        "CreatePhoneNumber" => Some(json!({ "area_code": 415 })),
+        _ => None,
+    };
+    let operations: Vec<(String, String, Value)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(move |(method, op)| (path.clone(), method.to_uppercase(), op.clone()))
+        })
+        .collect();
+    let find = |id: &str| {
+        operations
+            .iter()
+            .find(|(_, _, op)| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("a link names {id}, which the document lacks"))
+    };
+    let mut followed = 0;
+    for (path, method, op) in &operations {
+        let Some(links) = op["responses"]["200"]["links"].as_object() else {
+            continue;
+        };
+        let source = op["operationId"].as_str().unwrap();
+        let (status, answer) = api(&app, method, path, Some(&full), source_body(source)).await;
+        assert_eq!(status, StatusCode::OK, "{source}: {answer}");
+        // Deletes last: the others need the resource.
+        let mut links: Vec<_> = links.values().collect();
+        links.sort_by_key(|link| link["operationId"].as_str().unwrap().starts_with("Delete"));
+        for link in links {
+            let (target_path, target_method, _) = find(link["operationId"].as_str().unwrap());
+            // The id the answer holds, where the link says.
+            let resolve = |expression: &Value| {
+                let pointer = expression
+                    .as_str()
+                    .unwrap()
+                    .strip_prefix("$response.body#")
+                    .unwrap();
+                let id = answer.pointer(pointer).and_then(Value::as_str);
+                id.unwrap_or_else(|| panic!("{source}'s answer has nothing at {pointer}: {answer}"))
+                    .to_owned()
+            };
+            let mut concrete = target_path.clone();
+            for (param, expression) in link["parameters"].as_object().into_iter().flatten() {
+                concrete = concrete.replace(&format!("{{{param}}}"), &resolve(expression));
+            }
+            let mut body =
+                matches!(target_method.as_str(), "POST" | "PUT" | "PATCH").then(|| json!({}));
+            for (field, expression) in link["requestBody"].as_object().into_iter().flatten() {
+                body.as_mut().unwrap()[field] = json!(resolve(expression));
+            }
+            let (status, reached) = api(&app, target_method, &concrete, Some(&full), body).await;
+            assert!(
+                status.is_success(),
+                "{source} -> {}: {status} {reached}",
+                link["operationId"]
+            );
+            followed += 1;
+        }
+    }
+    // Every route that takes an id in its path is the target of a link, but
+    // knowledge bases: nothing in the API creates one.
+    let takes_an_id = |path: &str| path.contains('{') && !path.contains("knowledge-base");
+    for route in ROUTES.iter().filter(|r| takes_an_id(r.path)) {
+        let id = format!("{:?}", route.operation);
+        assert!(
+            operations
+                .iter()
+                .any(|(_, _, op)| op["responses"]["200"]["links"]
+                    .as_object()
+                    .is_some_and(|links| links.contains_key(&id))),
+            "nothing links to {id}"
+        );
+    }
+    assert!(followed >= 18, "{followed} links followed");
+    // And a web call's agent comes from a created agent's answer.
+    let create_agent = &doc["paths"]["/create-agent"]["post"]["responses"]["200"]["links"];
+    assert_eq!(
+        create_agent["CreateWebCall"]["requestBody"]["agent_id"],
+        "$response.body#/agent_id"
+    );
 }
 
 #[tokio::test]

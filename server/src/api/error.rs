@@ -33,6 +33,11 @@ pub enum ApiError {
     Conflict { field: String, message: String },
     #[error("{0} not found.")]
     NotFound(&'static str),
+    /// A body field names something this organization does not have (an
+    /// agent, a page of a list): the spec's 404 for an unknown id, with the
+    /// field, so that a well-formed request is never answered "invalid".
+    #[error("{message}")]
+    UnknownReference { field: String, message: String },
     #[error("The request body is larger than 1 MiB.")]
     TooLarge,
     /// A document would exceed `DOCUMENT_LIMIT` once stored.
@@ -62,6 +67,13 @@ impl ApiError {
         }
     }
 
+    pub fn unknown_reference(field: &str, message: impl Into<String>) -> Self {
+        ApiError::UnknownReference {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated | ApiError::Expired { .. } | ApiError::RolledOut { .. } => {
@@ -70,7 +82,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::UnknownReference { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyUnknownKeys => StatusCode::TOO_MANY_REQUESTS,
@@ -114,7 +126,8 @@ impl IntoResponse for ApiError {
         match &self {
             ApiError::BadRequest { field, .. }
             | ApiError::Unprocessable { field, .. }
-            | ApiError::Conflict { field, .. } => {
+            | ApiError::Conflict { field, .. }
+            | ApiError::UnknownReference { field, .. } => {
                 error["field"] = json!(field);
             }
             ApiError::DocumentTooLarge { .. } => error["field"] = json!("body"),

@@ -36,6 +36,9 @@ pub fn document() -> Value {
             },
             "x-keyward-permission": route.need.describe(),
         });
+        if let Some(links) = links_from(route.operation) {
+            op["responses"]["200"]["links"] = links;
+        }
         if let Some(schema) = request_schema(route.operation) {
             // A body with required fields is itself required.
             let required = schema["required"].as_array().is_some_and(|r| !r.is_empty());
@@ -81,6 +84,115 @@ pub fn document() -> Value {
     })
 }
 
+/// Where a success answer leads: the operations that take an id it holds,
+/// where in its body that id is (a JSON pointer), and where the target takes
+/// it. They become OpenAPI `links`, so that a client, or Schemathesis's
+/// stateful phase, can follow a create to the get, update and delete of what
+/// it made. Knowledge bases have none: nothing in the API creates one, so no
+/// answer can be relied on to name one.
+pub struct Link {
+    pub from: Op,
+    pub to: &'static [Op],
+    pub pointer: &'static str,
+    pub into: IdPlace,
+}
+
+/// Where a link's target takes the id.
+#[derive(Clone, Copy)]
+pub enum IdPlace {
+    /// The target route's one path parameter.
+    Path,
+    /// A field of the target's JSON body.
+    Body(&'static str),
+}
+
+pub const LINKS: &[Link] = &[
+    Link {
+        from: Op::CreateAgent,
+        to: &[Op::GetAgent, Op::UpdateAgent, Op::DeleteAgent],
+        pointer: "/agent_id",
+        into: IdPlace::Path,
+    },
+    Link {
+        from: Op::CreateAgent,
+        to: &[Op::CreateWebCall],
+        pointer: "/agent_id",
+        into: IdPlace::Body("agent_id"),
+    },
+    Link {
+        from: Op::ListVoices,
+        to: &[Op::GetVoice],
+        pointer: "/0/voice_id",
+        into: IdPlace::Path,
+    },
+    Link {
+        from: Op::CreateTestCaseDefinition,
+        to: &[
+            Op::GetTestCaseDefinition,
+            Op::UpdateTestCaseDefinition,
+            Op::DeleteTestCaseDefinition,
+        ],
+        pointer: "/test_case_definition_id",
+        into: IdPlace::Path,
+    },
+    Link {
+        from: Op::CreatePhoneCall,
+        to: &[Op::GetCall, Op::UpdateCall, Op::DeleteCall, Op::StopCall],
+        pointer: "/call_id",
+        into: IdPlace::Path,
+    },
+    Link {
+        from: Op::CreateWebCall,
+        to: &[Op::GetCall, Op::UpdateCall, Op::DeleteCall, Op::StopCall],
+        pointer: "/call_id",
+        into: IdPlace::Path,
+    },
+    Link {
+        from: Op::CreatePhoneNumber,
+        to: &[
+            Op::GetPhoneNumber,
+            Op::UpdatePhoneNumber,
+            Op::DeletePhoneNumber,
+        ],
+        pointer: "/phone_number",
+        into: IdPlace::Path,
+    },
+];
+
+/// The one path parameter of an operation's route (every link target has
+/// exactly one).
+pub fn path_parameter(op: Op) -> Option<&'static str> {
+    let route = ROUTES.iter().find(|r| r.operation == op)?;
+    route
+        .path
+        .split('/')
+        .find_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+}
+
+/// The `links` object of an operation's success answer, if it leads anywhere.
+fn links_from(op: Op) -> Option<Value> {
+    let mut links = Map::new();
+    for link in LINKS.iter().filter(|l| l.from == op) {
+        let value = format!("$response.body#{}", link.pointer);
+        for &to in link.to {
+            let taken = match link.into {
+                IdPlace::Path => {
+                    let param = path_parameter(to).expect("a path link's target has a parameter");
+                    json!({ "parameters": { param: value } })
+                }
+                IdPlace::Body(field) => json!({ "requestBody": { field: value } }),
+            };
+            let mut entry = json!({ "operationId": format!("{to:?}") });
+            entry
+                .as_object_mut()
+                .unwrap()
+                .extend(taken.as_object().unwrap().clone());
+            links.insert(format!("{to:?}"), entry);
+        }
+    }
+    (!links.is_empty()).then_some(Value::Object(links))
+}
+
 /// What a success answers: an object, or (as in Retell's API) a plain
 /// array for the knowledge base and voice lists.
 fn success_schema(op: Op) -> Value {
@@ -117,7 +229,7 @@ fn request_schema(op: Op) -> Option<Value> {
             &[],
             json!({
                 "limit": { "type": ["integer", "null"], "minimum": 1, "maximum": 1000 },
-                "pagination_key": { "type": ["string", "null"] },
+                "pagination_key": { "type": ["string", "null"], "description": "The `pagination_key` of an earlier page; 404 naming the field if it names nothing." },
             }),
         ),
         Op::UpdateCall => object(&[], json!({ "metadata": { "type": ["object", "null"] } })),
@@ -129,12 +241,12 @@ fn request_schema(op: Op) -> Option<Value> {
             &["from_number", "to_number"],
             json!({
                 "from_number": phone, "to_number": phone,
-                "override_agent_id": { "type": ["string", "null"], "description": "An agent of this organization." },
+                "override_agent_id": { "type": ["string", "null"], "pattern": "\\S", "description": "An agent of this organization; 404 naming the field if there is none." },
             }),
         ),
         Op::CreateWebCall => object(
             &["agent_id"],
-            json!({ "agent_id": { "type": "string", "description": "An agent of this organization." } }),
+            json!({ "agent_id": { "type": "string", "pattern": "\\S", "description": "An agent of this organization; 404 naming the field if there is none." } }),
         ),
         Op::CreateBatchCall => object(
             &["from_number", "tasks"],

@@ -147,7 +147,7 @@ async fn agent_for_call(
 ) -> Result<String, ApiError> {
     if let Some(agent_id) = named {
         if !resources::exists(&cx.db, cx.org(), Kind::Agent, agent_id).await? {
-            return Err(ApiError::unprocessable(
+            return Err(ApiError::unknown_reference(
                 field,
                 format!("{field} does not name an agent of this organization."),
             ));

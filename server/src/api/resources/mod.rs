@@ -225,7 +225,7 @@ pub async fn list(
             find(db, org, kind, after)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::unprocessable(
+                    ApiError::unknown_reference(
                         "pagination_key",
                         "pagination_key does not name an item of this list.",
                     )
