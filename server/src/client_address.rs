@@ -30,7 +30,8 @@ impl TrustedProxies {
             .map(|ips| TrustedProxies(ips.into()))
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is one of the proxies.
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         self.0.contains(&ip.to_canonical())
     }
 

@@ -25,6 +25,9 @@ pub struct Config {
     /// `KEYWARD_MAX_CONNECTIONS`, default 1024: connections served at once;
     /// one more is answered 503 and closed.
     pub max_connections: usize,
+    /// `KEYWARD_MAX_CONNECTIONS_PER_CLIENT`, default 64: connections served
+    /// at once from one TCP peer (an IPv6 /64), trusted proxies excepted.
+    pub max_connections_per_client: usize,
     /// `KEYWARD_SIGNUPS_PER_MINUTE`, default 10: sign-ups allowed from one
     /// client address (an IPv6 /64) a minute.
     pub signups_per_minute: u32,
@@ -55,6 +58,10 @@ impl std::fmt::Debug for Config {
             .field("cookie_secure", &self.cookie_secure)
             .field("webhook_allow_private", &self.webhook_allow_private)
             .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
             .field("signups_per_minute", &self.signups_per_minute)
             .field("manual_sends_per_minute", &self.manual_sends_per_minute)
             .field("key_cache_entries", &self.key_cache_entries)
@@ -82,6 +89,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
                 .unwrap_or(crate::serve::Limits::default().max_connections),
+            max_connections_per_client: var("KEYWARD_MAX_CONNECTIONS_PER_CLIENT")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(crate::serve::Limits::default().max_connections_per_client),
             signups_per_minute: var("KEYWARD_SIGNUPS_PER_MINUTE")
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
@@ -113,6 +124,7 @@ mod tests {
             cookie_secure: true,
             webhook_allow_private: false,
             max_connections: 1024,
+            max_connections_per_client: 64,
             signups_per_minute: 10,
             manual_sends_per_minute: 10,
             key_cache_entries: 10,

@@ -60,7 +60,7 @@ async fn run() -> Result<(), StartupError> {
     });
     let audit_pruner = server::audit::spawn_pruner(db.clone(), retention_days);
     let app = routes::router(state, last_used.clone(), keys).layer(
-        axum::middleware::from_fn_with_state(trusted, server::client_address::resolve),
+        axum::middleware::from_fn_with_state(trusted.clone(), server::client_address::resolve),
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -68,6 +68,9 @@ async fn run() -> Result<(), StartupError> {
     tracing::info!("listening on http://{addr}");
     let limits = server::serve::Limits {
         max_connections: config.max_connections,
+        max_connections_per_client: config.max_connections_per_client,
+        // Their connections carry many clients: the proxy limits those.
+        uncapped_peers: trusted,
         ..Default::default()
     };
     let served = server::serve::serve(listener, app, limits, shutdown_signal())

@@ -79,6 +79,7 @@ mod tests {
             cookie_secure: false,
             webhook_allow_private: false,
             max_connections: 1,
+            max_connections_per_client: 1,
             signups_per_minute: 1,
             manual_sends_per_minute: 1,
             key_cache_entries: 1,

@@ -1379,6 +1379,72 @@ async fn an_address_past_its_unknown_keys_is_not_read_for() {
     assert_eq!(info(other, fresh).await.0, StatusCode::OK);
 }
 
+/// The budget is taken before the look-up, not counted after it: unknown
+/// keys sent all at once from one address cost at most the budget in reads
+/// of the key table (counted by the database's metric callback), and the
+/// rest are answered 429.
+#[tokio::test]
+async fn concurrent_unknown_keys_from_one_address_cost_at_most_the_budget_in_reads() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use server::api::unknown_keys::UNKNOWN_KEYS_PER_MINUTE;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const REQUESTS: usize = 200;
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let key_reads = Arc::new(AtomicUsize::new(0));
+        let mut db = app.db.clone();
+        let counter = key_reads.clone();
+        db.set_metric_callback(move |info| {
+            if info.statement.sql.contains(r#"FROM "api_keys""#) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let router = server::api::router(server::api::ApiState {
+            db,
+            last_used: Arc::default(),
+            keys: app.keys.clone(),
+            unknown_keys: Arc::default(),
+        })
+        .layer(MockConnectInfo(std::net::SocketAddr::from((
+            [203, 0, 113, 60],
+            40000,
+        ))));
+        let mut requests = tokio::task::JoinSet::new();
+        for _ in 0..REQUESTS {
+            let (router, secret) = (
+                router.clone(),
+                app::keys::secret::ApiKeySecret::generate()
+                    .expose()
+                    .to_owned(),
+            );
+            requests.spawn(async move {
+                common::api_on(&router, "GET", "/get-api-key-info", Some(&secret), None)
+                    .await
+                    .0
+            });
+        }
+        let (mut unauthorized, mut refused) = (0, 0);
+        while let Some(status) = requests.join_next().await {
+            match status.unwrap() {
+                StatusCode::UNAUTHORIZED => unauthorized += 1,
+                StatusCode::TOO_MANY_REQUESTS => refused += 1,
+                other => panic!("{}: {other}", app.backend),
+            }
+        }
+        let budget = UNKNOWN_KEYS_PER_MINUTE as usize;
+        let reads = key_reads.load(Ordering::SeqCst);
+        assert!(reads <= budget, "{}: {reads} reads", app.backend);
+        assert_eq!(
+            (unauthorized, refused),
+            (budget, REQUESTS - budget),
+            "{}",
+            app.backend
+        );
+        assert_eq!(reads, unauthorized, "{}: one read per 401", app.backend);
+    }
+}
+
 /// Each key's use is counted per day and per permission a route needed,
 /// refusals (403) apart, in batches; the page's list shows the last 30
 /// days, and another organization's list shows none of it.

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use super::ApiState;
 use super::error::ApiError;
 use super::key_cache::{LoadFailed, VerifiedKey};
+use super::unknown_keys::Exhausted;
 
 /// The key a request was made with, for the handlers: the verified key,
 /// shared with the cache.
@@ -118,24 +119,24 @@ pub async fn authenticate(
         .ok_or(ApiError::Unauthenticated)?;
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
     let digest = secret.digest();
-    // An address past its unknown keys is not read for: only keys verified
-    // before still go through. (A key in the cache is checked first, so the
-    // common request takes no lock of the budget's.)
-    if let Some(address) = address
-        && !state.keys.holds(&digest)
-        && state.unknown_keys.exhausted(address)
-    {
-        return Err(ApiError::TooManyUnknownKeys);
-    }
+    // A key verified before (in memory) goes through whatever its address
+    // spent; any other look-up is paid from the address's budget of
+    // unknown keys. (A key in the cache is checked first, so the common
+    // request takes no lock of the budget's.)
+    let budgeted = address.filter(|_| !state.keys.holds(&digest));
+    let mut refused = false;
     let key = state
         .keys
-        .get_or_load(&digest, load(&state.db, &secret))
+        .get_or_load(
+            &digest,
+            load_within_budget(state, budgeted, &secret, &mut refused),
+        )
         .await
         .map_err(|LoadFailed| ApiError::Internal)?;
+    if refused {
+        return Err(ApiError::TooManyUnknownKeys);
+    }
     let Some(key) = key else {
-        if let Some(address) = address {
-            state.unknown_keys.record(address);
-        }
         return Err(ApiError::Unauthenticated);
     };
     key.lifetimes
@@ -145,6 +146,34 @@ pub async fn authenticate(
             Refusal::RolledOut { at } => ApiError::RolledOut { at },
         })?;
     Ok(ApiCaller(key))
+}
+
+/// `load`, paid from `address`'s budget of unknown keys when it has one:
+/// a unit is taken before the read (so that requests sent at once cannot
+/// all pass before any is counted) and given back only if the key was
+/// found. Past the budget nothing is read: `refused` is set, and the secret
+/// is reported unknown to the cache, which keeps nothing for it. Run by the
+/// cache only for a read it makes: requests that join another's read of the
+/// same secret take nothing.
+async fn load_within_budget(
+    state: &ApiState,
+    address: Option<IpAddr>,
+    secret: &ApiKeySecret,
+    refused: &mut bool,
+) -> Result<Option<VerifiedKey>, LoadFailed> {
+    let reservation = match address.map(|a| state.unknown_keys.reserve(a)) {
+        None => None,
+        Some(Ok(reservation)) => Some(reservation),
+        Some(Err(Exhausted)) => {
+            *refused = true;
+            return Ok(None);
+        }
+    };
+    let found = load(&state.db, secret).await;
+    if let (Some(reservation), Ok(Some(_))) = (reservation, &found) {
+        reservation.give_back();
+    }
+    found
 }
 
 /// Reads what the cache keeps about a secret: its key and organization.
