@@ -17,7 +17,9 @@ use common::receiver::{Receiver, hanging, setup, verifies};
 use common::{TestApp, backends};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{Value, json};
 use server::webhooks::DeliveryWorker;
 use server::webhooks::outbox::{self, Signing};
@@ -872,5 +874,97 @@ async fn sixteen_organizations_with_hanging_receivers_do_not_starve_another() {
             "slots were kept for organizations that wait"
         );
         running.abort();
+    }
+}
+
+/// Past `PENDING_PER_ORG` pending deliveries, an organization's new events
+/// are recorded as dropped, shown with their reason, and never sent.
+#[tokio::test]
+async fn past_the_pending_cap_new_events_are_dropped_and_shown_so() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_receiver, url) = Receiver::start().await;
+        let api_key = setup(&app, &url).await;
+        let org = app.org().await;
+        let cap = app::webhooks::outbox::PENDING_PER_ORG;
+        backlog(&app, org, cap as usize - 1).await;
+        // The last place is taken; calls are created either way.
+        for to in ["+14155550101", "+14155550102"] {
+            assert_eq!(create_call(&app, &api_key, to).await, StatusCode::OK);
+        }
+        assert_eq!(
+            app.call("/api/webhooks/test", json!({})).await.0,
+            StatusCode::OK
+        );
+        let reason = format!("dropped: {cap} deliveries already waiting");
+        let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        let latest: Vec<(Value, Value, Value)> = overview["deliveries"].as_array().unwrap()[..3]
+            .iter()
+            .map(|d| {
+                (
+                    d["event"].clone(),
+                    d["status"].clone(),
+                    d["last_error"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            latest,
+            vec![
+                (json!("test"), json!("dropped"), json!(reason)),
+                (json!("call_started"), json!("dropped"), json!(reason)),
+                (json!("call_started"), json!("pending"), Value::Null),
+            ],
+            "{}",
+            app.backend
+        );
+        let (status, page) = app.get("/settings/webhooks").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&reason), "the page shows why");
+
+        // Resending a dropped delivery would pass the cap: refused, saying why.
+        let dropped = overview["deliveries"][0]["id"].clone();
+        let (status, body) = app
+            .call("/api/webhooks/resend", json!({ "id": dropped }))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            body["Conflict"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{cap} deliveries are already waiting")),
+            "{body}"
+        );
+        // Once one pending delivery is done, there is room again.
+        let first = deliveries(&app).await[0].id;
+        webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(DeliveryStatus::Delivered),
+            )
+            .filter(webhook_delivery::Column::Id.eq(first))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.call("/api/webhooks/resend", json!({ "id": dropped }))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let pending = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(pending, cap);
+        // Another organization has its own allowance.
+        let (b, _, _) = organization_b_with_receiver(&app).await;
+        app.call_with(Some(&b), "/api/webhooks/test", json!({}))
+            .await;
+        let (_, theirs, _) = app
+            .call_with(Some(&b), "/api/webhooks/overview", json!({}))
+            .await;
+        assert_eq!(theirs["deliveries"][0]["status"], "pending");
     }
 }
