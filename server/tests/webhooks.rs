@@ -6,15 +6,20 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use app::keys::secret::ApiKeySecret;
-use app::ssr::entities::{api_key, webhook_delivery};
+use app::permissions::Access;
+use app::ssr::OrgId;
+use app::ssr::entities::{api_key, organization, webhook_delivery};
 use app::webhooks::DeliveryStatus;
 use axum::Router;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
-use common::receiver::{Receiver, setup, verifies};
+use common::receiver::{Receiver, hanging, setup, verifies};
 use common::{TestApp, backends};
+use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::{Value, json};
 use server::webhooks::DeliveryWorker;
 use server::webhooks::outbox::{self, Signing};
@@ -531,9 +536,7 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
     setup(&app, &url).await;
     app.call("/api/webhooks/test", json!({})).await;
     // A worker has claimed it and is sending it.
-    let claimed = outbox::claim_due(&app.db, 10, 10, &Default::default())
-        .await
-        .unwrap();
+    let claimed = outbox::claim(&app.db, app.org().await, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     let lease = deliveries(&app).await[0].locked_until;
     assert!(lease.is_some());
@@ -572,15 +575,7 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
 async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_another_organization() {
     let app = TestApp::start(&backends()[0]).await;
     // Organization A: a receiver that takes connections and never answers.
-    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hang_url = format!("http://{}/hook", hanging.local_addr().unwrap());
-    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let holder = held.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = hanging.accept().await {
-            holder.lock().unwrap().push(socket);
-        }
-    });
+    let (hang_url, held) = hanging().await;
     setup(&app, &hang_url).await;
     let a = app.org().await;
     let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
@@ -739,5 +734,237 @@ async fn an_unknown_stored_status_is_an_error_not_pending() {
             "{}: {overview}",
             app.backend
         );
+    }
+}
+
+/// An organization made in the store directly (sign-ups are throttled per
+/// address), with a webhook URL and a webhook key.
+async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgId {
+    let org = organization::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let org = OrgId(org.id);
+    let actor = common::actor();
+    app::webhooks::outbox::save_url(&app.db, org, &actor, url)
+        .await
+        .unwrap();
+    let key = app::keys::store::create(
+        &app.db,
+        &app.state.sealer,
+        org,
+        &actor,
+        "signer".into(),
+        Access::Full,
+        None,
+    )
+    .await
+    .unwrap();
+    app::keys::store::set_webhook(&app.db, org, &actor, key.key.id)
+        .await
+        .unwrap();
+    org
+}
+
+/// Queues `count` pending test events for `org` at once, as a backlog.
+async fn backlog(app: &TestApp, org: OrgId, count: usize) {
+    let now = Utc::now();
+    let rows = (0..count).map(|i| webhook_delivery::ActiveModel {
+        organization_id: Set(org.0),
+        event: Set("test".into()),
+        body: Set(
+            json!({ "event": "test", "event_id": format!("evt_backlog_{i}"), "call": {} })
+                .to_string(),
+        ),
+        status: Set(DeliveryStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        locked_until: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    });
+    webhook_delivery::Entity::insert_many(rows)
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
+/// Organization B, signed up, with a receiver that answers; returns B's
+/// session, the receiver and the secret of B's webhook key.
+async fn organization_b_with_receiver(app: &TestApp) -> (String, Receiver, String) {
+    let b = app.signup("owner@b.example", "Org B").await;
+    let (receiver, url) = Receiver::start().await;
+    app.call_with(Some(&b), "/api/webhooks/save-url", json!({ "url": url }))
+        .await;
+    let (_, key, _) = app
+        .call_with(
+            Some(&b),
+            "/api/keys/create",
+            json!({ "input": { "name": "b signer", "restricted": false } }),
+        )
+        .await;
+    app.call_with(
+        Some(&b),
+        "/api/keys/set-webhook",
+        json!({ "id": key["id"] }),
+    )
+    .await;
+    (b, receiver, key["secret"].as_str().unwrap().to_owned())
+}
+
+/// Sixteen organizations whose receivers never answer, with 200 events
+/// queued for each, cannot hold every sending slot: another organization's
+/// test event still goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixteen_organizations_with_hanging_receivers_do_not_starve_another() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (hang_url, held) = hanging().await;
+        for n in 0..16 {
+            let org = organization_with_webhook(&app, &format!("Hanging {n}"), &hang_url).await;
+            backlog(&app, org, 200).await;
+        }
+        let (b, receiver, b_secret) = organization_b_with_receiver(&app).await;
+
+        let running = worker(&app).spawn(std::time::Duration::from_millis(100));
+        // The hanging organizations take every slot they may have.
+        let started = std::time::Instant::now();
+        while held.lock().unwrap().len() < 48 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "the hanging organizations' deliveries did not start"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+        let queued = std::time::Instant::now();
+        assert_eq!(
+            app.call_with(Some(&b), "/api/webhooks/test", json!({}))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        while receiver.received().is_empty() {
+            assert!(
+                queued.elapsed() < std::time::Duration::from_secs(15),
+                "{}: B's test event waited behind the hanging organizations ({} connections held)",
+                app.backend,
+                held.lock().unwrap().len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        eprintln!(
+            "{}: B's test event arrived after {:?}, with {} connections held by the hanging organizations",
+            app.backend,
+            queued.elapsed(),
+            held.lock().unwrap().len()
+        );
+        let (signature, body) = receiver.received().remove(0);
+        assert!(verifies(&b_secret, &body, &signature));
+        assert!(
+            held.lock().unwrap().len() < server::webhooks::MAX_IN_FLIGHT,
+            "slots were kept for organizations that wait"
+        );
+        running.abort();
+    }
+}
+
+/// Past `PENDING_PER_ORG` pending deliveries, an organization's new events
+/// are recorded as dropped, shown with their reason, and never sent.
+#[tokio::test]
+async fn past_the_pending_cap_new_events_are_dropped_and_shown_so() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_receiver, url) = Receiver::start().await;
+        let api_key = setup(&app, &url).await;
+        let org = app.org().await;
+        let cap = app::webhooks::outbox::PENDING_PER_ORG;
+        backlog(&app, org, cap as usize - 1).await;
+        // The last place is taken; calls are created either way.
+        for to in ["+14155550101", "+14155550102"] {
+            assert_eq!(create_call(&app, &api_key, to).await, StatusCode::OK);
+        }
+        assert_eq!(
+            app.call("/api/webhooks/test", json!({})).await.0,
+            StatusCode::OK
+        );
+        let reason = format!("dropped: {cap} deliveries already waiting");
+        let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
+        let latest: Vec<(Value, Value, Value)> = overview["deliveries"].as_array().unwrap()[..3]
+            .iter()
+            .map(|d| {
+                (
+                    d["event"].clone(),
+                    d["status"].clone(),
+                    d["last_error"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            latest,
+            vec![
+                (json!("test"), json!("dropped"), json!(reason)),
+                (json!("call_started"), json!("dropped"), json!(reason)),
+                (json!("call_started"), json!("pending"), Value::Null),
+            ],
+            "{}",
+            app.backend
+        );
+        let (status, page) = app.get("/settings/webhooks").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains(&reason), "the page shows why");
+
+        // Resending a dropped delivery would pass the cap: refused, saying why.
+        let dropped = overview["deliveries"][0]["id"].clone();
+        let (status, body) = app
+            .call("/api/webhooks/resend", json!({ "id": dropped }))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            body["Conflict"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("{cap} deliveries are already waiting")),
+            "{body}"
+        );
+        // Once one pending delivery is done, there is room again.
+        let first = deliveries(&app).await[0].id;
+        webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(DeliveryStatus::Delivered),
+            )
+            .filter(webhook_delivery::Column::Id.eq(first))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(
+            app.call("/api/webhooks/resend", json!({ "id": dropped }))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let pending = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(pending, cap);
+        // Another organization has its own allowance.
+        let (b, _, _) = organization_b_with_receiver(&app).await;
+        app.call_with(Some(&b), "/api/webhooks/test", json!({}))
+            .await;
+        let (_, theirs, _) = app
+            .call_with(Some(&b), "/api/webhooks/overview", json!({}))
+            .await;
+        assert_eq!(theirs["deliveries"][0]["status"], "pending");
     }
 }

@@ -69,6 +69,10 @@ pub enum DeliveryStatus {
     Failed,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "not_sent"))]
     NotSent,
+    /// Never sent: the organization already had `PENDING_PER_ORG`
+    /// deliveries waiting when it was queued.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "dropped"))]
+    Dropped,
 }
 
 impl DeliveryStatus {
@@ -78,6 +82,7 @@ impl DeliveryStatus {
             DeliveryStatus::Delivered => "Delivered",
             DeliveryStatus::Failed => "Failed",
             DeliveryStatus::NotSent => "Not sent",
+            DeliveryStatus::Dropped => "Dropped",
         }
     }
 }

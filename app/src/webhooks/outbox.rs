@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -16,6 +17,11 @@ use crate::audit::store::{self as audit, Actor};
 use crate::error::{AppError, Missing};
 use crate::ssr::OrgId;
 use crate::ssr::entities::{api_key, webhook_delivery as delivery, webhook_setting};
+
+/// Deliveries one organization may have waiting to be sent. Past it, a new
+/// event is recorded as dropped, not queued: a receiver that never answers
+/// cannot grow the outbox without bound.
+pub const PENDING_PER_ORG: u64 = 1_000;
 
 /// Queues `event` for the organization's webhook URL. Nothing is queued
 /// when the organization has no URL.
@@ -33,18 +39,25 @@ pub async fn enqueue(
         return Ok(None);
     }
     let now = Utc::now();
+    // Concurrent events of one organization may each see room for one more:
+    // the cap can be passed by as many as arrive at the same instant.
+    let (status, last_error) = if pending(db, org, None).await? >= PENDING_PER_ORG {
+        (DeliveryStatus::Dropped, Some(dropped_reason()))
+    } else {
+        (DeliveryStatus::Pending, None)
+    };
     // The body is fixed here, so every attempt (and a Resend) carries the
     // same `event_id`: receivers can drop replays and duplicates by it.
     let row = delivery::ActiveModel {
         organization_id: Set(org.0),
         event: Set(event.to_owned()),
         body: Set(json!({ "event": event, "event_id": new_event_id(), "call": call }).to_string()),
-        status: Set(DeliveryStatus::Pending),
+        status: Set(status),
         attempts: Set(0),
         next_attempt_at: Set(now),
         locked_until: Set(None),
         last_status_code: Set(None),
-        last_error: Set(None),
+        last_error: Set(last_error),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -52,6 +65,26 @@ pub async fn enqueue(
     .insert(db)
     .await?;
     Ok(Some(row.id))
+}
+
+/// What the page shows for a dropped delivery.
+fn dropped_reason() -> String {
+    format!("dropped: {PENDING_PER_ORG} deliveries already waiting")
+}
+
+/// The organization's deliveries waiting to be sent, `except` one.
+async fn pending(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    except: Option<i64>,
+) -> Result<u64, sea_orm::DbErr> {
+    let mut query = delivery::Entity::find()
+        .filter(delivery::Column::OrganizationId.eq(org.0))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending));
+    if let Some(id) = except {
+        query = query.filter(delivery::Column::Id.ne(id));
+    }
+    query.count(db).await
 }
 
 pub async fn overview(db: &impl ConnectionTrait, org: OrgId) -> Result<WebhookOverview, AppError> {
@@ -149,6 +182,16 @@ fn new_event_id() -> String {
 /// Sends a delivery again from scratch, unless a worker is sending it right
 /// now: clearing its lease would let a second worker send it at once.
 pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<(), AppError> {
+    // A resend counts towards the cap like a new event (the budget of manual
+    // sends bounds how far racing resends can pass it).
+    if pending(db, org, Some(id)).await? >= PENDING_PER_ORG {
+        if !exists(db, org, id).await? {
+            return Err(AppError::NotFound(Missing::Delivery));
+        }
+        return Err(AppError::Conflict(format!(
+            "{PENDING_PER_ORG} deliveries are already waiting to be sent. Resend this one once fewer are waiting."
+        )));
+    }
     let now = Utc::now();
     let not_leased = Condition::any()
         .add(delivery::Column::LockedUntil.is_null())
@@ -172,13 +215,7 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
         .await?;
     if result.rows_affected == 0 {
         // Missing (or another organization's), or in flight.
-        let exists = delivery::Entity::find()
-            .filter(delivery::Column::OrganizationId.eq(org.0))
-            .filter(delivery::Column::Id.eq(id))
-            .one(db)
-            .await?
-            .is_some();
-        return Err(if exists {
+        return Err(if exists(db, org, id).await? {
             AppError::Conflict(
                 "This delivery is being sent right now. Resend it once this attempt is over."
                     .into(),
@@ -188,6 +225,16 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
         });
     }
     Ok(())
+}
+
+/// Whether the organization has delivery `id`.
+async fn exists(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<bool, sea_orm::DbErr> {
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::OrganizationId.eq(org.0))
+        .filter(delivery::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// The organization's webhook key, if one is set.

@@ -3,35 +3,40 @@
 //! Any number of workers (or instances) can run: a claim is a lease that
 //! only one of them wins.
 //!
-//! Delivery is continuous and fair: up to `MAX_IN_FLIGHT` deliveries are
-//! sent at once, a new one starts as soon as a slot frees, and no
-//! organization has more than `PER_ORG_IN_FLIGHT` in flight, so a receiver
-//! that never answers, behind however many queued events, slows only its
-//! own organization.
+//! Delivery is continuous and fair (see `fair`): up to `MAX_IN_FLIGHT`
+//! deliveries are sent at once, a new one starts as soon as a slot frees,
+//! organizations take turns, none has more than `PER_ORG_IN_FLIGHT` in
+//! flight, and a share of the slots waits for organizations with nothing in
+//! flight. So receivers that never answer, behind however many queued
+//! events, slow only their own organizations.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
 
 use app::keys::secret::ApiKeySecret;
 use app::ssr::entities::webhook_delivery;
 use app::ssr::{OrgId, Sealer};
 use sea_orm::DatabaseConnection;
 
+pub mod address;
+pub mod fair;
 pub mod outbox;
 pub mod signature;
 
+pub use address::{DESTINATION_NOT_ALLOWED, is_public};
+pub use fair::{MAX_IN_FLIGHT, PER_ORG_IN_FLIGHT, WAITING_SHARE};
 use outbox::{Outcome, Signing};
 
-/// How long one request may take.
+/// How long one attempt may take, from the destination's DNS check to the
+/// receiver's answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
-/// Deliveries sent at once by one worker.
-pub const MAX_IN_FLIGHT: usize = 64;
-/// Deliveries of one organization sent at once by one worker.
-pub const PER_ORG_IN_FLIGHT: usize = 4;
+/// What the page shows for an attempt that ran out of `TIMEOUT`.
+pub const TIMED_OUT: &str = "timed out after 10 s";
 
 #[derive(Clone)]
 pub struct DeliveryWorker {
@@ -46,8 +51,8 @@ pub struct DeliveryWorker {
     client: reqwest::Client,
     /// Free sending slots.
     slots: Arc<Semaphore>,
-    /// Deliveries being sent, by organization.
-    in_flight: Arc<Mutex<HashMap<i64, usize>>>,
+    /// Whom this worker is sending for, and whose turn is next.
+    turns: Arc<Mutex<fair::Turns>>,
     /// Rung when a send finishes: an organization at its cap, or a full
     /// set of slots, may take the next delivery at once, not at the tick.
     finished: Arc<Notify>,
@@ -60,8 +65,7 @@ impl DeliveryWorker {
             // behalf to whatever the URL names, past the resolver's check.
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .dns_resolver(Arc::new(CheckedResolver { allow_private }))
+            .dns_resolver(Arc::new(address::CheckedResolver { allow_private }))
             .build()
             .expect("the HTTP client builds with static settings");
         DeliveryWorker {
@@ -70,7 +74,7 @@ impl DeliveryWorker {
             allow_private,
             client,
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-            in_flight: Arc::default(),
+            turns: Arc::default(),
             finished: Arc::default(),
         }
     }
@@ -78,7 +82,7 @@ impl DeliveryWorker {
     /// Polls the outbox every `every` until the task is aborted, at once
     /// whenever a send finishes, and without pause while rounds find due
     /// work and slots are free.
-    pub fn spawn(self, every: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(self, every: Duration) -> JoinHandle<()> {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -115,48 +119,62 @@ impl DeliveryWorker {
         Ok(count)
     }
 
-    /// Claims due deliveries for the free slots and starts sending each;
-    /// returns the sends started.
-    async fn dispatch(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, sea_orm::DbErr> {
-        let free = self.slots.available_permits();
-        if free == 0 {
+    fn turns(&self) -> MutexGuard<'_, fair::Turns> {
+        self.turns.lock().expect("turns lock")
+    }
+
+    /// Offers the free slots to the organizations with due work, in turn,
+    /// each taking its share; returns the sends started.
+    async fn dispatch(&self) -> Result<Vec<JoinHandle<()>>, sea_orm::DbErr> {
+        if self.slots.available_permits() == 0 {
             return Ok(Vec::new());
         }
-        let busy = self.in_flight.lock().expect("in-flight lock").clone();
-        let claimed = outbox::claim_due(&self.db, free, PER_ORG_IN_FLIGHT, &busy).await?;
-        let mut started = Vec::with_capacity(claimed.len());
-        for row in claimed {
-            let slot = self
-                .slots
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("never closed");
-            let org = row.organization_id;
-            *self
-                .in_flight
-                .lock()
-                .expect("in-flight lock")
-                .entry(org)
-                .or_default() += 1;
-            let worker = self.clone();
-            started.push(tokio::spawn(async move {
-                let outcome = worker.attempt(&row).await;
-                if let Err(err) = outbox::record(&worker.db, &row, outcome).await {
-                    tracing::warn!(delivery = row.id, error = %err, "could not record a delivery attempt");
-                }
-                let mut in_flight = worker.in_flight.lock().expect("in-flight lock");
-                if let Some(n) = in_flight.get_mut(&org) {
-                    *n -= 1;
-                    if *n == 0 {
-                        in_flight.remove(&org);
-                    }
-                }
-                drop(slot);
-                worker.finished.notify_one();
-            }));
+        let waiting = outbox::due_organizations(&self.db).await?;
+        let order = self.turns().order(waiting);
+        let mut started = Vec::new();
+        for org in order {
+            let free = self.slots.available_permits();
+            if free == 0 {
+                break;
+            }
+            let share = self.turns().share(org, free);
+            if share == 0 {
+                continue;
+            }
+            let claimed = outbox::claim(&self.db, OrgId(org), share).await?;
+            if claimed.is_empty() {
+                continue;
+            }
+            self.turns().started(org, claimed.len());
+            for row in claimed {
+                let slot = self
+                    .slots
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("never closed");
+                started.push(self.start_send(row, slot));
+            }
         }
         Ok(started)
+    }
+
+    /// Sends `row` on its own task, holding `slot` until it is recorded.
+    fn start_send(
+        &self,
+        row: webhook_delivery::Model,
+        slot: OwnedSemaphorePermit,
+    ) -> JoinHandle<()> {
+        let worker = self.clone();
+        tokio::spawn(async move {
+            let outcome = worker.attempt(&row).await;
+            if let Err(err) = outbox::record(&worker.db, &row, outcome).await {
+                tracing::warn!(delivery = row.id, error = %err, "could not record a delivery attempt");
+            }
+            worker.turns().finished(row.organization_id);
+            drop(slot);
+            worker.finished.notify_one();
+        })
     }
 
     async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
@@ -217,46 +235,73 @@ impl DeliveryWorker {
     async fn post(&self, url: &str, secret: &ApiKeySecret, body: &str) -> Result<u16, Refusal> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| Refusal::Final(format!("not sent: bad URL ({e})")))?;
-        let host = parsed
-            .host_str()
-            .ok_or_else(|| Refusal::Final("not sent: URL without a host".into()))?
-            .to_owned();
-        let port = parsed.port_or_known_default().unwrap_or(443);
-        if !self.allow_private {
-            // An address written in the URL never reaches the resolver:
-            // check it here. A name is checked here for a clear "not sent",
-            // and again by the resolver when connecting.
-            let addrs = resolve(&host, port).await.map_err(Refusal::Retry)?;
-            if let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
-                // The page must not become a way to map internal networks:
-                // the address goes to the server log only.
-                tracing::warn!(%host, address = %addr.ip(), "webhook destination refused: not a public address");
-                return Err(Refusal::Final(DESTINATION_NOT_ALLOWED.into()));
-            }
-        }
+        let destination = Destination {
+            host: parsed
+                .host_str()
+                .ok_or_else(|| Refusal::Final("not sent: URL without a host".into()))?
+                .to_owned(),
+            port: parsed.port_or_known_default().unwrap_or(443),
+            allow_private: self.allow_private,
+        };
         let timestamp = chrono::Utc::now().timestamp_millis();
-        let response = self
+        let request = self
             .client
             .post(parsed)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(signature::HEADER, signature::sign(secret, body, timestamp))
-            .body(body.to_owned())
+            .body(body.to_owned());
+        send_checked(request, destination, address::resolve, TIMEOUT).await
+    }
+}
+
+/// Where a request goes, for the check before it is sent.
+struct Destination {
+    host: String,
+    port: u16,
+    allow_private: bool,
+}
+
+/// Checks the destination, then sends, both within `budget`: a resolver
+/// that never answers holds a sending slot no longer than a receiver that
+/// never answers. `lookup` is the resolver (the system's, but for tests).
+async fn send_checked<F>(
+    request: reqwest::RequestBuilder,
+    to: Destination,
+    lookup: impl FnOnce(String, u16) -> F,
+    budget: Duration,
+) -> Result<u16, Refusal>
+where
+    F: Future<Output = Result<Vec<SocketAddr>, String>>,
+{
+    let attempt = async {
+        if !to.allow_private {
+            // An address written in the URL never reaches the client's
+            // resolver: check it here. A name is checked here for a clear
+            // "not sent", and again by the resolver when connecting.
+            let addrs = lookup(to.host.clone(), to.port)
+                .await
+                .map_err(Refusal::Retry)?;
+            if address::first_not_public(&to.host, &addrs).is_some() {
+                return Err(Refusal::Final(DESTINATION_NOT_ALLOWED.into()));
+            }
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| Refusal::Retry(describe_send_error(&e)))?;
         Ok(response.status().as_u16())
-    }
+    };
+    tokio::time::timeout(budget, attempt)
+        .await
+        .unwrap_or_else(|_| Err(Refusal::Retry(TIMED_OUT.into())))
 }
-
-/// What the page shows for a refused destination, whatever the reason.
-pub const DESTINATION_NOT_ALLOWED: &str = "not sent: destination not allowed";
 
 /// A failed send, in words that name no address: reqwest's own text can
 /// carry the resolved IP ("error trying to connect: tcp connect error …").
 fn describe_send_error(err: &reqwest::Error) -> String {
     tracing::info!(error = %err, "webhook delivery attempt failed");
     if err.is_timeout() {
-        "timed out after 10 s".into()
+        TIMED_OUT.into()
     } else if err.is_connect() {
         "could not connect to the receiver".into()
     } else {
@@ -264,175 +309,34 @@ fn describe_send_error(err: &reqwest::Error) -> String {
     }
 }
 
-async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((bare, port))
-        .await
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!("{host} has no address"));
-    }
-    Ok(addrs)
-}
-
-/// The client's DNS: resolves, then refuses non-public answers.
-struct CheckedResolver {
-    allow_private: bool,
-}
-
-impl reqwest::dns::Resolve for CheckedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addrs = resolve(&host, 0).await?;
-            if !allow_private && let Some(addr) = addrs.iter().find(|a| !is_public(a.ip())) {
-                return Err(
-                    format!("{host} resolves to a non-public address ({})", addr.ip()).into(),
-                );
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
+#[derive(Debug, PartialEq, Eq)]
 enum Refusal {
     /// Will not change by retrying: recorded as not sent.
     Final(String),
     Retry(String),
 }
 
-/// Whether an address is on the public internet: not in any block of
-/// IANA's IPv4 and IPv6 special-purpose registries that is not globally
-/// reachable, nor a form that embeds such an IPv4 address (mapped,
-/// compatible, NAT64, 6to4, Teredo).
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => is_public_v6(v6),
-    }
-}
-
-fn is_public_v4(v4: std::net::Ipv4Addr) -> bool {
-    let [a, b, c, _] = v4.octets();
-    let special = a == 0                                // "this network"
-        || a == 10                                      // private
-        || (a == 100 && (64..128).contains(&b))         // shared (carrier-grade NAT)
-        || a == 127                                     // loopback
-        || (a == 169 && b == 254)                       // link-local, cloud metadata
-        || (a == 172 && (16..32).contains(&b))          // private
-        || (a == 192 && b == 0 && c == 0)               // IETF protocol assignments
-        || (a == 192 && b == 0 && c == 2)               // documentation
-        || (a == 192 && b == 88 && c == 99)             // 6to4 relay anycast
-        || (a == 192 && b == 168)                       // private
-        || (a == 198 && (18..20).contains(&b))          // benchmarking
-        || (a == 198 && b == 51 && c == 100)            // documentation
-        || (a == 203 && b == 0 && c == 113)             // documentation
-        || a >= 224; // multicast, reserved, broadcast
-    !special
-}
-
-fn is_public_v6(v6: std::net::Ipv6Addr) -> bool {
-    let s = v6.segments();
-    let embedded_v4 =
-        |hi: u16, lo: u16| std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
-    // Forms that carry an IPv4 address: judged by that address.
-    if let Some(v4) = v6.to_ipv4_mapped() {
-        return is_public_v4(v4);
-    }
-    if s[..6] == [0; 6] {
-        // IPv4-compatible ::a.b.c.d (deprecated), ::1 and :: included.
-        return false;
-    }
-    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
-        // NAT64, well-known and local-use prefixes: a translator would
-        // connect to the embedded IPv4 address.
-        return false;
-    }
-    if s[0] == 0x2002 {
-        // 6to4: judged by the IPv4 address in bits 16..48.
-        return is_public_v4(embedded_v4(s[1], s[2]));
-    }
-    let special = (s[0] == 0x0100 && s[1..4] == [0, 0, 0])  // discard-only 100::/64
-        || (s[0] == 0x2001 && s[1] < 0x0200)                // IETF protocol assignments, Teredo
-        || (s[0] == 0x2001 && s[1] == 0x0db8)               // documentation
-        || (s[0] == 0x3fff && s[1] < 0x1000)                // documentation 3fff::/20
-        || (s[0] & 0xfe00) == 0xfc00                        // unique local
-        || (s[0] & 0xffc0) == 0xfe80                        // link-local
-        || (s[0] & 0xffc0) == 0xfec0                        // site-local (deprecated)
-        || (s[0] & 0xff00) == 0xff00; // multicast
-    !special
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_public_addresses_are_public() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fc00::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!is_public(private.parse().unwrap()), "{private}");
-        }
-        for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
-        }
-    }
-
-    #[test]
-    fn special_purpose_blocks_and_embedded_ipv4_are_not_public() {
-        for special in [
-            // IPv4 special-purpose registry
-            "198.18.0.1",
-            "198.19.255.254",
-            "240.0.0.1",
-            "255.255.255.255",
-            "192.0.0.8",
-            "192.0.2.1",
-            "198.51.100.7",
-            "203.0.113.9",
-            "192.88.99.1",
-            "224.0.0.1",
-            // IPv6 forms that embed a private IPv4 address
-            "64:ff9b::7f00:1",
-            "64:ff9b::a9fe:a9fe",
-            "64:ff9b:1::a00:1",
-            "::127.0.0.1",
-            "::a9fe:a9fe",
-            "2002:7f00:1::1",
-            "2002:a9fe:a9fe::",
-            // IPv6 special-purpose registry
-            "100::1",
-            "2001::1",
-            "2001:db8::1",
-            "3fff::1",
-            "fec0::1",
-            "ff02::1",
-            "::",
-        ] {
-            assert!(!is_public(special.parse().unwrap()), "{special}");
-        }
-        // 6to4 of a public address, and ordinary public ones, stay public.
-        for public in [
-            "2002:5db8:d822::1",
-            "198.20.0.1",
-            "223.255.255.255",
-            "2a00:1450:4001::200e",
-            "64:ff9c::1",
-        ] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
-        }
+    /// A DNS answer that never comes ends the attempt with the budget, as a
+    /// receiver that never answers does: it cannot hold a slot for good.
+    #[tokio::test]
+    async fn the_destinations_dns_check_is_inside_the_attempts_budget() {
+        let budget = Duration::from_millis(100);
+        let request = reqwest::Client::new().post("http://hook.example/hook");
+        let to = Destination {
+            host: "hook.example".into(),
+            port: 80,
+            allow_private: false,
+        };
+        let never = |_, _| std::future::pending();
+        let started = std::time::Instant::now();
+        let outcome = tokio::time::timeout(budget * 20, send_checked(request, to, never, budget))
+            .await
+            .expect("the attempt ended within its budget");
+        assert_eq!(outcome, Err(Refusal::Retry(TIMED_OUT.into())));
+        assert!(started.elapsed() < budget * 10, "{:?}", started.elapsed());
     }
 }

@@ -27,68 +27,61 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds(30 * (1i64 << (attempts.clamp(1, 10) - 1)))
 }
 
-/// Claims up to `limit` due deliveries for this worker, fairly: the
-/// organizations with due work take turns, the one waiting longest first,
-/// and none gets more than `per_org` in flight (`in_flight` is what this
-/// worker is already sending, by organization). So one organization's
-/// backlog, or a receiver that never answers, cannot hold every slot. A row
-/// is claimed by a conditional update that only one worker can win.
-pub async fn claim_due(
-    db: &impl ConnectionTrait,
-    limit: usize,
-    per_org: usize,
-    in_flight: &std::collections::HashMap<i64, usize>,
-) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
-    let now = Utc::now();
-    let unlocked = Condition::any()
-        .add(delivery::Column::LockedUntil.is_null())
-        .add(delivery::Column::LockedUntil.lt(now));
-    let due = Condition::all()
+/// Due: pending, its time come, and not leased to a worker.
+fn due(now: DateTime<Utc>) -> Condition {
+    Condition::all()
         .add(delivery::Column::Status.eq(DeliveryStatus::Pending))
         .add(delivery::Column::NextAttemptAt.lte(now))
-        .add(unlocked.clone());
-    // The organizations with due work, in the order their oldest due
-    // delivery was queued; those already at their cap are skipped.
-    let mut waiting: Vec<(i64, i64)> = delivery::Entity::find()
+        .add(unleased(now))
+}
+
+fn unleased(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(delivery::Column::LockedUntil.is_null())
+        .add(delivery::Column::LockedUntil.lt(now))
+}
+
+/// The organizations with due deliveries (in no particular order: whose
+/// turn it is, is the worker's to say).
+pub async fn due_organizations(db: &impl ConnectionTrait) -> Result<Vec<i64>, sea_orm::DbErr> {
+    delivery::Entity::find()
         .select_only()
         .column(delivery::Column::OrganizationId)
-        .column_as(delivery::Column::Id.min(), "oldest")
-        .filter(due.clone())
-        .group_by(delivery::Column::OrganizationId)
+        .filter(due(Utc::now()))
+        .distinct()
         .into_tuple()
         .all(db)
+        .await
+}
+
+/// Claims up to `limit` of `org`'s due deliveries for this worker, the
+/// earliest due first. A row is claimed by a conditional update that only
+/// one worker can win, so two workers never send the same attempt.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    limit: usize,
+) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
+    let now = Utc::now();
+    let candidates = delivery::Entity::find()
+        .filter(delivery::Column::OrganizationId.eq(org.0))
+        .filter(due(now))
+        .order_by_asc(delivery::Column::NextAttemptAt)
+        .order_by_asc(delivery::Column::Id)
+        .limit(limit as u64)
+        .all(db)
         .await?;
-    waiting.sort_by_key(|(_, oldest)| *oldest);
-    let mut claimed = Vec::new();
-    for (org, _) in waiting {
-        if claimed.len() >= limit {
-            break;
-        }
-        let room = per_org
-            .saturating_sub(in_flight.get(&org).copied().unwrap_or(0))
-            .min(limit - claimed.len());
-        if room == 0 {
-            continue;
-        }
-        let candidates = delivery::Entity::find()
-            .filter(delivery::Column::OrganizationId.eq(org))
-            .filter(due.clone())
-            .order_by_asc(delivery::Column::NextAttemptAt)
-            .order_by_asc(delivery::Column::Id)
-            .limit(room as u64)
-            .all(db)
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for row in candidates {
+        let won = delivery::Entity::update_many()
+            .col_expr(delivery::Column::LockedUntil, Expr::value(now + LEASE))
+            .filter(delivery::Column::Id.eq(row.id))
+            .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
+            .filter(unleased(now))
+            .exec(db)
             .await?;
-        for row in candidates {
-            let won = delivery::Entity::update_many()
-                .col_expr(delivery::Column::LockedUntil, Expr::value(now + LEASE))
-                .filter(delivery::Column::Id.eq(row.id))
-                .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
-                .filter(unlocked.clone())
-                .exec(db)
-                .await?;
-            if won.rows_affected == 1 {
-                claimed.push(row);
-            }
+        if won.rows_affected == 1 {
+            claimed.push(row);
         }
     }
     Ok(claimed)

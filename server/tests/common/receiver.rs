@@ -75,3 +75,18 @@ pub async fn setup(app: &TestApp, url: &str) -> String {
     );
     webhook_secret
 }
+
+/// A receiver on loopback that accepts connections and never answers.
+/// Returns its URL and the connections it holds (one per request sent).
+pub async fn hanging() -> (String, Arc<Mutex<Vec<tokio::net::TcpStream>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let holder = held.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            holder.lock().unwrap().push(socket);
+        }
+    });
+    (url, held)
+}

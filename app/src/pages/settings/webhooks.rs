@@ -263,7 +263,7 @@ fn DeliveryLog(
         .into_iter()
         .map(|d| {
             let status_text = match (&d.status, &d.last_error) {
-                (DeliveryStatus::NotSent, Some(reason)) => reason.clone(),
+                (DeliveryStatus::NotSent | DeliveryStatus::Dropped, Some(reason)) => reason.clone(),
                 (DeliveryStatus::Pending, Some(err)) if d.attempts > 0 => format!("Retrying: {err}"),
                 (s, _) => s.label().to_owned(),
             };
