@@ -260,7 +260,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
         .unwrap();
         store::delete(
             &app.db,
-            &*app.state.key_changes,
+            &app.state.key_changes,
             org,
             &common::actor(),
             deleted.key.id,
@@ -335,7 +335,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
         );
         store::update(
             &app.db,
-            &*app.state.key_changes,
+            &app.state.key_changes,
             org,
             &common::actor(),
             created.key.id,
@@ -373,7 +373,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
         );
         store::delete(
             &app.db,
-            &*app.state.key_changes,
+            &app.state.key_changes,
             org,
             &common::actor(),
             created.key.id,

@@ -1,6 +1,8 @@
 //! Two instances on one PostgreSQL database, each with its own key cache:
 //! a change made on one is refused or visible on the other within a second,
-//! also after the connection that listens for changes was killed.
+//! also after the connection that listens for changes was killed, went
+//! silent without an error, or the journal could not be read for longer
+//! than it looks back (faults put in with the cache's `SyncHooks`).
 //! (PostgreSQL only: SQLite is one instance's file.)
 
 mod common;
@@ -220,4 +222,139 @@ async fn wait_for_listeners(app: &TestApp, n: usize) {
         assert!(Instant::now() < deadline, "{} of {n} listening", rows.len());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The journal's look-back on the replica in the outage tests: an outage
+/// longer than it takes seconds instead of the real window's tens.
+const SHORT_WINDOW: Duration = Duration::from_secs(2);
+
+/// A replica whose journal looks back `SHORT_WINDOW`, with a cached key
+/// made on the first instance.
+async fn replica_with_a_cached_key(app: &TestApp) -> (Replica, i64, String) {
+    let replica = app.replica().await;
+    replica.keys.hooks().set_journal_window(SHORT_WINDOW);
+    wait_for_listeners(app, 2).await;
+    let (id, secret) = create_key(app, "k").await;
+    let digest = app::keys::secret::ApiKeySecret::parse(&secret)
+        .unwrap()
+        .digest();
+    // Cached (a use while the cache is not trusted does not fill it).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !replica.keys.holds(&digest) {
+        assert!(
+            Instant::now() < deadline,
+            "the replica never cached the key"
+        );
+        warm(&replica, &secret).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (replica, id, secret)
+}
+
+/// The replica uses its cache again (and so is not merely refusing
+/// because it verifies everything against the database).
+async fn trusted_again(replica: &Replica, within: Duration) {
+    let deadline = Instant::now() + within;
+    while !replica.keys.trusted() {
+        assert!(
+            Instant::now() < deadline,
+            "the replica never trusted its cache again"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Once the replica trusts its cache again, the deleted key is not in it.
+async fn still_refused(replica: &Replica, secret: &str) {
+    let (status, _) = replica
+        .api("GET", "/list-knowledge-bases", Some(secret), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the replica trusts its cache again, and serves the deleted key from it"
+    );
+}
+
+#[tokio::test]
+async fn after_journal_reads_failed_for_longer_than_their_window_a_key_deleted_meanwhile_is_refused_within_a_second()
+ {
+    let Some(app) = postgres_app().await else {
+        return;
+    };
+    let (replica, id, secret) = replica_with_a_cached_key(&app).await;
+
+    // The replica's journal reads fail, and the delete's notification
+    // is lost, while the outage lasts longer than the journal's window.
+    replica.keys.hooks().fail_journal_reads(true);
+    replica.keys.hooks().lose_key_notifications(true);
+    let (status, _) = app.call("/api/keys/delete", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(SHORT_WINDOW + Duration::from_secs(1)).await;
+    replica.keys.hooks().lose_key_notifications(false);
+    replica.keys.hooks().fail_journal_reads(false);
+
+    let took = until(&replica, &secret, "/list-knowledge-bases", |s, _| {
+        s == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(took < WITHIN, "refused {took:?} after the journal was back");
+    trusted_again(&replica, Duration::from_secs(2)).await;
+    still_refused(&replica, &secret).await;
+}
+
+#[tokio::test]
+async fn after_a_silent_partition_longer_than_the_journal_window_a_key_deleted_meanwhile_is_refused_within_a_second()
+ {
+    let Some(app) = postgres_app().await else {
+        return;
+    };
+    let (replica, id, secret) = replica_with_a_cached_key(&app).await;
+
+    // Cut silently: the listener stops hearing anything and never errors,
+    // and the journal cannot be read, for longer than its window.
+    replica.keys.hooks().stall_listener();
+    replica.keys.hooks().fail_journal_reads(true);
+    let (status, _) = app.call("/api/keys/delete", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::sleep(SHORT_WINDOW + Duration::from_secs(1)).await;
+    replica.keys.hooks().fail_journal_reads(false);
+
+    let took = until(&replica, &secret, "/list-knowledge-bases", |s, _| {
+        s == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(took < WITHIN, "refused {took:?} after the partition ended");
+    trusted_again(&replica, Duration::from_secs(5)).await;
+    still_refused(&replica, &secret).await;
+}
+
+#[tokio::test]
+async fn a_listener_that_silently_stops_hearing_is_distrusted_within_a_second_and_replaced() {
+    let Some(app) = postgres_app().await else {
+        return;
+    };
+    let (replica, _, _) = replica_with_a_cached_key(&app).await;
+
+    replica.keys.hooks().stall_listener();
+    let stalled = Instant::now();
+    while replica.keys.trusted() {
+        assert!(
+            stalled.elapsed() < WITHIN,
+            "the replica still trusts its cache {:?} after its listener went silent",
+            stalled.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A silent connection is dropped for a new one, which is heard.
+    trusted_again(&replica, Duration::from_secs(6)).await;
+    let (id, secret) = create_key(&app, "later").await;
+    warm(&replica, &secret).await;
+    let (status, _) = app.call("/api/keys/delete", json!({ "id": id })).await;
+    assert_eq!(status, StatusCode::OK);
+    let took = until(&replica, &secret, "/list-knowledge-bases", |s, _| {
+        s == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    assert!(took < WITHIN, "refused after {took:?}");
 }

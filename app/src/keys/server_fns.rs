@@ -69,7 +69,7 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<String, AppError> 
         let (name, access) = input.validate()?;
         super::store::update(
             &state.db,
-            &*state.key_changes,
+            &state.key_changes,
             caller.org,
             &caller.actor(),
             id,
@@ -89,7 +89,7 @@ pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
     crate::ssr::with_caller(|caller, state| async move {
         super::store::delete(
             &state.db,
-            &*state.key_changes,
+            &state.key_changes,
             caller.org,
             &caller.actor(),
             id,
@@ -115,7 +115,7 @@ pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<NewSecret, AppError
         super::store::roll(
             &state.db,
             &state.sealer,
-            &*state.key_changes,
+            &state.key_changes,
             caller.org,
             &caller.actor(),
             id,

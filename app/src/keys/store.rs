@@ -1,6 +1,8 @@
 //! Database operations on API keys. Every function takes the organization
 //! and filters by it, so a key id of another organization is simply not found.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -171,7 +173,7 @@ pub async fn create(
 #[allow(clippy::too_many_arguments)]
 pub async fn update(
     db: &DatabaseConnection,
-    changes: &dyn KeyChangeSink,
+    changes: &Arc<dyn KeyChangeSink>,
     org: OrgId,
     actor: &Actor,
     id: KeyId,
@@ -220,8 +222,7 @@ pub async fn update(
         audit::record(&txn, org, actor, action, Some(subject(&row)), detail).await?;
     }
     key_changes::record(&txn, &change).await?;
-    txn.commit().await?;
-    changes.key_changed(&change);
+    key_changes::commit_and_tell(txn, changes, &change).await?;
     tracing::info!(org = org.0, key = row.id, "api key updated");
     Ok(summary(row, now))
 }
@@ -231,7 +232,7 @@ pub async fn update(
 /// delete. What verified the key's secrets before is told to forget them.
 pub async fn delete(
     db: &DatabaseConnection,
-    changes: &dyn KeyChangeSink,
+    changes: &Arc<dyn KeyChangeSink>,
     org: OrgId,
     actor: &Actor,
     id: KeyId,
@@ -269,8 +270,7 @@ pub async fn delete(
     )
     .await?;
     key_changes::record(&txn, &change).await?;
-    txn.commit().await?;
-    changes.key_changed(&change);
+    key_changes::commit_and_tell(txn, changes, &change).await?;
     tracing::info!(org = org.0, key = id.0, "api key deleted");
     Ok(())
 }
@@ -282,7 +282,7 @@ pub async fn delete(
 pub async fn roll(
     db: &DatabaseConnection,
     sealer: &Sealer,
-    changes: &dyn KeyChangeSink,
+    changes: &Arc<dyn KeyChangeSink>,
     org: OrgId,
     actor: &Actor,
     id: KeyId,
@@ -341,8 +341,7 @@ pub async fn roll(
             .await?;
             key_changes::record(&txn, &change).await?;
             let row = find(&txn, org, id).await?;
-            txn.commit().await?;
-            changes.key_changed(&change);
+            key_changes::commit_and_tell(txn, changes, &change).await?;
             tracing::info!(
                 org = org.0,
                 key = id.0,

@@ -7,9 +7,12 @@
 //! of which exist exactly when the change commits. After the commit, the
 //! instance that made it also tells its own cache directly
 //! ([`KeyChangeSink`]), so its next request sees the change without waiting
-//! for its own notification.
+//! for its own notification; [`commit_and_tell`] does both, whatever
+//! happens to the request meanwhile.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, Statement};
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
 
 use crate::keys::secret::SecretDigest;
 
@@ -69,6 +72,49 @@ impl std::fmt::Debug for KeyChange {
 /// Told, after a commit, about a change made on this instance.
 pub trait KeyChangeSink: Send + Sync {
     fn key_changed(&self, change: &KeyChange);
+}
+
+/// Commits `txn`, which made `change`, then tells `sink`, in a task of its
+/// own: the request that made the change may be dropped at any await (its
+/// client gone, a timeout), also during the commit, when no one knows
+/// whether it committed, and on SQLite nothing else would ever tell the
+/// cache. The task sees the commit through and tells the sink however it
+/// ends, also when it failed (it may have committed all the same):
+/// forgetting a key that did not change costs one database read.
+pub async fn commit_and_tell(
+    txn: DatabaseTransaction,
+    sink: &Arc<dyn KeyChangeSink>,
+    change: &KeyChange,
+) -> Result<(), DbErr> {
+    let tell = TellOnDrop {
+        sink: sink.clone(),
+        change: change.clone(),
+    };
+    let committing = tokio::spawn(async move {
+        let _tell = tell;
+        txn.commit().await
+    });
+    match committing.await {
+        Ok(committed) => committed,
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Err(DbErr::Custom(
+            "the commit's task was cancelled (shutting down)".to_owned(),
+        )),
+    }
+}
+
+/// Tells its sink about its change when dropped: when the commit's task
+/// ends, however it ends (returns, panics, or is dropped unpolled at
+/// shutdown).
+struct TellOnDrop {
+    sink: Arc<dyn KeyChangeSink>,
+    change: KeyChange,
+}
+
+impl Drop for TellOnDrop {
+    fn drop(&mut self) {
+        self.sink.key_changed(&self.change);
+    }
 }
 
 /// Records `change` in the transaction `txn` that makes it. On SQLite, one

@@ -321,6 +321,11 @@ impl TestApp {
         app
     }
 
+    /// The URL of this test's database.
+    pub fn database_url(&self) -> &str {
+        self._test_db.url()
+    }
+
     /// Another instance on this test's database.
     pub async fn replica(&self) -> Replica {
         let db = server::db::connect(self._test_db.url())

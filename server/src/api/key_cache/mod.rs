@@ -15,41 +15,33 @@
 //!   the `key_changes` journal, read every [`POLL_EVERY`] in case a
 //!   notification was missed.
 //!
-//! On PostgreSQL the cache is only trusted while its listener is connected
-//! and the journal was read less than [`TRUST_FOR`] ago. Otherwise (a lost
-//! connection, an unreachable database) every request is verified against
-//! the database, and the cache starts empty once it is trusted again: an
-//! instance never serves a key from memory that it may have missed a
-//! change to.
+//! On PostgreSQL the cache is only trusted while this instance can prove
+//! it has seen every change of the last [`TRUST_FOR`] (see `sync.rs`).
+//! Otherwise (a lost or silent connection, an unreachable database) every
+//! request is verified against the database, and the cache starts empty
+//! once it is trusted again: an instance never serves a key from memory
+//! that it may have missed a change to.
 
-use std::collections::HashSet;
+mod hooks;
+mod sync;
+
+pub use hooks::SyncHooks;
+pub use sync::{POLL_EVERY, TRUST_FOR};
+
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
 use app::keys::lifecycle::{Lifetimes, SecretSlot};
 use app::keys::secret::SecretDigest;
 use app::permissions::Access;
 use app::ssr::OrgId;
-use app::ssr::key_changes::{CHANNEL, KeyChange, KeyChangeSink};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use app::ssr::key_changes::{KeyChange, KeyChangeSink};
+use sea_orm::DatabaseConnection;
 
 /// Entries kept by default: about 100 MB at most, far more keys than are
 /// in use at once on one instance.
 pub const DEFAULT_ENTRIES: u64 = 100_000;
-/// How often an instance on PostgreSQL reads the change journal.
-pub const POLL_EVERY: Duration = Duration::from_millis(250);
-/// How long a successful read of the journal keeps the cache trusted: a
-/// change is seen by every instance within this time even when its
-/// notification is lost.
-pub const TRUST_FOR: Duration = Duration::from_millis(900);
-/// How far back each read of the journal looks. Changes are re-read within
-/// it, so one that commits late (its row's time is before its commit) is
-/// still seen; each is applied once.
-const JOURNAL_WINDOW_SECONDS: i32 = 10;
-/// Journal rows are kept this long, then pruned by any instance.
-const JOURNAL_KEPT_MINUTES: i32 = 60;
 
 /// What a request with a working secret needs, without the database.
 #[derive(Debug)]
@@ -79,6 +71,7 @@ pub struct KeyCache {
     /// it).
     removing: RwLock<()>,
     trust: Trust,
+    hooks: SyncHooks,
 }
 
 /// When the entries may be used.
@@ -87,12 +80,7 @@ enum Trust {
     /// here and removed here.
     Always,
     /// Several instances may share the database (PostgreSQL).
-    WhileInSync {
-        listening: AtomicBool,
-        /// When the journal was last read, in ms since `epoch`; 0: never.
-        read_at_ms: AtomicU64,
-        epoch: Instant,
-    },
+    WhileInSync(sync::InSync),
 }
 
 impl KeyCache {
@@ -104,14 +92,7 @@ impl KeyCache {
     /// A cache that is trusted only while [`KeyCache::spawn_sync`] keeps it
     /// in step with the other instances.
     pub fn shared(max_entries: u64) -> KeyCache {
-        KeyCache::new(
-            max_entries,
-            Trust::WhileInSync {
-                listening: AtomicBool::new(false),
-                read_at_ms: AtomicU64::new(0),
-                epoch: Instant::now(),
-            },
-        )
+        KeyCache::new(max_entries, Trust::WhileInSync(sync::InSync::new()))
     }
 
     /// The cache for a database: shared on PostgreSQL, local otherwise.
@@ -128,24 +109,25 @@ impl KeyCache {
             generation: AtomicU64::new(0),
             removing: RwLock::new(()),
             trust,
+            hooks: SyncHooks::default(),
         }
+    }
+
+    /// Faults tests put into the sync (see [`SyncHooks`]).
+    pub fn hooks(&self) -> &SyncHooks {
+        &self.hooks
     }
 
     /// Whether entries may be used now.
     pub fn trusted(&self) -> bool {
+        self.in_sync().is_none_or(sync::InSync::trusted)
+    }
+
+    /// What keeps a shared cache in step; `None` for a local one.
+    fn in_sync(&self) -> Option<&sync::InSync> {
         match &self.trust {
-            Trust::Always => true,
-            Trust::WhileInSync {
-                listening,
-                read_at_ms,
-                epoch,
-            } => {
-                let read_at = read_at_ms.load(Ordering::Acquire);
-                listening.load(Ordering::Acquire)
-                    && read_at != 0
-                    && (epoch.elapsed().as_millis() as u64).saturating_sub(read_at)
-                        < TRUST_FOR.as_millis() as u64
-            }
+            Trust::Always => None,
+            Trust::WhileInSync(in_sync) => Some(in_sync),
         }
     }
 
@@ -214,120 +196,6 @@ impl KeyCache {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// Keeps a shared cache in step with the other instances: listens for
-    /// change notifications, and reads the journal every [`POLL_EVERY`].
-    /// Does nothing for a local cache.
-    pub fn spawn_sync(
-        self: &Arc<Self>,
-        db: DatabaseConnection,
-    ) -> Vec<tokio::task::JoinHandle<()>> {
-        if matches!(self.trust, Trust::Always) {
-            return Vec::new();
-        }
-        vec![
-            tokio::spawn(self.clone().listen(db.clone())),
-            tokio::spawn(self.clone().poll(db)),
-        ]
-    }
-
-    fn set_listening(&self, on: bool) {
-        if let Trust::WhileInSync { listening, .. } = &self.trust {
-            listening.store(on, Ordering::Release);
-        }
-    }
-
-    fn set_read_at(&self, at: Instant) {
-        if let Trust::WhileInSync {
-            read_at_ms, epoch, ..
-        } = &self.trust
-        {
-            let ms = at.saturating_duration_since(*epoch).as_millis() as u64;
-            read_at_ms.store(ms.max(1), Ordering::Release);
-        }
-    }
-
-    async fn listen(self: Arc<Self>, db: DatabaseConnection) {
-        use sea_orm::sqlx::postgres::PgListener;
-        let pool = db.get_postgres_connection_pool().clone();
-        let mut lost_logged = false;
-        loop {
-            let listener = async {
-                let mut listener = PgListener::connect_with(&pool).await?;
-                listener.listen(CHANNEL).await?;
-                Ok::<_, sea_orm::sqlx::Error>(listener)
-            }
-            .await;
-            let mut listener = match listener {
-                Ok(listener) => listener,
-                Err(err) => {
-                    if !lost_logged {
-                        tracing::warn!(error = %err, "cannot listen for key changes; verifying every key against the database until it can");
-                        lost_logged = true;
-                    }
-                    tokio::time::sleep(POLL_EVERY).await;
-                    continue;
-                }
-            };
-            // Whatever changed while no one listened: forget everything.
-            self.forget_all();
-            self.set_listening(true);
-            if lost_logged {
-                tracing::info!("listening for key changes again");
-            }
-            // Ok(None) or an error: the connection is gone.
-            while let Ok(Some(notification)) = listener.try_recv().await {
-                self.forget(&KeyChange::digests_of(notification.payload()));
-            }
-            self.set_listening(false);
-            self.forget_all();
-            tracing::warn!(
-                "lost the connection that listens for key changes; verifying every key against the database until it is back"
-            );
-            lost_logged = true;
-        }
-    }
-
-    async fn poll(self: Arc<Self>, db: DatabaseConnection) {
-        let mut tick = tokio::time::interval(POLL_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut applied: HashSet<i64> = HashSet::new();
-        let mut failing = false;
-        let mut last_prune = Instant::now();
-        loop {
-            tick.tick().await;
-            let started = Instant::now();
-            match read_journal(&db).await {
-                Ok(rows) => {
-                    let mut seen = HashSet::with_capacity(rows.len());
-                    for (id, digests) in rows {
-                        if !applied.contains(&id) {
-                            self.forget(&KeyChange::digests_of(&digests));
-                        }
-                        seen.insert(id);
-                    }
-                    applied = seen;
-                    self.set_read_at(started);
-                    if failing {
-                        tracing::info!("reading key changes again");
-                        failing = false;
-                    }
-                }
-                Err(err) => {
-                    if !failing {
-                        tracing::warn!(error = %err, "cannot read key changes; verifying every key against the database until it can");
-                        failing = true;
-                    }
-                }
-            }
-            if last_prune.elapsed() > Duration::from_secs(60) {
-                last_prune = Instant::now();
-                if let Err(err) = prune_journal(&db).await {
-                    tracing::warn!(error = %err, "cannot prune key changes");
-                }
-            }
-        }
-    }
 }
 
 impl KeyChangeSink for KeyCache {
@@ -336,35 +204,10 @@ impl KeyChangeSink for KeyCache {
     }
 }
 
-async fn read_journal(db: &DatabaseConnection) -> Result<Vec<(i64, String)>, DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            sea_orm::DatabaseBackend::Postgres,
-            format!(
-                "SELECT id, digests FROM key_changes \
-                 WHERE changed_at > clock_timestamp() - interval '{JOURNAL_WINDOW_SECONDS} seconds'"
-            ),
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "digests")?)))
-        .collect()
-}
-
-async fn prune_journal(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_string(
-        sea_orm::DatabaseBackend::Postgres,
-        format!(
-            "DELETE FROM key_changes WHERE changed_at < now() - interval '{JOURNAL_KEPT_MINUTES} minutes'"
-        ),
-    ))
-    .await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::AtomicUsize;
+    use std::time::{Duration, Instant};
 
     use app::keys::secret::ApiKeySecret;
 
@@ -553,13 +396,12 @@ mod tests {
         assert_eq!(db.reads(), 3);
         assert!(cache.is_empty());
         // In sync: cached.
-        cache.set_listening(true);
-        cache.set_read_at(Instant::now());
+        cache.in_sync().unwrap().in_step_at(Instant::now());
         for _ in 0..3 {
             cache.get_or_load(&d, db.load(Some("k"))).await.unwrap();
         }
         assert_eq!(db.reads(), 4);
-        // No journal read for longer than TRUST_FOR: not trusted any more.
+        // Nothing heard or read for longer than TRUST_FOR: not trusted any more.
         tokio::time::sleep(TRUST_FOR + Duration::from_millis(100)).await;
         cache.get_or_load(&d, db.load(Some("k"))).await.unwrap();
         assert_eq!(db.reads(), 5);
