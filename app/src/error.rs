@@ -28,6 +28,9 @@ pub enum AppError {
     /// A state-changing request from another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
+    /// A request body over the server's limit, refused before it is used.
+    #[error("The request body is larger than 1 MiB.")]
+    TooLarge,
     /// Too much expensive work (password hashing) is queued already.
     #[error("The server is busy. Try again in a moment.")]
     Busy,
@@ -84,6 +87,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Unauthorized | AppError::SignInFailed => 401,
             AppError::TooManyAttempts => 429,
+            AppError::TooLarge => 413,
             AppError::Conflict(_) => 409,
             AppError::Busy => 503,
             AppError::CrossSite => 403,

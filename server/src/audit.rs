@@ -94,7 +94,7 @@ pub async fn export_csv(State(state): State<AppState>, request: Request) -> Resp
 
 /// An error as the server functions answer it: its status, and the error
 /// as JSON (`{"Invalid":{"field":"key",…}}`).
-fn refuse(err: AppError) -> Response {
+pub(crate) fn refuse(err: AppError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(err)).into_response()
 }

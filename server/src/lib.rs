@@ -9,6 +9,7 @@
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod body_limit;
 pub mod client_address;
 pub mod config;
 pub mod db;

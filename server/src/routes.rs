@@ -37,6 +37,8 @@ pub fn router(
         // Also registers every server function, with `AppState` in context.
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        // Inside the guards: a request they refuse is refused unread.
+        .layer(from_fn(crate::body_limit::limit_body))
         .layer(from_fn_with_state(state.clone(), guards::session_redirects))
         .layer(from_fn(guards::refuse_cross_site))
         .with_state(state)

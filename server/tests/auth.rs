@@ -2,6 +2,7 @@
 
 mod common;
 
+use app::auth::throttle::{Limits, ManualClock, SignInThrottle};
 use app::ssr::entities::{session, user};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -713,4 +714,119 @@ async fn a_plain_form_post_is_answered_with_a_redirect() {
     assert_eq!(accepted.status(), StatusCode::FOUND);
     assert_eq!(accepted.headers()[header::LOCATION], page);
     assert!(accepted.headers().get(header::SET_COOKIE).is_some());
+}
+
+/// A sign-in from `peer` (as the real server sees its client): the status,
+/// the JSON answer, and whether a session cookie was set.
+async fn sign_in_from(
+    router: &axum::Router,
+    peer: [u8; 4],
+    email: &str,
+    password: &str,
+) -> (StatusCode, Value, bool) {
+    let mut request = Request::post("/api/auth/login")
+        .header(header::CONTENT_TYPE, FORM)
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(form_encoded(&login_body(email, password))))
+        .unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            peer, 40000,
+        ))));
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let signed_in = response.headers().contains_key(header::SET_COOKIE);
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap(), signed_in)
+}
+
+fn is_too_many_attempts(answer: &(StatusCode, Value, bool)) -> bool {
+    let message = serde_json::from_value::<app::error::AppError>(answer.1.clone())
+        .map(|err| err.to_string())
+        .unwrap_or_default();
+    answer.0 == StatusCode::TOO_MANY_REQUESTS
+        && message == "Too many attempts. Wait a minute, then try again."
+        && !answer.2
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_network_do_not_lock_the_owner_out_elsewhere() {
+    let app = TestApp::start(&backends()[0]).await;
+    let attacker = [203, 0, 113, 7];
+    for _ in 0..app::auth::throttle::ATTEMPTS_PER_MINUTE {
+        let (status, _, _) =
+            sign_in_from(&app.router, attacker, "owner@a.example", "wrong password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body, signed_in) =
+        sign_in_from(&app.router, [198, 51, 100, 7], "owner@a.example", PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the owner, from another network: {body}"
+    );
+    assert!(signed_in);
+    // The guessing address, and every address of its /24, still wait,
+    // even with the right password.
+    for peer in [attacker, [203, 0, 113, 200]] {
+        let answer = sign_in_from(&app.router, peer, "owner@a.example", PASSWORD).await;
+        assert!(is_too_many_attempts(&answer), "{peer:?}: {answer:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_account_wide_ceiling_holds_across_many_networks() {
+    let app = TestApp::start(&backends()[0]).await;
+    // A ceiling of 20 rather than the default 100, for 20 password
+    // checks instead of 100 (the throttle's unit tests use the default),
+    // on a clock that stands still like the test app's.
+    let limits = Limits {
+        per_account: 20,
+        ..Limits::default()
+    };
+    let throttle = SignInThrottle::with_limits_and_clock(limits, ManualClock::default());
+    let state = app::ssr::AppState {
+        sign_in_throttle: std::sync::Arc::new(throttle),
+        ..app.state.clone()
+    };
+    let router = server::routes::router(state, app.last_used.clone(), app.keys.clone());
+    let logged_before = failed_sign_in_entries(&app).await;
+    // One guess from each of 20 networks (each its own /24).
+    for i in 0..20 {
+        let (status, _, _) = sign_in_from(
+            &router,
+            [198, 18, i, 1],
+            "owner@a.example",
+            "wrong password",
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "network {i}");
+    }
+    let answer = sign_in_from(&router, [198, 19, 0, 1], "owner@a.example", PASSWORD).await;
+    assert!(
+        is_too_many_attempts(&answer),
+        "a network that never guessed: {answer:?}"
+    );
+    app.signup("owner@b.example", "Org B").await;
+    let (status, _, _) = sign_in_from(&router, [198, 19, 0, 1], "owner@b.example", PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "another account is not affected");
+    // The audit log got the first ten failures of the minute, not all 20.
+    assert_eq!(
+        failed_sign_in_entries(&app).await - logged_before,
+        u64::from(app::auth::throttle::LOGGED_FAILURES_PER_MINUTE)
+    );
+}
+
+async fn failed_sign_in_entries(app: &TestApp) -> u64 {
+    use app::ssr::entities::audit_entry;
+    use sea_orm::PaginatorTrait;
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq(app::audit::AuditAction::SignInFailed))
+        .count(&app.db)
+        .await
+        .unwrap()
 }

@@ -26,7 +26,8 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
             if let Some(user) = ssr::find_user(&state.db, &email).await? {
                 // A password check like any sign-in: it spends the account's
                 // sign-in budget, so sign-up is no way round it.
-                if !state.sign_in_throttle.allow(&email, address) {
+                let throttle = &state.sign_in_throttle;
+                if !throttle.allow(&email, address) {
                     tracing::warn!("sign-in throttled (through sign-up)");
                     return Err(AppError::TooManyAttempts);
                 }
@@ -34,11 +35,13 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
                     input.password,
                     Some(user.password_hash.clone()),
                 )
-                .await?;
+                .await
+                .inspect_err(|_| throttle.refund(&email, address))?;
                 if !owner {
                     ssr::sign_in_failed(&state, &user, address).await?;
                     return Err(AppError::invalid("email", super::EMAIL_TAKEN));
                 }
+                throttle.refund(&email, address);
                 ssr::end_presented_session(&state).await?;
                 let token = ssr::sign_in(&state, &user, address).await?;
                 ssr::set_session_cookie(&token, state.cookie_secure);
@@ -78,26 +81,27 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
                 return Err(AppError::invalid("password", super::PASSWORD_MISSING));
             }
             let address = crate::ssr::client_address().await;
-            if !state.sign_in_throttle.allow(&email, address) {
+            let throttle = &state.sign_in_throttle;
+            if !throttle.allow(&email, address) {
                 tracing::warn!("sign-in throttled");
                 return Err(AppError::TooManyAttempts);
             }
-            // Long inputs are refused only after the same hashing work, so
-            // the answer's timing says nothing either.
-            let user = ssr::find_user(&state.db, &email).await?;
-            let ok = super::password::verify_blocking(
-                input.password,
-                user.as_ref().map(|u| u.password_hash.clone()),
-            )
-            .await?;
-            let user = match user {
-                Some(user) if ok => user,
-                Some(user) => {
+            // Only a failure stays counted: the right password, or no
+            // check at all (the server busy), gives the attempt back.
+            let checked = ssr::check_password(&state.db, &email, input.password)
+                .await
+                .inspect_err(|_| throttle.refund(&email, address))?;
+            let user = match checked {
+                ssr::PasswordCheck::Right(user) => {
+                    throttle.refund(&email, address);
+                    user
+                }
+                ssr::PasswordCheck::Wrong(Some(user)) => {
                     ssr::sign_in_failed(&state, &user, address).await?;
                     return Err(AppError::SignInFailed);
                 }
                 // No account, no organization whose log it belongs in.
-                None => return Err(AppError::SignInFailed),
+                ssr::PasswordCheck::Wrong(None) => return Err(AppError::SignInFailed),
             };
             // A fresh session id at every sign-in; any session the browser
             // presented is ended.
@@ -217,6 +221,31 @@ mod ssr {
         Ok(token)
     }
 
+    /// What a sign-in's password check found.
+    pub enum PasswordCheck {
+        /// The password of this account.
+        Right(user::Model),
+        /// Not the password of the account, or no account with the email.
+        Wrong(Option<user::Model>),
+    }
+
+    /// Checks `password` against `email`'s account. Without an account,
+    /// the same hashing work is done, so the answer's timing says nothing
+    /// (and long inputs are refused only after it too).
+    pub async fn check_password(
+        db: &impl ConnectionTrait,
+        email: &str,
+        password: String,
+    ) -> Result<PasswordCheck, AppError> {
+        let user = find_user(db, email).await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        let right = crate::auth::password::verify_blocking(password, hash).await?;
+        Ok(match user {
+            Some(user) if right => PasswordCheck::Right(user),
+            user => PasswordCheck::Wrong(user),
+        })
+    }
+
     pub async fn find_user(
         db: &impl ConnectionTrait,
         email: &str,
@@ -271,13 +300,18 @@ mod ssr {
     }
 
     /// A wrong password for `user`'s account: an entry in its
-    /// organization's log. Bounded like the attempts themselves, by the
-    /// sign-in throttle.
+    /// organization's log, unless the account had its minute's worth of
+    /// them already (`throttle::LOGGED_FAILURES_PER_MINUTE`), so that
+    /// guessing from many networks cannot flood the log. Attempts the
+    /// throttle refuses never get here.
     pub async fn sign_in_failed(
         state: &AppState,
         user: &user::Model,
         address: Option<IpAddr>,
     ) -> Result<(), AppError> {
+        if !state.sign_in_throttle.log_failure(&user.email) {
+            return Ok(());
+        }
         log_sign_in(
             &state.db,
             user,

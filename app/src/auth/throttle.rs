@@ -1,39 +1,148 @@
-//! Sign-in and sign-up throttling, in memory on each instance (governor's
-//! keyed GCRA limiters).
+//! Sign-in and sign-up throttling, in memory on each instance.
 //!
-//! Memory is bounded by design, not by luck: an attempt is counted against
-//! its client address first, and only an attempt the address may make is
-//! counted against the account, so one client adds at most
-//! `ATTEMPTS_PER_MINUTE` account entries a minute; emails longer than an
-//! address can be are refused before they get here; and `prune` (every
-//! minute, from the server) drops every entry whose minute has passed.
-//! IPv6 clients are keyed by their /64, which one subscriber usually holds
-//! whole, so rotating addresses inside it buys nothing.
+//! Failed sign-ins are budgeted per account **and client network** (an
+//! IPv4 /24, an IPv6 /64): guesses from one network spend that network's
+//! budget for the account, not the owner's, who still signs in from
+//! anywhere else. An account-wide ceiling, ten times higher, bounds
+//! guessing spread over many networks, and each client address has a
+//! budget over all accounts, so one host cannot try a password on many.
+//! An attempt is counted in all of these or, when one refuses it, in none;
+//! one that turns out right (or never reaches the password check) is given
+//! back, so only failures are counted.
+//!
+//! Memory is bounded: every table has a cap (`MAX_ENTRIES`; an account
+//! holds at most `NETWORKS_PER_ACCOUNT` networks) and drops what holds
+//! least when full (see `table`), never refusing a new key, so filling it
+//! locks no one out. Filling it would take far more failed sign-ins than
+//! the password-hashing gate lets through: an entry from one failure holds
+//! six seconds, so keeping `MAX_ENTRIES` of them takes over 3,000 failed
+//! password checks a second, against the gate's few hundred. A refused
+//! attempt adds nothing; emails longer than an address can be are refused
+//! before they get here; and `prune` (every minute, from the server) drops
+//! every entry whose budget is whole again.
+
+mod table;
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use governor::clock::{Clock, DefaultClock};
-use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
+use governor::clock::Clock;
+use table::{Budget, Held, Nanos, Quota, Table};
 
-type Keyed<K, C> =
-    RateLimiter<K, DefaultKeyedStateStore<K>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+/// A clock that moves only when told (`advance`), for tests.
+pub use governor::clock::FakeRelativeClock as ManualClock;
 
-/// Attempts allowed per minute, for one email and for one address alike.
+/// Failed sign-ins a minute per account from one network, and from one
+/// client address over all accounts.
 pub const ATTEMPTS_PER_MINUTE: u32 = 10;
+/// Failed sign-ins a minute per account from all networks together.
+pub const ACCOUNT_ATTEMPTS_PER_MINUTE: u32 = 10 * ATTEMPTS_PER_MINUTE;
+/// "Sign-in failed" entries a minute per account in its organization's
+/// audit log; failures past these are refused and counted all the same.
+pub const LOGGED_FAILURES_PER_MINUTE: u32 = ATTEMPTS_PER_MINUTE;
 /// Sign-ups allowed per minute from one address (each costs an argon2
 /// hash, and each tells whether an email has an account).
 pub const SIGNUPS_PER_MINUTE: u32 = 10;
+/// Entries each table (client addresses, accounts, sign-up addresses)
+/// holds at most: a few MiB in practice, about 40 MiB at worst.
+pub const MAX_ENTRIES: usize = 20_000;
+/// Networks whose budget an account keeps at once. Past them the one that
+/// holds least is forgotten, which never lets more than the account-wide
+/// ceiling through.
+pub const NETWORKS_PER_ACCOUNT: usize = 16;
 /// How often the server prunes entries whose budget has refilled.
 pub const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Generic over the clock so that tests can let a minute pass at once.
-pub struct SignInThrottle<C: Clock = DefaultClock> {
-    per_account: Keyed<String, C>,
-    per_address: Keyed<IpAddr, C>,
-    signups_per_address: Keyed<IpAddr, C>,
+/// What the throttle allows, each a minute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Failed sign-ins per account from one network, and per client
+    /// address over all accounts.
+    pub per_network: u32,
+    /// Failed sign-ins per account from everywhere together.
+    pub per_account: u32,
+    /// "Sign-in failed" audit entries per account.
+    pub logged_failures: u32,
+    /// Sign-ups per client address.
+    pub signups: u32,
+    /// Entries each table holds at most.
+    pub max_entries: usize,
+}
+
+impl Limits {
+    /// `per_network` failures, ten times as many per account.
+    pub fn per_minute(per_network: u32) -> Limits {
+        Limits {
+            per_network,
+            per_account: 10 * per_network,
+            logged_failures: per_network,
+            signups: SIGNUPS_PER_MINUTE,
+            max_entries: MAX_ENTRIES,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::per_minute(ATTEMPTS_PER_MINUTE)
+    }
+}
+
+struct Quotas {
+    per_network: Quota,
+    per_account: Quota,
+    logged_failures: Quota,
+    signups: Quota,
+}
+
+/// Where the attempts on one account came from, in one network or none
+/// known (no client address: every such attempt shares one budget).
+type Network = Option<IpAddr>;
+
+/// One account's budgets: its failures from all networks, from each, and
+/// its "Sign-in failed" entries.
+struct Account {
+    total: Budget,
+    logged: Budget,
+    networks: Table<Network, Budget>,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Account {
+            total: Budget::default(),
+            logged: Budget::default(),
+            networks: Table::new(NETWORKS_PER_ACCOUNT),
+        }
+    }
+}
+
+impl Held for Account {
+    fn whole_at(&self) -> Nanos {
+        let networks = self.networks.values().map(Held::whole_at);
+        networks
+            .chain([self.total.whole_at(), self.logged.whole_at()])
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+struct Tables {
+    addresses: Table<IpAddr, Budget>,
+    accounts: Table<String, Account>,
+    signups: Table<IpAddr, Budget>,
+}
+
+/// The throttle's time: the system's, or one that tests move.
+enum ThrottleClock {
+    System(std::time::Instant),
+    Manual(ManualClock),
+}
+
+pub struct SignInThrottle {
+    clock: ThrottleClock,
+    quotas: Quotas,
+    tables: Mutex<Tables>,
 }
 
 impl Default for SignInThrottle {
@@ -42,8 +151,8 @@ impl Default for SignInThrottle {
     }
 }
 
-/// The key an address is counted under: IPv4 as it is, IPv6 by its /64
-/// (an IPv4-mapped IPv6 address as its IPv4 address).
+/// The key an address is counted under over all accounts: IPv4 as it is,
+/// IPv6 by its /64 (an IPv4-mapped IPv6 address as its IPv4 address).
 pub fn client_network(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
@@ -54,60 +163,190 @@ pub fn client_network(ip: IpAddr) -> IpAddr {
     }
 }
 
-impl SignInThrottle {
-    pub fn new(per_minute: u32) -> Self {
-        Self::with_clock(per_minute, SIGNUPS_PER_MINUTE, DefaultClock::default())
-    }
-
-    /// The sign-in budget of `ATTEMPTS_PER_MINUTE`, and `signups` a minute.
-    pub fn with_signups_per_minute(signups: u32) -> Self {
-        Self::with_clock(ATTEMPTS_PER_MINUTE, signups, DefaultClock::default())
+/// The network an account's failures are counted under: an IPv4 /24
+/// (where one holder usually has many addresses), an IPv6 /64.
+pub fn account_network(ip: IpAddr) -> IpAddr {
+    match client_network(ip) {
+        IpAddr::V4(v4) => IpAddr::V4((u32::from(v4) & !0xff).into()),
+        v6 => v6,
     }
 }
 
-impl<C: Clock + Clone> SignInThrottle<C> {
-    pub fn with_clock(per_minute: u32, signups_per_minute: u32, clock: C) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).expect("a positive quota"));
+impl SignInThrottle {
+    pub fn new(per_minute: u32) -> Self {
+        Self::with_limits(Limits::per_minute(per_minute))
+    }
+
+    /// The default sign-in budgets, and `signups` a minute.
+    pub fn with_signups_per_minute(signups: u32) -> Self {
+        Self::with_limits(Limits {
+            signups,
+            ..Limits::default()
+        })
+    }
+
+    pub fn with_limits(limits: Limits) -> Self {
+        Self::on_clock(limits, ThrottleClock::System(std::time::Instant::now()))
+    }
+
+    /// On a clock that tests move, so that no minute passes unless they say.
+    pub fn with_clock(per_minute: u32, signups_per_minute: u32, clock: ManualClock) -> Self {
+        let limits = Limits {
+            signups: signups_per_minute,
+            ..Limits::per_minute(per_minute)
+        };
+        Self::with_limits_and_clock(limits, clock)
+    }
+
+    pub fn with_limits_and_clock(limits: Limits, clock: ManualClock) -> Self {
+        Self::on_clock(limits, ThrottleClock::Manual(clock))
+    }
+
+    fn on_clock(limits: Limits, clock: ThrottleClock) -> Self {
         SignInThrottle {
-            per_account: RateLimiter::dashmap_with_clock(quota(per_minute), clock.clone()),
-            per_address: RateLimiter::dashmap_with_clock(quota(per_minute), clock.clone()),
-            signups_per_address: RateLimiter::dashmap_with_clock(quota(signups_per_minute), clock),
+            clock,
+            quotas: Quotas {
+                per_network: Quota::per_minute(limits.per_network),
+                per_account: Quota::per_minute(limits.per_account),
+                logged_failures: Quota::per_minute(limits.logged_failures),
+                signups: Quota::per_minute(limits.signups),
+            },
+            tables: Mutex::new(Tables {
+                addresses: Table::new(limits.max_entries),
+                accounts: Table::new(limits.max_entries),
+                signups: Table::new(limits.max_entries),
+            }),
         }
+    }
+
+    fn now(&self) -> Nanos {
+        match &self.clock {
+            ThrottleClock::System(start) => {
+                Nanos::try_from(start.elapsed().as_nanos()).unwrap_or(Nanos::MAX)
+            }
+            ThrottleClock::Manual(clock) => clock.now().as_u64(),
+        }
+    }
+
+    /// Nothing in the tables is left half-updated by a panic: each update
+    /// is a plain assignment, so a poisoned lock is still good to use.
+    fn tables(&self) -> MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts one sign-up from `address`; `false` once its budget is spent.
     pub fn allow_signup(&self, address: Option<IpAddr>) -> bool {
-        address.is_none_or(|ip| {
-            self.signups_per_address
-                .check_key(&client_network(ip))
-                .is_ok()
-        })
+        let Some(ip) = address.map(client_network) else {
+            return true;
+        };
+        let now = self.now();
+        let mut tables = self.tables();
+        let used = tables.signups.get(&ip).copied().unwrap_or_default();
+        match used.spend(self.quotas.signups, now) {
+            Some(budget) => {
+                *tables.signups.entry(ip, now) = budget;
+                true
+            }
+            None => false,
+        }
     }
 
-    /// Counts one sign-in attempt; `false` once either limit is spent. The
-    /// address is checked first, so a client over its budget adds nothing.
+    /// Counts one sign-in attempt as failed (give it back with `refund`
+    /// once it is known not to be); `false`, counting nothing, when the
+    /// address, the account from this network, or the account as a whole
+    /// has no failures left.
     pub fn allow(&self, email: &str, address: Option<IpAddr>) -> bool {
-        if let Some(ip) = address
-            && self.per_address.check_key(&client_network(ip)).is_err()
-        {
+        let now = self.now();
+        let q = &self.quotas;
+        let network = address.map(account_network);
+        let address = address.map(client_network);
+        let mut tables = self.tables();
+        let at_address = match address {
+            Some(ip) => {
+                let used = tables.addresses.get(&ip).copied().unwrap_or_default();
+                match used.spend(q.per_network, now) {
+                    Some(budget) => Some((ip, budget)),
+                    None => return false,
+                }
+            }
+            None => None,
+        };
+        let account = tables.accounts.get(email);
+        let total = account.map(|a| a.total).unwrap_or_default();
+        let from_network = account
+            .and_then(|a| a.networks.get(&network).copied())
+            .unwrap_or_default();
+        let (Some(total), Some(from_network)) = (
+            total.spend(q.per_account, now),
+            from_network.spend(q.per_network, now),
+        ) else {
             return false;
+        };
+        if let Some((ip, budget)) = at_address {
+            *tables.addresses.entry(ip, now) = budget;
         }
-        self.per_account.check_key(&email.to_owned()).is_ok()
+        let account = tables.accounts.entry(email.to_owned(), now);
+        account.total = total;
+        *account.networks.entry(network, now) = from_network;
+        true
+    }
+
+    /// Gives back what `allow` counted for an attempt that did not fail:
+    /// the right password, or no password check at all (the server busy).
+    pub fn refund(&self, email: &str, address: Option<IpAddr>) {
+        let now = self.now();
+        let q = &self.quotas;
+        let network = address.map(account_network);
+        let mut tables = self.tables();
+        if let Some(ip) = address.map(client_network)
+            && let Some(budget) = tables.addresses.get_mut(&ip)
+        {
+            *budget = budget.refund(q.per_network, now);
+            tables.addresses.forget_if_whole(&ip, now);
+        }
+        if let Some(account) = tables.accounts.get_mut(email) {
+            account.total = account.total.refund(q.per_account, now);
+            if let Some(budget) = account.networks.get_mut(&network) {
+                *budget = budget.refund(q.per_network, now);
+                account.networks.forget_if_whole(&network, now);
+            }
+            tables.accounts.forget_if_whole(email, now);
+        }
+    }
+
+    /// Whether a failed sign-in on this account gets its own "Sign-in
+    /// failed" entry: the first `logged_failures` a minute do, so that
+    /// guessing spread over many networks cannot flood the audit log.
+    pub fn log_failure(&self, email: &str) -> bool {
+        let now = self.now();
+        let mut tables = self.tables();
+        let account = tables.accounts.entry(email.to_owned(), now);
+        match account.logged.spend(self.quotas.logged_failures, now) {
+            Some(budget) => {
+                account.logged = budget;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Drops every entry whose budget has fully refilled.
     pub fn prune(&self) {
-        for limiter in [&self.per_address, &self.signups_per_address] {
-            limiter.retain_recent();
-            limiter.shrink_to_fit();
+        let now = self.now();
+        let mut tables = self.tables();
+        tables.addresses.prune(now);
+        tables.signups.prune(now);
+        tables.accounts.prune(now);
+        for account in tables.accounts.values_mut() {
+            account.networks.prune(now);
         }
-        self.per_account.retain_recent();
-        self.per_account.shrink_to_fit();
     }
 
-    /// How many keys (accounts and addresses) are held in memory.
+    /// How many keys (accounts and addresses) are held in memory; an
+    /// account holds its networks' budgets within it.
     pub fn tracked(&self) -> usize {
-        self.per_account.len() + self.per_address.len() + self.signups_per_address.len()
+        let tables = self.tables();
+        tables.addresses.len() + tables.accounts.len() + tables.signups.len()
     }
 }
 
@@ -177,6 +416,81 @@ mod tests {
             t.allow("x@example.com", Some(a)),
             "sign-in has its own budget"
         );
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_network_out_of_budget_leaves_the_account_to_other_networks() {
+        let t = SignInThrottle::new(3);
+        assert!((0..3).all(|_| t.allow("x@example.com", Some(ip("203.0.113.7")))));
+        assert!(
+            !t.allow("x@example.com", Some(ip("203.0.113.200"))),
+            "one budget for the whole /24"
+        );
+        assert!(t.allow("x@example.com", Some(ip("198.51.100.7"))));
+        assert!(t.allow("x@example.com", None), "no address: its own budget");
+        assert_eq!(account_network(ip("::ffff:192.0.2.77")), ip("192.0.2.0"));
+        assert_eq!(account_network(ip("2001:db8:1:2::9")), ip("2001:db8:1:2::"));
+    }
+
+    #[test]
+    fn the_account_wide_ceiling_holds_across_many_networks() {
+        let t = SignInThrottle::default();
+        let network = |i: u32| Some(IpAddr::V4([10, (i / 256) as u8, (i % 256) as u8, 1].into()));
+        for i in 0..ACCOUNT_ATTEMPTS_PER_MINUTE {
+            assert!(t.allow("x@example.com", network(i)), "network {i}");
+        }
+        let fresh = network(ACCOUNT_ATTEMPTS_PER_MINUTE);
+        assert!(!t.allow("x@example.com", fresh), "the ceiling is spent");
+        assert!(t.allow("y@example.com", fresh), "another account is not");
+    }
+
+    #[test]
+    fn only_failures_are_counted() {
+        let t = SignInThrottle::new(3);
+        let a = Some(ip("203.0.113.7"));
+        for _ in 0..20 {
+            assert!(t.allow("x@example.com", a));
+            t.refund("x@example.com", a);
+        }
+        assert_eq!(t.tracked(), 0, "a refunded attempt holds nothing");
+        assert!((0..3).all(|_| t.allow("x@example.com", a)));
+        assert!(!t.allow("x@example.com", a));
+    }
+
+    #[test]
+    fn failure_entries_have_a_budget_per_account() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let t = SignInThrottle::with_clock(10, 10, clock.clone());
+        assert!((0..10).all(|_| t.log_failure("x@example.com")));
+        assert!(!t.log_failure("x@example.com"));
+        assert!(t.log_failure("y@example.com"));
+        clock.advance(std::time::Duration::from_secs(6));
+        assert!(t.log_failure("x@example.com"), "one more each 6 seconds");
+        assert!(!t.log_failure("x@example.com"));
+    }
+
+    #[test]
+    fn a_full_throttle_forgets_what_holds_least_and_refuses_no_newcomer() {
+        let t = SignInThrottle::with_limits(Limits {
+            max_entries: 4,
+            ..Limits::per_minute(3)
+        });
+        let guesser = Some(ip("203.0.113.7"));
+        assert!((0..3).all(|_| t.allow("victim@example.com", guesser)));
+        for i in 0..200u8 {
+            let newcomer = Some(IpAddr::V4([198, 51, i, 1].into()));
+            assert!(t.allow(&format!("u{i}@example.com"), newcomer), "{i}");
+        }
+        assert!(t.tracked() <= 8, "{} entries", t.tracked());
+        assert!(
+            !t.allow("victim@example.com", guesser),
+            "a spent budget outlasts the newcomers' single attempts"
+        );
+        assert!(!t.allow("other@example.com", guesser));
     }
 
     #[test]

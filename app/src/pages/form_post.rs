@@ -44,6 +44,7 @@ fn is_ours(err: &AppError) -> bool {
         | AppError::TooManyAttempts
         | AppError::CrossSite
         | AppError::Busy
+        | AppError::TooLarge
         | AppError::Internal => true,
     }
 }

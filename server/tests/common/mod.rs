@@ -6,7 +6,7 @@
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
-use app::auth::throttle::SignInThrottle;
+use app::auth::throttle::{Limits, ManualClock, SignInThrottle};
 use app::ssr::entities::user;
 use app::ssr::{AppState, MasterKey, OrgId, Sealer};
 use axum::Router;
@@ -287,7 +287,12 @@ fn instance(db: DatabaseConnection) -> (AppState, Arc<server::api::KeyCache>, Ke
         leptos_options: LeptosOptions::builder().output_name("keyward").build(),
         db,
         sealer: Arc::new(Sealer::new(&MasterKey::generate())),
-        sign_in_throttle: Arc::new(SignInThrottle::default()),
+        // The default limits on a clock that stands still: no budget
+        // refills while a loaded machine runs a test.
+        sign_in_throttle: Arc::new(SignInThrottle::with_limits_and_clock(
+            Limits::default(),
+            ManualClock::default(),
+        )),
         manual_sends: Arc::default(),
         cookie_secure: false,
         key_changes: keys.clone(),
