@@ -1,9 +1,10 @@
 //! Sign-in and sign-up throttling, in memory on each instance.
 //!
 //! Failed sign-ins are budgeted per account **and client network** (an
-//! IPv4 /24, an IPv6 /64): guesses from one network spend that network's
-//! budget for the account, not the owner's, who still signs in from
-//! anywhere else. An account-wide ceiling, ten times higher, bounds
+//! IPv4 address, an IPv6 /64, as `client_network` reads them): guesses from
+//! one client spend that client's budget for the account, not the owner's,
+//! who still signs in from anywhere else, even from the address next door
+//! (a shared office or cloud range). An account-wide ceiling, ten times higher, bounds
 //! guessing spread over many networks, and each client address has a
 //! budget over all accounts, so one host cannot try a password on many.
 //! An attempt is counted in all of these or, when one refuses it, in none;
@@ -163,15 +164,6 @@ pub fn client_network(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The network an account's failures are counted under: an IPv4 /24
-/// (where one holder usually has many addresses), an IPv6 /64.
-pub fn account_network(ip: IpAddr) -> IpAddr {
-    match client_network(ip) {
-        IpAddr::V4(v4) => IpAddr::V4((u32::from(v4) & !0xff).into()),
-        v6 => v6,
-    }
-}
-
 impl SignInThrottle {
     pub fn new(per_minute: u32) -> Self {
         Self::with_limits(Limits::per_minute(per_minute))
@@ -258,7 +250,7 @@ impl SignInThrottle {
     pub fn allow(&self, email: &str, address: Option<IpAddr>) -> bool {
         let now = self.now();
         let q = &self.quotas;
-        let network = address.map(account_network);
+        let network = address.map(client_network);
         let address = address.map(client_network);
         let mut tables = self.tables();
         let at_address = match address {
@@ -296,7 +288,7 @@ impl SignInThrottle {
     pub fn refund(&self, email: &str, address: Option<IpAddr>) {
         let now = self.now();
         let q = &self.quotas;
-        let network = address.map(account_network);
+        let network = address.map(client_network);
         let mut tables = self.tables();
         if let Some(ip) = address.map(client_network)
             && let Some(budget) = tables.addresses.get_mut(&ip)
@@ -427,13 +419,17 @@ mod tests {
         let t = SignInThrottle::new(3);
         assert!((0..3).all(|_| t.allow("x@example.com", Some(ip("203.0.113.7")))));
         assert!(
-            !t.allow("x@example.com", Some(ip("203.0.113.200"))),
-            "one budget for the whole /24"
+            !t.allow("x@example.com", Some(ip("203.0.113.7"))),
+            "that address has spent its budget for the account"
+        );
+        assert!(
+            t.allow("x@example.com", Some(ip("203.0.113.8"))),
+            "the address next door is another client"
         );
         assert!(t.allow("x@example.com", Some(ip("198.51.100.7"))));
         assert!(t.allow("x@example.com", None), "no address: its own budget");
-        assert_eq!(account_network(ip("::ffff:192.0.2.77")), ip("192.0.2.0"));
-        assert_eq!(account_network(ip("2001:db8:1:2::9")), ip("2001:db8:1:2::"));
+        assert_eq!(client_network(ip("::ffff:192.0.2.77")), ip("192.0.2.77"));
+        assert_eq!(client_network(ip("2001:db8:1:2::9")), ip("2001:db8:1:2::"));
     }
 
     #[test]
