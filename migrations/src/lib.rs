@@ -11,6 +11,7 @@ mod m20261127_000005_key_lifecycle;
 mod m20261127_000006_key_changes;
 mod m20261127_000007_key_usage;
 mod m20261128_000008_audit_log;
+mod m20261202_000009_prune_indexes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_key_changes::Migration),
             Box::new(m20261127_000007_key_usage::Migration),
             Box::new(m20261128_000008_audit_log::Migration),
+            Box::new(m20261202_000009_prune_indexes::Migration),
         ]
     }
 }
