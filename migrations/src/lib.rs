@@ -12,6 +12,7 @@ mod m20261127_000006_key_changes;
 mod m20261127_000007_key_usage;
 mod m20261128_000008_audit_log;
 mod m20261202_000009_webhook_pending_by_org;
+mod m20261202_000010_prune_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_key_usage::Migration),
             Box::new(m20261128_000008_audit_log::Migration),
             Box::new(m20261202_000009_webhook_pending_by_org::Migration),
+            Box::new(m20261202_000010_prune_indexes::Migration),
         ]
     }
 }

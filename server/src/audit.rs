@@ -1,7 +1,5 @@
-//! The audit log's CSV download, and its retention. Writing and reading
-//! entries is `app::audit::store`.
-
-use std::time::Duration;
+//! The audit log's CSV download. Writing and reading entries is
+//! `app::audit::store`; its retention is `prune`.
 
 use app::audit::csv;
 use app::audit::store::older_than;
@@ -12,17 +10,11 @@ use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use futures_util::StreamExt;
-use sea_orm::DatabaseConnection;
 
 /// Entries read per query while the CSV streams: memory stays at one
 /// batch, however long the log.
 const CSV_BATCH: u64 = 500;
-/// How often entries past their retention are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
-/// The longest retention `KEYWARD_AUDIT_RETENTION_DAYS` accepts (10 years).
-pub const MAX_RETENTION_DAYS: u32 = 3660;
 
 /// `GET /settings/audit-log/export.csv[?key=<id>]`: the signed-in user's
 /// organization's log, filtered like the page, newest first. The session
@@ -97,51 +89,4 @@ pub async fn export_csv(State(state): State<AppState>, request: Request) -> Resp
 pub(crate) fn refuse(err: AppError) -> Response {
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, axum::Json(err)).into_response()
-}
-
-/// `KEYWARD_AUDIT_RETENTION_DAYS`: empty for the default, else whole days
-/// from 1 to `MAX_RETENTION_DAYS`.
-pub fn retention_days(raw: &str) -> Result<u32, String> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(app::audit::DEFAULT_RETENTION_DAYS);
-    }
-    raw.parse::<u32>()
-        .ok()
-        .filter(|days| (1..=MAX_RETENTION_DAYS).contains(days))
-        .ok_or_else(|| raw.to_owned())
-}
-
-/// Deletes entries older than `days`, now and every `PRUNE_EVERY`.
-pub fn spawn_pruner(db: DatabaseConnection, days: u32) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(PRUNE_EVERY);
-        loop {
-            tick.tick().await;
-            match app::audit::store::prune(&db, Utc::now(), days).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    entries = n,
-                    days,
-                    "audit log entries past retention deleted"
-                ),
-                Err(err) => tracing::warn!(error = %err, "could not prune the audit log"),
-            }
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retention_is_whole_days_within_bounds() {
-        assert_eq!(retention_days(""), Ok(90));
-        assert_eq!(retention_days(" 30 "), Ok(30));
-        assert_eq!(retention_days("3660"), Ok(3660));
-        for bad in ["0", "-1", "3661", "ninety", "1.5"] {
-            assert_eq!(retention_days(bad), Err(bad.to_owned()), "{bad}");
-        }
-    }
 }

@@ -42,8 +42,11 @@ pub struct Config {
     /// `client_address`). Empty by default: the TCP peer is the client.
     pub trusted_proxies: String,
     /// `KEYWARD_AUDIT_RETENTION_DAYS`, default 90: days audit log entries
-    /// are kept (see `audit::retention_days`).
+    /// are kept (see `prune::retention_days`).
     pub audit_retention: String,
+    /// `KEYWARD_DELIVERY_RETENTION_DAYS`, default 30: days finished webhook
+    /// deliveries are kept (see `prune::retention_days`).
+    pub delivery_retention: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +70,7 @@ impl std::fmt::Debug for Config {
             .field("key_cache_entries", &self.key_cache_entries)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("audit_retention", &self.audit_retention)
+            .field("delivery_retention", &self.delivery_retention)
             .finish()
     }
 }
@@ -107,6 +111,7 @@ impl Config {
                 .unwrap_or(crate::api::key_cache::DEFAULT_ENTRIES),
             trusted_proxies: var("KEYWARD_TRUSTED_PROXIES").unwrap_or_default(),
             audit_retention: var("KEYWARD_AUDIT_RETENTION_DAYS").unwrap_or_default(),
+            delivery_retention: var("KEYWARD_DELIVERY_RETENTION_DAYS").unwrap_or_default(),
         }
     }
 }
@@ -130,6 +135,7 @@ mod tests {
             key_cache_entries: 10,
             trusted_proxies: String::new(),
             audit_retention: String::new(),
+            delivery_retention: String::new(),
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

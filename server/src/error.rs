@@ -31,6 +31,10 @@ pub enum StartupError {
         "KEYWARD_AUDIT_RETENTION_DAYS holds {0:?}; give the days to keep audit log entries, from 1 to 3660"
     )]
     AuditRetention(String),
+    #[error(
+        "KEYWARD_DELIVERY_RETENTION_DAYS holds {0:?}; give the days to keep finished webhook deliveries, from 1 to 3660"
+    )]
+    DeliveryRetention(String),
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]

@@ -17,6 +17,7 @@ pub mod error;
 pub mod guards;
 pub mod master_key;
 pub mod owner_isolation;
+pub mod prune;
 pub mod routes;
 pub mod serve;
 pub mod webhooks;

@@ -31,8 +31,7 @@ async fn run() -> Result<(), StartupError> {
     // Every setting is checked before anything starts.
     let trusted = server::client_address::TrustedProxies::parse(&config.trusted_proxies)
         .map_err(StartupError::TrustedProxy)?;
-    let retention_days = server::audit::retention_days(&config.audit_retention)
-        .map_err(StartupError::AuditRetention)?;
+    let retention = server::prune::Retention::from_config(&config)?;
     let (state, keys) = build_state(&config, leptos).await?;
     let db = state.db.clone();
     // On PostgreSQL: follow the key changes other instances make.
@@ -58,7 +57,8 @@ async fn run() -> Result<(), StartupError> {
             manual_sends.prune();
         }
     });
-    let audit_pruner = server::audit::spawn_pruner(db.clone(), retention_days);
+    // Expired sessions, and deliveries and audit entries past retention.
+    let row_pruner = server::prune::spawn(db.clone(), retention);
     let app = routes::router(state, last_used.clone(), keys).layer(
         axum::middleware::from_fn_with_state(trusted.clone(), server::client_address::resolve),
     );
@@ -79,7 +79,7 @@ async fn run() -> Result<(), StartupError> {
     // Record the last uses collected since the last batch.
     flusher.abort();
     pruner.abort();
-    audit_pruner.abort();
+    row_pruner.abort();
     key_sync.iter().for_each(tokio::task::JoinHandle::abort);
     // Deliveries in flight keep their lease and are retried after it ends.
     deliveries.abort();

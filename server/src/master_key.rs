@@ -85,6 +85,7 @@ mod tests {
             key_cache_entries: 1,
             trusted_proxies: String::new(),
             audit_retention: String::new(),
+            delivery_retention: String::new(),
         }
     }
 

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::net::SocketAddr;
 
 use app::audit::store::{self, Actor, Subject};
-use app::audit::{AuditAction, AuditQuery, PAGE_SIZE};
+use app::audit::{AuditAction, AuditQuery, DELETED_KEY_CHOICES, PAGE_SIZE};
 use app::keys::KeyId;
 use app::ssr::OrgId;
 use app::ssr::entities::{api_key, audit_entry};
@@ -418,6 +418,50 @@ async fn pages_of_fifty_newest_first_with_next_previous_and_the_key_filter() {
             "{}",
             app.backend
         );
+    }
+}
+
+#[tokio::test]
+async fn the_key_filter_offers_only_the_most_recently_deleted_keys() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        let live = create(&app, "live").await;
+        // More deleted keys than the filter offers, deleted in id order
+        // (the newest last).
+        let extra = 20;
+        let deleted = DELETED_KEY_CHOICES as i64 + extra;
+        let entries = (0..deleted).map(|i| audit_entry::ActiveModel {
+            organization_id: Set(org.0),
+            at: Set(Utc::now()),
+            actor: Set(OWNER.into()),
+            action: Set(AuditAction::KeyDeleted),
+            api_key_id: Set(Some(10_000 + i)),
+            key_name: Set(Some(format!("gone-{i:03}"))),
+            detail: Set(String::new()),
+            ..Default::default()
+        });
+        audit_entry::Entity::insert_many(entries)
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let choices = page(&app, json!({})).await["keys"].clone();
+        let choices = choices.as_array().unwrap();
+        let offered: Vec<i64> = choices
+            .iter()
+            .filter(|c| c["deleted"] == true)
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            offered,
+            (10_000 + extra..10_000 + deleted).collect::<Vec<_>>(),
+            "{}: the newest {DELETED_KEY_CHOICES}, by name",
+            app.backend
+        );
+        assert_eq!(choices[0]["id"], live, "live keys first");
+        // An older deleted key is still a filter by its id.
+        let older = page(&app, json!({ "key": 10_000 })).await;
+        assert_eq!(older["entries"][0]["key_name"], "gone-000");
     }
 }
 

@@ -62,7 +62,7 @@ fn malformed_master_key_is_one_line() {
 }
 
 #[test]
-fn malformed_proxy_list_and_retention_are_one_line_each() {
+fn malformed_proxy_list_and_retentions_are_one_line_each() {
     for (var, value, says) in [
         (
             "KEYWARD_TRUSTED_PROXIES",
@@ -71,6 +71,8 @@ fn malformed_proxy_list_and_retention_are_one_line_each() {
         ),
         ("KEYWARD_AUDIT_RETENTION_DAYS", "0", "from 1 to 3660"),
         ("KEYWARD_AUDIT_RETENTION_DAYS", "ninety", "ninety"),
+        ("KEYWARD_DELIVERY_RETENTION_DAYS", "0", "from 1 to 3660"),
+        ("KEYWARD_DELIVERY_RETENTION_DAYS", "thirty", "thirty"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let (code, stderr) = run_keyward(&[

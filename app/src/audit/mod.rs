@@ -18,6 +18,11 @@ pub mod store;
 /// Entries per page, on the page and in nothing else: the CSV holds every
 /// entry of the filter.
 pub const PAGE_SIZE: u64 = 50;
+/// The deleted keys the page's key filter offers: the most recently
+/// deleted ones, so the page reads a bounded number of entries however many
+/// keys were ever deleted. An older deleted key's entries are still in the
+/// unfiltered log, its CSV, and `?key=<id>`.
+pub const DELETED_KEY_CHOICES: u64 = 100;
 /// How long entries are kept unless `KEYWARD_AUDIT_RETENTION_DAYS` says
 /// otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;

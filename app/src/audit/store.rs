@@ -11,7 +11,9 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use super::{AuditAction, AuditEntry, AuditPage, AuditQuery, KeyChoice, PAGE_SIZE};
+use super::{
+    AuditAction, AuditEntry, AuditPage, AuditQuery, DELETED_KEY_CHOICES, KeyChoice, PAGE_SIZE,
+};
 use crate::keys::KeyId;
 use crate::ssr::OrgId;
 use crate::ssr::entities::api_key;
@@ -152,7 +154,9 @@ async fn any(
         .is_some())
 }
 
-/// The organization's keys, and the deleted ones the log still names.
+/// The organization's keys, and the `DELETED_KEY_CHOICES` most recently
+/// deleted ones the log still names: read newest first on the
+/// (organization, action, id) index, so never more entries than that.
 async fn key_choices(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeyChoice>, DbErr> {
     let live = api_key::Entity::find()
         .select_only()
@@ -168,6 +172,8 @@ async fn key_choices(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeyCho
         .column(Column::KeyName)
         .filter(Column::OrganizationId.eq(org.0))
         .filter(Column::Action.eq(AuditAction::KeyDeleted))
+        .order_by_desc(Column::Id)
+        .limit(DELETED_KEY_CHOICES)
         .into_tuple::<(Option<i64>, Option<String>)>()
         .all(db)
         .await?;

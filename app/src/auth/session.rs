@@ -4,12 +4,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
@@ -106,6 +106,21 @@ pub async fn lookup(
             .await?;
     }
     Ok(user)
+}
+
+/// Deletes every session past its idle or absolute expiry at `now`, of
+/// every user, and answers how many went. `lookup` already refuses them;
+/// this frees the rows of sessions nobody presents again. Deleting what is
+/// already gone is a no-op, so instances may run it at the same time.
+pub async fn delete_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let idle_or_too_old = Condition::any()
+        .add(session::Column::LastSeenAt.lt(now - IDLE_EXPIRY))
+        .add(session::Column::CreatedAt.lt(now - ABSOLUTE_EXPIRY));
+    Ok(session::Entity::delete_many()
+        .filter(idle_or_too_old)
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<(), DbErr> {

@@ -14,6 +14,8 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]
+pub mod retention;
+#[cfg(feature = "ssr")]
 pub mod send_budget;
 
 pub const URL_MAX_CHARS: usize = 2048;
