@@ -1,4 +1,4 @@
-import { test, expect, hydrated, uniqueEmail, uniqueName, keyRow, addKey, expectAccessible, PASSWORD, signUp } from './fixtures';
+import { test, expect, hydrated, uniqueEmail, uniqueName, keyRow, addKey, expectAccessible, PASSWORD, signUp, openBeforeItsCode } from './fixtures';
 
 async function signIn(page: import('@playwright/test').Page, email: string, password = PASSWORD) {
   await page.getByRole('textbox', { name: 'Email' }).fill(email);
@@ -114,4 +114,31 @@ test('sign-in and sign-up pages pass axe', async ({ page }) => {
     await hydrated(page);
     await expectAccessible(page);
   }
+});
+
+test('what is typed into sign-up before the page is live is kept and sent', async ({ page }) => {
+  const code = await openBeforeItsCode(page, '/signup');
+  const email = uniqueEmail('early');
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('textbox', { name: 'Organization name' }).fill('Early Birds');
+  code.release();
+  await hydrated(page);
+  await expect(page.getByRole('textbox', { name: 'Email' })).toHaveValue(email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/settings\/api-keys$/);
+  await expect(page.getByRole('banner')).toContainText('Early Birds');
+});
+
+test('what is typed into sign-in before the page is live is kept and sent', async ({ page }) => {
+  const email = await signUp(page);
+  await page.context().clearCookies();
+  const code = await openBeforeItsCode(page, '/login');
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  code.release();
+  await hydrated(page);
+  await expect(page.getByLabel('Password')).toHaveValue(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/settings\/api-keys$/);
 });

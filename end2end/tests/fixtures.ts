@@ -170,3 +170,28 @@ export function pageDate(at: Date) {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   return `${months[at.getUTCMonth()]} ${at.getUTCDate()}, ${at.getUTCFullYear()}`;
 }
+
+/**
+ * Holds back every request for the page's code (`/pkg/`) until `release()`:
+ * the page is then the server's plain HTML, as it is for a person on a slow
+ * line who starts typing before the islands have hydrated.
+ */
+export async function holdPageCode(page: Page) {
+  const matches = (url: URL) => url.pathname.startsWith('/pkg/');
+  let release = () => {};
+  const released = new Promise<void>((go) => (release = go));
+  await page.route(matches, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return { release: () => release() };
+}
+
+/** Opens `path` while its code is held back: the form can be filled, nothing is live yet. */
+export async function openBeforeItsCode(page: Page, path: string) {
+  const code = await holdPageCode(page);
+  await page.goto(path, { waitUntil: 'commit' });
+  await page.locator('form').first().waitFor();
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+  return code;
+}

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Retell from 'retell-sdk';
 import type { APIRequestContext } from '@playwright/test';
-import { test, expect, hydrated, openApiKeys, addKey, keyRow, expectAccessible, uniqueEmail, PASSWORD, holdNextAnswer } from './fixtures';
+import { test, expect, hydrated, openApiKeys, addKey, keyRow, expectAccessible, uniqueEmail, PASSWORD, holdNextAnswer, signUp, openBeforeItsCode } from './fixtures';
 
 type Delivery = { body: string; signature: string };
 
@@ -177,4 +177,17 @@ test('the webhook key cannot be deleted, and its dialog says what to do instead'
   await keyRow(page, 'Only signer').getByRole('button', { name: 'Delete Only signer' }).click();
   const confirm = page.getByRole('dialog', { name: 'Delete API key' });
   await expect(confirm).toHaveAccessibleDescription(/To delete this key, first set another key as the webhook key\. To replace its secret instead, roll it\./);
+});
+
+test('a webhook URL typed before the page is live is kept and saved', async ({ page }) => {
+  await signUp(page);
+  const code = await openBeforeItsCode(page, '/settings/webhooks');
+  await page.getByRole('textbox', { name: 'Webhook URL' }).fill('http://127.0.0.1:9/early');
+  code.release();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Webhook URL saved.' })).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole('textbox', { name: 'Webhook URL' })).toHaveValue('http://127.0.0.1:9/early');
 });

@@ -17,6 +17,7 @@ pub fn TextField(
     value: RwSignal<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
+    adopt_typed_value(&id, value);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let describedby = describedby(&id, hint.is_some(), error);
@@ -44,6 +45,29 @@ pub fn TextField(
             }}
         </div>
     }
+}
+
+/// Until its island's code has arrived, the input is plain HTML, and a
+/// person may already have typed into it (or the browser filled it in).
+/// Hydration sets the input's `value` property from the signal, which would
+/// wipe that; so in the browser the signal first takes what the input holds.
+/// The component's body runs before its view is hydrated, so the property
+/// is then set to the same text.
+fn adopt_typed_value(id: &str, value: RwSignal<String>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let typed = document()
+            .get_element_by_id(id)
+            .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .filter(|typed| !typed.is_empty());
+        if let Some(typed) = typed {
+            value.set(typed);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (id, value);
 }
 
 /// `aria-describedby` of a field: its hint, if it has one, and its error
