@@ -654,16 +654,7 @@ async fn signing_up_with_a_taken_email_counts_against_that_accounts_sign_in_budg
     // botnet would send them: the account-wide budget still runs out. It is
     // set to one address's budget here, for 10 password checks, not 100.
     let budget = app::auth::throttle::ATTEMPTS_PER_MINUTE;
-    let limits = Limits {
-        per_account: budget,
-        ..Limits::default()
-    };
-    let throttle = SignInThrottle::with_limits_and_clock(limits, ManualClock::default());
-    let state = app::ssr::AppState {
-        sign_in_throttle: std::sync::Arc::new(throttle),
-        ..app.state.clone()
-    };
-    let base = server::routes::router(state, app.last_used.clone(), app.keys.clone());
+    let base = router_with_account_ceiling(&app, budget);
     let mut statuses = Vec::new();
     for i in 0..=budget {
         let router = base
@@ -791,16 +782,7 @@ async fn the_account_wide_ceiling_holds_across_many_networks() {
     // A ceiling of 20 rather than the default 100, for 20 password
     // checks instead of 100 (the throttle's unit tests use the default),
     // on a clock that stands still like the test app's.
-    let limits = Limits {
-        per_account: 20,
-        ..Limits::default()
-    };
-    let throttle = SignInThrottle::with_limits_and_clock(limits, ManualClock::default());
-    let state = app::ssr::AppState {
-        sign_in_throttle: std::sync::Arc::new(throttle),
-        ..app.state.clone()
-    };
-    let router = server::routes::router(state, app.last_used.clone(), app.keys.clone());
+    let router = router_with_account_ceiling(&app, 20);
     let logged_before = failed_sign_in_entries(&app).await;
     // One guess from each of 20 networks.
     for i in 0..20 {
@@ -826,6 +808,22 @@ async fn the_account_wide_ceiling_holds_across_many_networks() {
         failed_sign_in_entries(&app).await - logged_before,
         u64::from(app::auth::throttle::LOGGED_FAILURES_PER_MINUTE)
     );
+}
+
+/// The app's router with a sign-in throttle whose account-wide ceiling is
+/// `per_account` (the default is 100 password checks), on a clock that
+/// stands still like the test app's.
+fn router_with_account_ceiling(app: &TestApp, per_account: u32) -> axum::Router {
+    let limits = Limits {
+        per_account,
+        ..Limits::default()
+    };
+    let throttle = SignInThrottle::with_limits_and_clock(limits, ManualClock::default());
+    let state = app::ssr::AppState {
+        sign_in_throttle: std::sync::Arc::new(throttle),
+        ..app.state.clone()
+    };
+    server::routes::router(state, app.last_used.clone(), app.keys.clone())
 }
 
 async fn failed_sign_in_entries(app: &TestApp) -> u64 {

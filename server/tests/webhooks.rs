@@ -587,23 +587,7 @@ async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_anoth
     txn.commit().await.unwrap();
 
     // Organization B, with a receiver that answers.
-    let b = app.signup("owner@b.example", "Org B").await;
-    let (receiver, url) = Receiver::start().await;
-    app.call_with(Some(&b), "/api/webhooks/save-url", json!({ "url": url }))
-        .await;
-    let (_, key, _) = app
-        .call_with(
-            Some(&b),
-            "/api/keys/create",
-            json!({ "input": { "name": "b signer", "restricted": false } }),
-        )
-        .await;
-    app.call_with(
-        Some(&b),
-        "/api/keys/set-webhook",
-        json!({ "id": key["id"] }),
-    )
-    .await;
+    let (b, receiver, b_secret) = organization_b_with_receiver(&app).await;
 
     let running = worker(&app).spawn(std::time::Duration::from_millis(100));
     // A's deliveries are under way, and stuck.
@@ -623,7 +607,7 @@ async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_anoth
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let (signature, body) = receiver.received().remove(0);
-    assert!(verifies(key["secret"].as_str().unwrap(), &body, &signature));
+    assert!(verifies(&b_secret, &body, &signature));
     // A holds no more than its share of the sending slots.
     let a_connections = held.lock().unwrap().len();
     assert!(
