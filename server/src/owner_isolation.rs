@@ -1,4 +1,5 @@
-//! Keeps one request's reactive owner from becoming another's parent.
+//! Keeps requests' reactive owners apart, and a page's owner alive until
+//! its render is over.
 //!
 //! leptos's `Owner::new_root` (each page render) leaves the new owner as
 //! the thread's current owner after it returns, and `Owner::new` makes its
@@ -11,6 +12,18 @@
 //!
 //! So every poll of every request starts and ends with no current owner.
 //! Within a poll leptos sets and restores its owners itself.
+//!
+//! A page render, once begun, is also never dropped midway. leptos's
+//! `Suspense` and `Transition` wait for their resources with an effect that
+//! runs in a task of its own, on any worker thread, and walks the suspended
+//! view again (a page's `keys.await`, its islands' signals). Dropping the
+//! render when the client goes away disposed the page's owner on this
+//! thread under that effect's feet on another, and the effect panicked:
+//! "Tried to access a reactive value that has already been disposed". So a
+//! request dropped after its render began is finished in a task of its
+//! own, and its answer thrown away. That costs the rest of the render's
+//! CPU only: its reads (the resources) run to their end in any case. A
+//! request dropped before (in the session check, say) is dropped as before.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,28 +34,178 @@ use axum::middleware::Next;
 use axum::response::Response;
 use leptos::prelude::Owner;
 
-/// Middleware: runs the request with no reactive owner current between polls.
+type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// Middleware: runs the request with no reactive owner current between
+/// polls, and finishes a page render whose client left.
 pub async fn isolate_reactive_owners(request: Request, next: Next) -> Response {
-    WithoutStaleOwner(Box::pin(next.run(request))).await
+    WithoutStaleOwner {
+        answer: Some(Box::pin(next.run(request))),
+        rendering: false,
+        finishing: false,
+    }
+    .await
 }
 
-struct WithoutStaleOwner<F>(Pin<Box<F>>);
+struct WithoutStaleOwner {
+    /// `None` once answered.
+    answer: Option<Answer>,
+    /// A page render began: `Owner::new_root` left its owner current.
+    rendering: bool,
+    /// Finishing a render whose client left. Dropped in turn (only when the
+    /// runtime shuts down, which drops every task), it is not handed on
+    /// again: a runtime that is shutting down drops a new task at once, and
+    /// each drop would spawn the next, without end.
+    finishing: bool,
+}
 
-impl<F: Future> Future for WithoutStaleOwner<F> {
-    type Output = F::Output;
+impl Future for WithoutStaleOwner {
+    type Output = Response;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        let Some(answer) = self.answer.as_mut() else {
+            panic!("polled after it answered");
+        };
         clear_current_owner();
-        let polled = self.0.as_mut().poll(cx);
-        clear_current_owner();
+        let polled = answer.as_mut().poll(cx);
+        if clear_current_owner() {
+            self.rendering = true;
+        }
+        if polled.is_ready() {
+            self.answer = None;
+        }
         polled
     }
 }
 
-/// Forgets the thread's current owner, if any. It only drops this handle:
-/// the request that owns the owner keeps it alive.
-fn clear_current_owner() {
-    if let Some(owner) = Owner::current() {
-        owner.unset();
+impl Drop for WithoutStaleOwner {
+    fn drop(&mut self) {
+        if !self.rendering || self.finishing {
+            return;
+        }
+        let Some(answer) = self.answer.take() else {
+            return;
+        };
+        // Without a runtime it is simply dropped: nothing runs any more.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(WithoutStaleOwner {
+                answer: Some(answer),
+                rendering: true,
+                finishing: true,
+            });
+        }
+    }
+}
+
+/// Forgets the thread's current owner, if any, and says whether there was
+/// one. It only drops this handle: the request that owns the owner keeps
+/// it alive.
+fn clear_current_owner() -> bool {
+    match Owner::current() {
+        Some(owner) => {
+            owner.unset();
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::middleware::from_fn;
+    use axum::routing::get;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+    use tokio::sync::Notify;
+    use tower::ServiceExt;
+
+    /// Counts its drops.
+    struct Dropped(Arc<AtomicUsize>);
+
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// What a test's handler does and tells.
+    #[derive(Clone, Default)]
+    struct Probe {
+        /// Lets the handler go on past its first wait.
+        go: Arc<Notify>,
+        finished: Arc<AtomicBool>,
+        /// How many times the handler's future was dropped.
+        drops: Arc<AtomicUsize>,
+    }
+
+    /// A handler that begins a render (or not), waits for `go`, then says
+    /// it finished.
+    fn router(renders: bool, probe: Probe) -> Router {
+        let handler = move || {
+            let probe = probe.clone();
+            async move {
+                let _counted = Dropped(probe.drops.clone());
+                let root = renders.then(|| Owner::new_root(None));
+                probe.go.notified().await;
+                probe.finished.store(true, Ordering::SeqCst);
+                drop(root);
+            }
+        };
+        Router::new()
+            .route("/", get(handler))
+            .layer(from_fn(isolate_reactive_owners))
+    }
+
+    /// Sends a request to `router` and drops it unanswered.
+    async fn leave(router: Router) {
+        let request = Request::get("/").body(Body::empty()).unwrap();
+        let answer = router.oneshot(request);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), answer)
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_render_its_client_left_is_finished_and_other_requests_are_dropped() {
+        for renders in [true, false] {
+            let probe = Probe::default();
+            leave(router(renders, probe.clone())).await;
+            probe.go.notify_waiters();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            assert_eq!(
+                probe.finished.load(Ordering::SeqCst),
+                renders,
+                "renders: {renders}"
+            );
+            assert_eq!(probe.drops.load(Ordering::SeqCst), 1, "renders: {renders}");
+        }
+    }
+
+    /// A render still being finished when the runtime shuts down is dropped
+    /// once: handed on again, each drop spawned the next, and the stack
+    /// overflowed.
+    #[test]
+    fn a_render_being_finished_at_shutdown_is_dropped_once() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let probe = Probe::default();
+        runtime.block_on(leave(router(true, probe.clone())));
+        assert_eq!(
+            probe.drops.load(Ordering::SeqCst),
+            0,
+            "it is being finished"
+        );
+        drop(runtime);
+        assert_eq!(probe.drops.load(Ordering::SeqCst), 1);
+        assert!(!probe.finished.load(Ordering::SeqCst));
     }
 }

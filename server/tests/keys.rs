@@ -580,41 +580,13 @@ async fn the_page_renders_on_the_server_with_the_seed_wording() {
     }
 }
 
-/// Fills organization `org` up to `held` keys with rows written directly.
-async fn fill(app: &TestApp, org: OrgId, held: usize) {
-    let now = chrono::Utc::now();
-    let rows = (0..held).map(|i| {
-        let mut digest = [0u8; 32];
-        getrandom::fill(&mut digest).unwrap();
-        api_key::ActiveModel {
-            organization_id: Set(org.0),
-            name: Set(format!("filler {i}")),
-            display_form: Set("key_xxxx…xxxx".into()),
-            secret_digest: Set(hex::encode(digest)),
-            sealed_secret: Set(vec![0; 8]),
-            is_webhook: Set(false),
-            restricted: Set(false),
-            permissions: Set("{}".into()),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-    });
-    for chunk in rows.collect::<Vec<_>>().chunks(200) {
-        api_key::Entity::insert_many(chunk.to_vec())
-            .exec(&app.db)
-            .await
-            .unwrap();
-    }
-}
-
 #[tokio::test]
 async fn an_organization_holds_at_most_a_thousand_keys_even_under_concurrent_creates() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
         let cap = app::keys::MAX_KEYS_PER_ORG as usize;
-        fill(&app, org, cap - 2).await;
+        common::fill_keys(&app, org, cap - 2).await;
         // Ten creates at once with room for two: exactly two get in.
         let creates: Vec<_> = (0..10)
             .map(|i| {

@@ -471,3 +471,33 @@ impl TestApp {
 pub fn actor() -> app::audit::store::Actor {
     app::audit::store::Actor::user("owner@a.example", None)
 }
+
+/// Fills organization `org` up to `held` keys with rows written directly.
+pub async fn fill_keys(app: &TestApp, org: OrgId, held: usize) {
+    use app::ssr::entities::api_key;
+    use sea_orm::ActiveValue::Set;
+    let now = chrono::Utc::now();
+    let rows = (0..held).map(|i| {
+        let mut digest = [0u8; 32];
+        getrandom::fill(&mut digest).unwrap();
+        api_key::ActiveModel {
+            organization_id: Set(org.0),
+            name: Set(format!("filler {i}")),
+            display_form: Set("key_xxxx…xxxx".into()),
+            secret_digest: Set(hex::encode(digest)),
+            sealed_secret: Set(vec![0; 8]),
+            is_webhook: Set(false),
+            restricted: Set(false),
+            permissions: Set("{}".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    });
+    for chunk in rows.collect::<Vec<_>>().chunks(200) {
+        api_key::Entity::insert_many(chunk.to_vec())
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+}
