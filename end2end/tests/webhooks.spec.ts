@@ -190,4 +190,12 @@ test('a webhook URL typed before the page is live is kept and saved', async ({ p
   await page.reload();
   await hydrated(page);
   await expect(page.getByRole('textbox', { name: 'Webhook URL' })).toHaveValue('http://127.0.0.1:9/early');
+
+  // Cleared before the code arrives: it stays cleared.
+  await page.unrouteAll();
+  const again = await openBeforeItsCode(page, '/settings/webhooks');
+  await page.getByRole('textbox', { name: 'Webhook URL' }).fill('');
+  again.release();
+  await hydrated(page);
+  await expect(page.getByRole('textbox', { name: 'Webhook URL' })).toHaveValue('');
 });

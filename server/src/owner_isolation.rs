@@ -24,10 +24,18 @@
 //! own, and its answer thrown away. That costs the rest of the render's
 //! CPU only: its reads (the resources) run to their end in any case. A
 //! request dropped before (in the session check, say) is dropped as before.
+//!
+//! Finishing is bounded, since a client can open and drop renders faster
+//! than they end: at most [`FINISHING_AT_ONCE`] renders are finished at
+//! once on an instance, each within [`FINISH_WITHIN`]. Past either, the
+//! render is dropped as it was before; the panic that may follow is caught
+//! by tokio and logged, and harms nothing else.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -36,15 +44,52 @@ use leptos::prelude::Owner;
 
 type Answer = Pin<Box<dyn Future<Output = Response> + Send>>;
 
+/// Renders whose client left that an instance finishes at once.
+pub const FINISHING_AT_ONCE: usize = 64;
+/// How long such a render may take to finish: the request timeout.
+pub const FINISH_WITHIN: Duration = Duration::from_secs(30);
+
+/// The renders being finished, and how many may be.
+pub struct Finishers {
+    now: AtomicUsize,
+    at_once: usize,
+    within: Duration,
+}
+
+impl Finishers {
+    pub const fn new(at_once: usize, within: Duration) -> Finishers {
+        Finishers {
+            now: AtomicUsize::new(0),
+            at_once,
+            within,
+        }
+    }
+
+    /// A place for one more, if there is one; given back when dropped.
+    fn take(&'static self) -> Option<FinisherPlace> {
+        self.now
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < self.at_once).then_some(now + 1)
+            })
+            .ok()
+            .map(|_| FinisherPlace(self))
+    }
+}
+
+struct FinisherPlace(&'static Finishers);
+
+impl Drop for FinisherPlace {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+static FINISHERS: Finishers = Finishers::new(FINISHING_AT_ONCE, FINISH_WITHIN);
+
 /// Middleware: runs the request with no reactive owner current between
 /// polls, and finishes a page render whose client left.
 pub async fn isolate_reactive_owners(request: Request, next: Next) -> Response {
-    WithoutStaleOwner {
-        answer: Some(Box::pin(next.run(request))),
-        rendering: false,
-        finishing: false,
-    }
-    .await
+    WithoutStaleOwner::new(Box::pin(next.run(request)), &FINISHERS).await
 }
 
 struct WithoutStaleOwner {
@@ -57,17 +102,38 @@ struct WithoutStaleOwner {
     /// again: a runtime that is shutting down drops a new task at once, and
     /// each drop would spawn the next, without end.
     finishing: bool,
+    /// Inside a poll of `answer`: dropped then, it is unwinding from a
+    /// panic, and polling it again would only panic again.
+    polling: bool,
+    finishers: &'static Finishers,
+}
+
+impl WithoutStaleOwner {
+    fn new(answer: Answer, finishers: &'static Finishers) -> Self {
+        WithoutStaleOwner {
+            answer: Some(answer),
+            rendering: false,
+            finishing: false,
+            polling: false,
+            finishers,
+        }
+    }
 }
 
 impl Future for WithoutStaleOwner {
     type Output = Response;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
-        let Some(answer) = self.answer.as_mut() else {
+        if self.answer.is_none() {
             panic!("polled after it answered");
-        };
+        }
         clear_current_owner();
+        self.polling = true;
+        let Some(answer) = self.answer.as_mut() else {
+            unreachable!("checked above");
+        };
         let polled = answer.as_mut().poll(cx);
+        self.polling = false;
         if clear_current_owner() {
             self.rendering = true;
         }
@@ -80,20 +146,28 @@ impl Future for WithoutStaleOwner {
 
 impl Drop for WithoutStaleOwner {
     fn drop(&mut self) {
-        if !self.rendering || self.finishing {
+        if !self.rendering || self.finishing || self.polling {
             return;
         }
         let Some(answer) = self.answer.take() else {
             return;
         };
         // Without a runtime it is simply dropped: nothing runs any more.
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(WithoutStaleOwner {
-                answer: Some(answer),
-                rendering: true,
-                finishing: true,
-            });
-        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let Some(place) = self.finishers.take() else {
+            tracing::debug!("too many renders being finished; dropping one midway");
+            return;
+        };
+        let mut finisher = WithoutStaleOwner::new(answer, self.finishers);
+        finisher.rendering = true;
+        finisher.finishing = true;
+        let within = self.finishers.within;
+        runtime.spawn(async move {
+            let _place = place;
+            let _ = tokio::time::timeout(within, finisher).await;
+        });
     }
 }
 
@@ -144,17 +218,16 @@ mod tests {
 
     /// A handler that begins a render (or not), waits for `go`, then says
     /// it finished.
+    async fn handle(renders: bool, probe: Probe) {
+        let _counted = Dropped(probe.drops.clone());
+        let root = renders.then(|| Owner::new_root(None));
+        probe.go.notified().await;
+        probe.finished.store(true, Ordering::SeqCst);
+        drop(root);
+    }
+
     fn router(renders: bool, probe: Probe) -> Router {
-        let handler = move || {
-            let probe = probe.clone();
-            async move {
-                let _counted = Dropped(probe.drops.clone());
-                let root = renders.then(|| Owner::new_root(None));
-                probe.go.notified().await;
-                probe.finished.store(true, Ordering::SeqCst);
-                drop(root);
-            }
-        };
+        let handler = move || handle(renders, probe.clone());
         Router::new()
             .route("/", get(handler))
             .layer(from_fn(isolate_reactive_owners))
@@ -185,6 +258,46 @@ mod tests {
             );
             assert_eq!(probe.drops.load(Ordering::SeqCst), 1, "renders: {renders}");
         }
+    }
+
+    /// Sends a request straight to the layer's future, with its own
+    /// bound on finishing, and drops it unanswered once it has begun.
+    async fn leave_with(finishers: &'static Finishers, probe: Probe) {
+        let answer = async move {
+            handle(true, probe).await;
+            Response::new(Body::empty())
+        };
+        let mut pending = WithoutStaleOwner::new(Box::pin(answer), finishers);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), &mut pending)
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn past_its_bound_or_its_deadline_a_left_render_is_dropped() {
+        // No place left: dropped at once, as before.
+        let none: &'static Finishers = Box::leak(Box::new(Finishers::new(0, FINISH_WITHIN)));
+        let probe = Probe::default();
+        leave_with(none, probe.clone()).await;
+        assert_eq!(probe.drops.load(Ordering::SeqCst), 1, "dropped at once");
+        // A place, but a render that never ends: dropped at the deadline,
+        // and its place given back.
+        let brief: &'static Finishers =
+            Box::leak(Box::new(Finishers::new(1, Duration::from_millis(100))));
+        let probe = Probe::default();
+        leave_with(brief, probe.clone()).await;
+        assert_eq!(probe.drops.load(Ordering::SeqCst), 0, "being finished");
+        assert_eq!(brief.now.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            probe.drops.load(Ordering::SeqCst),
+            1,
+            "dropped at its deadline"
+        );
+        assert!(!probe.finished.load(Ordering::SeqCst));
+        assert_eq!(brief.now.load(Ordering::SeqCst), 0, "its place given back");
     }
 
     /// A render still being finished when the runtime shuts down is dropped

@@ -56,9 +56,11 @@ impl HashGate {
     }
 
     /// Runs `work` on the blocking pool once a turn is free; `Busy` if
-    /// none frees up within the wait.
+    /// none frees up within the wait. The turn goes with the work: a
+    /// request dropped while its hash runs cannot stop the hash (blocking
+    /// work is not cancelled), so its turn is free only once the hash ends.
     pub async fn run<T: Send + 'static>(
-        &self,
+        &'static self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, crate::error::AppError> {
         let turn = tokio::time::timeout(self.wait, self.turns.acquire())
@@ -68,10 +70,12 @@ impl HashGate {
                 crate::error::AppError::Busy
             })?
             .expect("the gate is never closed");
-        let done = tokio::task::spawn_blocking(work)
-            .await
-            .expect("hashing task panicked");
-        drop(turn);
+        let done = tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work()
+        })
+        .await
+        .expect("hashing task panicked");
         Ok(done)
     }
 }
@@ -114,9 +118,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn past_its_turns_and_a_short_wait_the_gate_answers_busy() {
-        let gate = std::sync::Arc::new(HashGate::new(1, std::time::Duration::from_millis(100)));
+        let gate: &'static HashGate = Box::leak(Box::new(HashGate::new(
+            1,
+            std::time::Duration::from_millis(100),
+        )));
         let held = {
-            let gate = gate.clone();
             tokio::spawn(async move {
                 gate.run(|| std::thread::sleep(std::time::Duration::from_millis(600)))
                     .await
@@ -130,5 +136,31 @@ mod tests {
         );
         assert!(held.await.unwrap().is_ok());
         assert_eq!(gate.run(|| 2).await, Ok(2), "free again");
+    }
+
+    /// A request dropped while its hash runs (the client gone) leaves the
+    /// hash running on the blocking pool: its turn stays taken until the
+    /// hash ends, so dropped requests cannot run more hashes than the gate
+    /// allows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dropped_request_keeps_its_turn_until_its_hash_ends() {
+        let gate: &'static HashGate = Box::leak(Box::new(HashGate::new(
+            1,
+            std::time::Duration::from_millis(100),
+        )));
+        let dropped = tokio::spawn(async move {
+            gate.run(|| std::thread::sleep(std::time::Duration::from_millis(600)))
+                .await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        dropped.abort();
+        assert!(dropped.await.unwrap_err().is_cancelled());
+        assert_eq!(
+            gate.run(|| 1).await,
+            Err(crate::error::AppError::Busy),
+            "the dropped request's hash still runs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert_eq!(gate.run(|| 2).await, Ok(2), "free once it ended");
     }
 }

@@ -152,7 +152,8 @@ impl Default for SignInThrottle {
     }
 }
 
-/// The key an address is counted under over all accounts: IPv4 as it is,
+/// The key a client is counted under (by each sign-in budget, and by the
+/// server's per-client caps): IPv4 as it is,
 /// IPv6 by its /64 (an IPv4-mapped IPv6 address as its IPv4 address).
 pub fn client_network(ip: IpAddr) -> IpAddr {
     match ip {
@@ -250,8 +251,11 @@ impl SignInThrottle {
     pub fn allow(&self, email: &str, address: Option<IpAddr>) -> bool {
         let now = self.now();
         let q = &self.quotas;
-        let network = address.map(client_network);
+        // The account's budget from one client is kept under the same key
+        // as the client's budget over all accounts; it alone applies to an
+        // attempt whose address is unknown.
         let address = address.map(client_network);
+        let network = address;
         let mut tables = self.tables();
         let at_address = match address {
             Some(ip) => {
@@ -290,7 +294,7 @@ impl SignInThrottle {
         let q = &self.quotas;
         let network = address.map(client_network);
         let mut tables = self.tables();
-        if let Some(ip) = address.map(client_network)
+        if let Some(ip) = network
             && let Some(budget) = tables.addresses.get_mut(&ip)
         {
             *budget = budget.refund(q.per_network, now);
@@ -353,13 +357,17 @@ mod tests {
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         assert!((0..3).all(|_| t.allow("x@example.com", Some(a))));
         assert!(
-            !t.allow("x@example.com", Some(b)),
-            "the account's budget is spent"
+            !t.allow("x@example.com", Some(a)),
+            "the account's budget from that address is spent"
+        );
+        assert!(
+            t.allow("x@example.com", Some(b)),
+            "another address has its own"
         );
         assert!(t.allow("y@example.com", Some(b)));
         assert!(
             !t.allow("z@example.com", Some(a)),
-            "the address's budget is spent"
+            "the address's budget over all accounts is spent"
         );
     }
 

@@ -57,11 +57,13 @@ fn adopt_typed_value(id: &str, value: RwSignal<String>) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
+        // Whatever it holds, emptied included: a saved URL cleared before
+        // the code arrived stays cleared.
         let typed = document()
             .get_element_by_id(id)
             .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
             .map(|input| input.value())
-            .filter(|typed| !typed.is_empty());
+            .filter(|typed| *typed != value.get_untracked());
         if let Some(typed) = typed {
             value.set(typed);
         }
