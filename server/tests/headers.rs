@@ -7,7 +7,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::{TestApp, backends};
+use common::{TestApp, backends, page};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -27,14 +27,6 @@ fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
         .get(&name)
         .map(|v| v.to_str().unwrap())
         .unwrap_or_else(|| panic!("no {name} header"))
-}
-
-fn page(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::get(path);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::empty()).unwrap()
 }
 
 #[tokio::test]

@@ -15,16 +15,8 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{TestApp, backends};
+use common::{TestApp, backends, page};
 use tower::ServiceExt;
-
-fn page(path: &str, cookie: Option<&str>) -> Request<Body> {
-    let mut request = Request::get(path);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::empty()).unwrap()
-}
 
 /// leptos's `Owner::new_root` leaves the page's owner as the thread's
 /// current owner when it returns, and leptos_axum's static-file answer (the

@@ -501,3 +501,12 @@ pub async fn fill_keys(app: &TestApp, org: OrgId, held: usize) {
             .unwrap();
     }
 }
+
+/// A GET of a page, signed in with `cookie` if given.
+pub fn page(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
