@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use app::auth::throttle::client_network;
 use axum::Router;
@@ -225,15 +225,58 @@ impl Drop for ClientSlot {
     }
 }
 
+/// Refusals of one kind, logged at most once a second with how many there
+/// were: a client over its cap can open connections far faster than anyone
+/// reads log lines, and one line each would let it flood the log.
+struct RefusalLog {
+    last_line: std::sync::Mutex<Option<Instant>>,
+    unlogged: std::sync::atomic::AtomicU64,
+}
+
+impl RefusalLog {
+    const EVERY: Duration = Duration::from_secs(1);
+
+    const fn new() -> RefusalLog {
+        RefusalLog {
+            last_line: std::sync::Mutex::new(None),
+            unlogged: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Counts one refusal at `now`; when a line is due, how many refusals
+    /// it reports (this one and those not logged since the last line).
+    fn count(&self, now: Instant) -> Option<u64> {
+        use std::sync::atomic::Ordering;
+        self.unlogged.fetch_add(1, Ordering::AcqRel);
+        let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|at| now.saturating_duration_since(at) < Self::EVERY) {
+            return None;
+        }
+        *last = Some(now);
+        Some(self.unlogged.swap(0, Ordering::AcqRel))
+    }
+}
+
+static SERVER_FULL: RefusalLog = RefusalLog::new();
+static CLIENT_FULL: RefusalLog = RefusalLog::new();
+
 /// Answers a connection over a cap without reading from it.
 async fn refuse(mut stream: TcpStream, full: Full) {
+    let now = Instant::now();
     let body = match full {
         Full::Server => {
-            tracing::warn!("connection refused: too many open connections");
+            if let Some(refused) = SERVER_FULL.count(now) {
+                tracing::warn!(refused, "connections refused: too many open connections");
+            }
             TOO_MANY_CONNECTIONS
         }
         Full::Client => {
-            tracing::warn!("connection refused: too many open connections from one address");
+            if let Some(refused) = CLIENT_FULL.count(now) {
+                tracing::warn!(
+                    refused,
+                    "connections refused: too many open connections from one address"
+                );
+            }
             TOO_MANY_CONNECTIONS_FROM_CLIENT
         }
     };
@@ -252,6 +295,22 @@ async fn refuse(mut stream: TcpStream, full: Full) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_logged_once_a_second_with_their_count() {
+        let log = RefusalLog::new();
+        let start = Instant::now();
+        assert_eq!(log.count(start), Some(1), "the first is logged at once");
+        let within: Vec<_> = (1..=9)
+            .map(|i| log.count(start + Duration::from_millis(100 * i)))
+            .collect();
+        assert!(within.iter().all(Option::is_none), "{within:?}");
+        assert_eq!(
+            log.count(start + Duration::from_millis(1_000)),
+            Some(10),
+            "the next line counts the nine unlogged and itself"
+        );
+    }
 
     #[test]
     fn a_network_holds_its_cap_and_gets_its_connections_back() {
