@@ -1,22 +1,23 @@
 #![recursion_limit = "256"]
 
-//! Keyward's shared crate: the permission model, the pages and components,
-//! and the server functions. Server-only code sits behind the `ssr` feature.
+//! Keyward's shared crate, in four layers. Each imports only the layers
+//! below it (`make lint` checks this with `.ci/layers`):
+//!
+//! - `ui`: pages and components, the views both sides render;
+//! - `server_fns`: the `#[server]` functions the pages call, each a thin
+//!   step from the caller to the domain;
+//! - `domain` (server only): entities, stores and look-ups, the only code
+//!   that touches tables;
+//! - `model`: the types every layer shares and the browser can hold: ids,
+//!   permissions, keys, expiry, dates, validation, the wire error.
 
-// The API's route table: the server's router, its guard and the OpenAPI
-// document read it; no page does, so the browser bundle leaves it out.
-#[cfg(feature = "ssr")]
-pub mod api_routes;
-pub mod audit;
-pub mod auth;
-pub mod components;
-pub mod error;
-pub mod keys;
-pub mod pages;
-pub mod permissions;
-mod root;
-#[cfg(feature = "ssr")]
-pub mod ssr;
-pub mod webhooks;
+pub mod model;
 
-pub use root::{App, shell};
+#[cfg(feature = "ssr")]
+pub mod domain;
+
+pub mod server_fns;
+
+pub mod ui;
+
+pub use ui::root::{App, shell};

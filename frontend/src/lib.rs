@@ -9,7 +9,7 @@ pub fn hydrate() {
     // hydrates each `#[island]` in it (a lazy one once its chunk has
     // loaded).
     leptos::mount::hydrate_islands();
-    app::components::hydrated::mark_if_no_islands();
+    app::ui::components::hydrated::mark_if_no_islands();
 }
 
 /// How wasm_split's generated loader panics when a chunk cannot be fetched.

@@ -29,8 +29,8 @@ const REVALIDATE: &str = "no-cache";
 /// Server functions whose answer carries a key's full secret.
 fn carries_a_secret(path: &str) -> bool {
     [
-        <app::keys::server_fns::CreateKey as ServerFn>::PATH,
-        <app::keys::server_fns::RollKey as ServerFn>::PATH,
+        <app::server_fns::keys::CreateKey as ServerFn>::PATH,
+        <app::server_fns::keys::RollKey as ServerFn>::PATH,
     ]
     .contains(&path)
 }

@@ -1,11 +1,12 @@
 //! The audit log's CSV download. Writing and reading entries is
-//! `app::audit::store`; its retention is `prune`.
+//! `app::domain::audit::store`; its retention is `prune`.
 
-use app::audit::csv;
-use app::audit::store::older_than;
-use app::auth::session::Authenticated;
-use app::error::AppError;
-use app::ssr::{AppState, OrgId};
+use app::domain::OrgId;
+use app::domain::audit::csv;
+use app::domain::audit::store::older_than;
+use app::domain::auth::session::Authenticated;
+use app::model::error::AppError;
+use app::server_fns::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};

@@ -2,7 +2,7 @@
 //! `BODY_LIMIT` (1 MiB, as for the API), refused past it with 413 and
 //! `"TooLarge"`, the server functions' error shape.
 
-use app::error::AppError;
+use app::model::error::AppError;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{StatusCode, header};

@@ -100,11 +100,11 @@ impl Config {
             signups_per_minute: var("KEYWARD_SIGNUPS_PER_MINUTE")
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
-                .unwrap_or(app::auth::throttle::SIGNUPS_PER_MINUTE),
+                .unwrap_or(app::domain::auth::throttle::SIGNUPS_PER_MINUTE),
             manual_sends_per_minute: var("KEYWARD_WEBHOOK_SENDS_PER_MINUTE")
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)
-                .unwrap_or(app::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE),
+                .unwrap_or(app::domain::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE),
             key_cache_entries: var("KEYWARD_KEY_CACHE_ENTRIES")
                 .and_then(|v| v.parse().ok())
                 .filter(|n| *n > 0)

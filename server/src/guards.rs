@@ -1,9 +1,9 @@
 //! Request guards in front of the dashboard: cross-site refusal for
 //! state-changing server function calls, and the signed-out redirect.
 
-use app::auth::session;
-use app::error::AppError;
-use app::ssr::AppState;
+use app::domain::auth::session;
+use app::model::error::AppError;
+use app::server_fns::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -31,7 +31,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
     if is_page && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        // Every page sets its own policy (`app::ssr::security`); one that
+        // Every page sets its own policy (`app::ui::security`); one that
         // did not gets the policy below, which runs none of its scripts.
         tracing::error!(path = uri.path(), "a page left without its nonce policy");
     }
@@ -145,7 +145,7 @@ pub async fn session_redirects(
                 )
                 .ok()
                 .and_then(|q| q.0.get("next").cloned());
-            return Redirect::to(&app::auth::safe_next(next.as_deref())).into_response();
+            return Redirect::to(&app::model::auth::safe_next(next.as_deref())).into_response();
         }
     }
     next.run(request).await

@@ -1,4 +1,4 @@
-// The dialogs' views keep their full types (see `app::components::dialog`),
+// The dialogs' views keep their full types (see `app::ui::components::dialog`),
 // and the router instantiates their rendering here: deeper than the
 // default limit of 128.
 #![recursion_limit = "256"]
@@ -24,8 +24,9 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use app::auth::throttle::SignInThrottle;
-use app::ssr::{AppState, Sealer};
+use app::domain::Sealer;
+use app::domain::auth::throttle::SignInThrottle;
+use app::server_fns::AppState;
 use leptos::config::LeptosOptions;
 
 pub use config::Config;
@@ -47,7 +48,7 @@ pub async fn build_state(
         sign_in_throttle: Arc::new(SignInThrottle::with_signups_per_minute(
             config.signups_per_minute,
         )),
-        manual_sends: Arc::new(app::webhooks::send_budget::ManualSends::new(
+        manual_sends: Arc::new(app::domain::webhooks::send_budget::ManualSends::new(
             config.manual_sends_per_minute,
         )),
         cookie_secure: config.cookie_secure,

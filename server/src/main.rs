@@ -50,7 +50,7 @@ async fn run() -> Result<(), StartupError> {
     // memory follows the attempts of the last minute only.
     let (throttle, manual_sends) = (state.sign_in_throttle.clone(), state.manual_sends.clone());
     let pruner = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(app::auth::throttle::PRUNE_EVERY);
+        let mut tick = tokio::time::interval(app::domain::auth::throttle::PRUNE_EVERY);
         loop {
             tick.tick().await;
             throttle.prune();

@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use app::ssr::MasterKey;
+use app::domain::sealing::MasterKey;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 

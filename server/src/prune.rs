@@ -30,8 +30,8 @@ pub struct Retention {
 impl Default for Retention {
     fn default() -> Self {
         Retention {
-            audit_days: app::audit::DEFAULT_RETENTION_DAYS,
-            delivery_days: app::webhooks::retention::DEFAULT_RETENTION_DAYS,
+            audit_days: app::model::audit::DEFAULT_RETENTION_DAYS,
+            delivery_days: app::domain::webhooks::retention::DEFAULT_RETENTION_DAYS,
         }
     }
 }
@@ -79,9 +79,9 @@ pub async fn prune_once(
     retention: Retention,
 ) -> Pruned {
     Pruned {
-        sessions: app::auth::session::delete_expired(db, now).await,
-        deliveries: app::webhooks::retention::prune(db, now, retention.delivery_days).await,
-        audit_entries: app::audit::store::prune(db, now, retention.audit_days).await,
+        sessions: app::domain::auth::session::delete_expired(db, now).await,
+        deliveries: app::domain::webhooks::retention::prune(db, now, retention.delivery_days).await,
+        audit_entries: app::domain::audit::store::prune(db, now, retention.audit_days).await,
     }
 }
 

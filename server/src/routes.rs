@@ -1,7 +1,7 @@
 //! The HTTP surface: the dashboard (SSR + hydration), its server functions,
 //! static files, and a health check.
 
-use app::ssr::AppState;
+use app::server_fns::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -24,16 +24,14 @@ pub fn router(
         keys,
         unknown_keys: std::sync::Arc::default(),
     });
-    app::keys::server_fns::register();
-    app::auth::server_fns::register();
-    app::webhooks::server_fns::register();
-    app::audit::server_fns::register();
+    app::server_fns::register();
+    app::ui::register();
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
         .nest_service("/pkg", crate::assets::pkg(&state.leptos_options))
-        .route(app::audit::CSV_PATH, get(crate::audit::export_csv))
+        .route(app::model::audit::CSV_PATH, get(crate::audit::export_csv))
         // Also registers every server function, with `AppState` in context.
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(file_and_error_handler::<AppState, _>(shell))

@@ -3,12 +3,12 @@
 
 mod common;
 
-use app::api_routes::{Need, ROUTES};
-use app::keys::lifecycle::Expiry;
-use app::keys::store;
-use app::permissions::{Access, Group, Level, Requirement, Restrictions};
-use app::ssr::OrgId;
-use app::ssr::entities::api_key;
+use app::domain::OrgId;
+use app::domain::entities::api_key;
+use app::domain::keys::store;
+use app::model::api_routes::{Need, ROUTES};
+use app::model::expiry::Expiry;
+use app::model::permissions::{Access, Group, Level, Requirement, Restrictions};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Utc;
@@ -267,7 +267,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
         )
         .await
         .unwrap();
-        let unknown = app::keys::secret::ApiKeySecret::generate()
+        let unknown = app::domain::keys::secret::ApiKeySecret::generate()
             .expose()
             .to_owned();
         let mut typo = live.clone().into_bytes();
@@ -1338,7 +1338,7 @@ async fn an_address_past_its_unknown_keys_is_not_read_for() {
         common::api_on(&router, "GET", "/get-api-key-info", Some(&secret), None).await
     };
     let unknown = || {
-        app::keys::secret::ApiKeySecret::generate()
+        app::domain::keys::secret::ApiKeySecret::generate()
             .expose()
             .to_owned()
     };
@@ -1414,7 +1414,7 @@ async fn concurrent_unknown_keys_from_one_address_cost_at_most_the_budget_in_rea
         for _ in 0..REQUESTS {
             let (router, secret) = (
                 router.clone(),
-                app::keys::secret::ApiKeySecret::generate()
+                app::domain::keys::secret::ApiKeySecret::generate()
                     .expose()
                     .to_owned(),
             );
@@ -1536,7 +1536,7 @@ async fn usage_is_counted_per_day_and_permission_with_refusals_apart() {
         );
 
         // Old days go; deleting the key takes its rows along.
-        server::api::last_used::prune_usage(
+        app::domain::keys::usage::prune_usage(
             &app.db,
             Utc::now().date_naive() + chrono::Duration::days(30),
         )

@@ -8,11 +8,11 @@ mod common;
 use std::io::Read;
 use std::net::SocketAddr;
 
-use app::audit::store::{self, Actor, Subject};
-use app::audit::{AuditAction, AuditQuery, DELETED_KEY_CHOICES, PAGE_SIZE};
-use app::keys::KeyId;
-use app::ssr::OrgId;
-use app::ssr::entities::{api_key, audit_entry};
+use app::domain::OrgId;
+use app::domain::audit::store::{self, Actor, Subject};
+use app::domain::entities::{api_key, audit_entry};
+use app::model::audit::{AuditAction, AuditQuery, DELETED_KEY_CHOICES, PAGE_SIZE};
+use app::model::keys::KeyId;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
@@ -488,7 +488,10 @@ async fn organizations_see_none_of_each_others_entries() {
         assert!(probe.contains("No entries for this key."), "{probe}");
         assert!(!probe.contains("a-key"), "{probe}");
         let (status, csv) = app
-            .get_with(Some(&b), &format!("{}?key={a_key}", app::audit::CSV_PATH))
+            .get_with(
+                Some(&b),
+                &format!("{}?key={a_key}", app::model::audit::CSV_PATH),
+            )
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(csv.lines().count(), 1, "the header only: {csv}");
@@ -497,7 +500,7 @@ async fn organizations_see_none_of_each_others_entries() {
             .call_with(None, "/api/audit/page", json!({ "query": {} }))
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (status, location) = app.get_with(None, app::audit::CSV_PATH).await;
+        let (status, location) = app.get_with(None, app::model::audit::CSV_PATH).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert!(location.starts_with("/login?next="), "{location}");
     }
@@ -510,7 +513,7 @@ async fn the_csv_holds_every_entry_of_the_filter_and_refuses_a_bad_key() {
         let org = app.org().await;
         // More than one batch of the export.
         write_entries(&app, org, Some((5, "=cmd|' /C calc'!A0")), 1203).await;
-        let (status, csv) = app.get(app::audit::CSV_PATH).await;
+        let (status, csv) = app.get(app::model::audit::CSV_PATH).await;
         assert_eq!(status, StatusCode::OK, "{}", app.backend);
         let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
         assert_eq!(lines[0], "Time (UTC),Who,What,Key,Details,Client address");
@@ -519,7 +522,7 @@ async fn the_csv_holds_every_entry_of_the_filter_and_refuses_a_bad_key() {
         assert!(lines[1203].contains("entry 0"));
         assert!(lines[1204].contains("Signed in"));
         // Compressed, as a browser asks for it: the whole stream, read once.
-        let request = Request::get(app::audit::CSV_PATH)
+        let request = Request::get(app::model::audit::CSV_PATH)
             .header(header::COOKIE, &app.session)
             .header(header::ACCEPT_ENCODING, "gzip")
             .body(Body::empty())
@@ -532,13 +535,17 @@ async fn the_csv_holds_every_entry_of_the_filter_and_refuses_a_bad_key() {
             .read_to_string(&mut unzipped)
             .unwrap();
         assert_eq!(unzipped, csv, "{}", app.backend);
-        let (_, filtered) = app.get(&format!("{}?key=5", app::audit::CSV_PATH)).await;
+        let (_, filtered) = app
+            .get(&format!("{}?key=5", app::model::audit::CSV_PATH))
+            .await;
         assert_eq!(
             filtered.split("\r\n").filter(|l| !l.is_empty()).count(),
             1204
         );
 
-        let (status, body) = app.get(&format!("{}?key=five", app::audit::CSV_PATH)).await;
+        let (status, body) = app
+            .get(&format!("{}?key=five", app::model::audit::CSV_PATH))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let error: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(error["Invalid"]["field"], "key", "{body}");

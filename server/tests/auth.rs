@@ -2,8 +2,8 @@
 
 mod common;
 
-use app::auth::throttle::{Limits, ManualClock, SignInThrottle};
-use app::ssr::entities::{session, user};
+use app::domain::auth::throttle::{Limits, ManualClock, SignInThrottle};
+use app::domain::entities::{session, user};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
@@ -478,7 +478,7 @@ async fn idle_sessions_expire() {
 #[tokio::test]
 async fn by_default_the_session_cookie_is_secure_with_the_host_prefix() {
     let app = TestApp::start(&backends()[0]).await;
-    let secure_state = app::ssr::AppState {
+    let secure_state = app::server_fns::AppState {
         cookie_secure: true,
         ..app.state.clone()
     };
@@ -573,10 +573,13 @@ async fn sign_in_attempts_cannot_grow_the_throttle_without_bound() {
             refused += 1;
         }
     }
-    assert_eq!(refused, 5000 - app::auth::throttle::ATTEMPTS_PER_MINUTE);
+    assert_eq!(
+        refused,
+        5000 - app::domain::auth::throttle::ATTEMPTS_PER_MINUTE
+    );
     let tracked = app.state.sign_in_throttle.tracked();
     assert!(
-        tracked <= app::auth::throttle::ATTEMPTS_PER_MINUTE as usize + 1,
+        tracked <= app::domain::auth::throttle::ATTEMPTS_PER_MINUTE as usize + 1,
         "{tracked} entries held"
     );
 }
@@ -600,7 +603,7 @@ async fn sign_ups_are_throttled_per_client_address() {
             .unwrap()
     };
     let busy = from([203, 0, 113, 9]);
-    let budget = app::auth::throttle::SIGNUPS_PER_MINUTE;
+    let budget = app::domain::auth::throttle::SIGNUPS_PER_MINUTE;
     for i in 0..budget {
         assert_eq!(
             busy.clone().oneshot(signup(i)).await.unwrap().status(),
@@ -653,7 +656,7 @@ async fn signing_up_with_a_taken_email_counts_against_that_accounts_sign_in_budg
     // Password guesses through sign-up, each from another address, as a
     // botnet would send them: the account-wide budget still runs out. It is
     // set to one address's budget here, for 10 password checks, not 100.
-    let budget = app::auth::throttle::ATTEMPTS_PER_MINUTE;
+    let budget = app::domain::auth::throttle::ATTEMPTS_PER_MINUTE;
     let base = router_with_account_ceiling(&app, budget);
     let mut statuses = Vec::new();
     for i in 0..=budget {
@@ -746,7 +749,7 @@ async fn sign_in_from(
 }
 
 fn is_too_many_attempts(answer: &(StatusCode, Value, bool)) -> bool {
-    let message = serde_json::from_value::<app::error::AppError>(answer.1.clone())
+    let message = serde_json::from_value::<app::model::error::AppError>(answer.1.clone())
         .map(|err| err.to_string())
         .unwrap_or_default();
     answer.0 == StatusCode::TOO_MANY_REQUESTS
@@ -758,7 +761,7 @@ fn is_too_many_attempts(answer: &(StatusCode, Value, bool)) -> bool {
 async fn wrong_passwords_from_one_network_do_not_lock_the_owner_out_elsewhere() {
     let app = TestApp::start(&backends()[0]).await;
     let attacker = [203, 0, 113, 7];
-    for _ in 0..app::auth::throttle::ATTEMPTS_PER_MINUTE {
+    for _ in 0..app::domain::auth::throttle::ATTEMPTS_PER_MINUTE {
         let (status, _, _) =
             sign_in_from(&app.router, attacker, "owner@a.example", "wrong password").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -806,7 +809,7 @@ async fn the_account_wide_ceiling_holds_across_many_networks() {
     // The audit log got the first ten failures of the minute, not all 20.
     assert_eq!(
         failed_sign_in_entries(&app).await - logged_before,
-        u64::from(app::auth::throttle::LOGGED_FAILURES_PER_MINUTE)
+        u64::from(app::domain::auth::throttle::LOGGED_FAILURES_PER_MINUTE)
     );
 }
 
@@ -819,7 +822,7 @@ fn router_with_account_ceiling(app: &TestApp, per_account: u32) -> axum::Router 
         ..Limits::default()
     };
     let throttle = SignInThrottle::with_limits_and_clock(limits, ManualClock::default());
-    let state = app::ssr::AppState {
+    let state = app::server_fns::AppState {
         sign_in_throttle: std::sync::Arc::new(throttle),
         ..app.state.clone()
     };
@@ -827,10 +830,10 @@ fn router_with_account_ceiling(app: &TestApp, per_account: u32) -> axum::Router 
 }
 
 async fn failed_sign_in_entries(app: &TestApp) -> u64 {
-    use app::ssr::entities::audit_entry;
+    use app::domain::entities::audit_entry;
     use sea_orm::PaginatorTrait;
     audit_entry::Entity::find()
-        .filter(audit_entry::Column::Action.eq(app::audit::AuditAction::SignInFailed))
+        .filter(audit_entry::Column::Action.eq(app::model::audit::AuditAction::SignInFailed))
         .count(&app.db)
         .await
         .unwrap()

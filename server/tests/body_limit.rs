@@ -74,7 +74,7 @@ fn create_key(name: &str) -> Value {
 /// The refusal of a body over the limit, in the server functions' error
 /// shape, with its words.
 fn is_too_large(answer: &(StatusCode, Value)) -> bool {
-    let message = serde_json::from_value::<app::error::AppError>(answer.1.clone())
+    let message = serde_json::from_value::<app::model::error::AppError>(answer.1.clone())
         .map(|err| err.to_string())
         .unwrap_or_default();
     answer.0 == StatusCode::PAYLOAD_TOO_LARGE && message == "The request body is larger than 1 MiB."

@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use app::keys::lifecycle::{Expiry, RollGrace};
-use app::keys::store;
-use app::keys::{CreatedKey, KeyId};
-use app::permissions::{Access, Group, Level, Restrictions};
-use app::ssr::OrgId;
-use app::ssr::entities::api_key;
+use app::domain::OrgId;
+use app::domain::entities::api_key;
+use app::domain::keys::store;
+use app::model::expiry::{Expiry, RollGrace};
+use app::model::keys::{CreatedKey, KeyId};
+use app::model::permissions::{Access, Group, Level, Restrictions};
 use axum::http::StatusCode;
 use chrono::Utc;
 use common::{Backend, TestApp};
@@ -170,7 +170,7 @@ async fn cached_key(app: &TestApp, org: OrgId) -> CreatedKey {
     .await
     .unwrap();
     assert_eq!(status(app, &created.secret).await, StatusCode::OK);
-    let digest = app::keys::secret::ApiKeySecret::parse(&created.secret)
+    let digest = app::domain::keys::secret::ApiKeySecret::parse(&created.secret)
         .unwrap()
         .digest();
     assert!(app.keys.holds(&digest));

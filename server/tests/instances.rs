@@ -235,7 +235,7 @@ async fn replica_with_a_cached_key(app: &TestApp) -> (Replica, i64, String) {
     replica.keys.hooks().set_journal_window(SHORT_WINDOW);
     wait_for_listeners(app, 2).await;
     let (id, secret) = create_key(app, "k").await;
-    let digest = app::keys::secret::ApiKeySecret::parse(&secret)
+    let digest = app::domain::keys::secret::ApiKeySecret::parse(&secret)
         .unwrap()
         .digest();
     // Cached (a use while the cache is not trusted does not fill it).

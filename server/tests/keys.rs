@@ -3,11 +3,11 @@
 
 mod common;
 
-use app::keys::secret::ApiKeySecret;
-use app::keys::store;
-use app::permissions::{Access, Group, Level, Restrictions};
-use app::ssr::OrgId;
-use app::ssr::entities::api_key;
+use app::domain::OrgId;
+use app::domain::entities::api_key;
+use app::domain::keys::secret::ApiKeySecret;
+use app::domain::keys::store;
+use app::model::permissions::{Access, Group, Level, Restrictions};
 use axum::http::StatusCode;
 use common::{TestApp, backends};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -585,7 +585,7 @@ async fn an_organization_holds_at_most_a_thousand_keys_even_under_concurrent_cre
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
-        let cap = app::keys::MAX_KEYS_PER_ORG as usize;
+        let cap = app::model::keys::MAX_KEYS_PER_ORG as usize;
         common::fill_keys(&app, org, cap - 2).await;
         // Ten creates at once with room for two: exactly two get in.
         let creates: Vec<_> = (0..10)

@@ -6,7 +6,7 @@
 
 mod common;
 
-use app::ssr::entities::api_key;
+use app::domain::entities::api_key;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use common::{TestApp, backends};
@@ -96,13 +96,13 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
         let app = TestApp::start(&backend).await;
         let org = app.org().await;
         let expires_at = Utc::now() + Duration::milliseconds(1500);
-        let created = app::keys::store::create(
+        let created = app::domain::keys::store::create(
             &app.db,
             &app.state.sealer,
             org,
             &common::actor(),
             "brief".into(),
-            app::permissions::Access::Full,
+            app::model::permissions::Access::Full,
             Some(expires_at),
         )
         .await

@@ -9,9 +9,9 @@ mod common;
 use std::process::{Child, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use app::audit::AuditAction;
-use app::ssr::entities::{audit_entry, organization, session, user, webhook_delivery};
-use app::webhooks::DeliveryStatus;
+use app::domain::entities::{audit_entry, organization, session, user, webhook_delivery};
+use app::model::audit::AuditAction;
+use app::model::webhooks::DeliveryStatus;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use common::binary::{free_port, keyward};

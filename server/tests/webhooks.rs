@@ -5,11 +5,12 @@ mod common;
 
 use std::sync::atomic::Ordering;
 
-use app::keys::secret::ApiKeySecret;
-use app::permissions::Access;
-use app::ssr::OrgId;
-use app::ssr::entities::{api_key, organization, webhook_delivery};
-use app::webhooks::DeliveryStatus;
+use app::domain::OrgId;
+use app::domain::entities::{api_key, organization, webhook_delivery};
+use app::domain::keys::secret::ApiKeySecret;
+use app::domain::webhooks::sending::{self as outbox, Signing};
+use app::model::permissions::Access;
+use app::model::webhooks::DeliveryStatus;
 use axum::Router;
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
@@ -22,7 +23,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use server::webhooks::DeliveryWorker;
-use server::webhooks::outbox::{self, Signing};
 use server::webhooks::signature;
 
 fn worker(app: &TestApp) -> DeliveryWorker {
@@ -339,7 +339,7 @@ async fn webhook_server_functions_refuse_what_they_must() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Said in the words of what is missing: a delivery, not a key.
-    let err: app::error::AppError = serde_json::from_value(body).unwrap();
+    let err: app::model::error::AppError = serde_json::from_value(body).unwrap();
     assert!(
         err.to_string()
             .starts_with("That delivery no longer exists."),
@@ -580,7 +580,7 @@ async fn a_hanging_receiver_with_a_thousand_queued_events_does_not_hold_up_anoth
     let a = app.org().await;
     let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
     for _ in 0..1000 {
-        app::webhooks::outbox::enqueue(&txn, a, "test", &json!({}))
+        app::domain::webhooks::deliveries::enqueue(&txn, a, "test", &json!({}))
             .await
             .unwrap();
     }
@@ -622,7 +622,7 @@ async fn test_events_and_resends_have_a_budget_per_organization() {
     let app = TestApp::start(&backends()[0]).await;
     let (_receiver, url) = Receiver::start().await;
     setup(&app, &url).await;
-    let budget = app::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE;
+    let budget = app::domain::webhooks::send_budget::MANUAL_SENDS_PER_MINUTE;
     for i in 0..budget - 1 {
         assert_eq!(
             app.call("/api/webhooks/test", json!({})).await.0,
@@ -673,7 +673,7 @@ async fn a_finished_send_starts_the_next_delivery_without_waiting_for_the_tick()
     setup(&app, &url).await;
     let org = app.org().await;
     for _ in 0..20 {
-        app::webhooks::outbox::enqueue(&app.db, org, "test", &json!({}))
+        app::domain::webhooks::deliveries::enqueue(&app.db, org, "test", &json!({}))
             .await
             .unwrap();
     }
@@ -734,10 +734,10 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
     .unwrap();
     let org = OrgId(org.id);
     let actor = common::actor();
-    app::webhooks::outbox::save_url(&app.db, org, &actor, url)
+    app::domain::webhooks::deliveries::save_url(&app.db, org, &actor, url)
         .await
         .unwrap();
-    let key = app::keys::store::create(
+    let key = app::domain::keys::store::create(
         &app.db,
         &app.state.sealer,
         org,
@@ -748,7 +748,7 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
     )
     .await
     .unwrap();
-    app::keys::store::set_webhook(&app.db, org, &actor, key.key.id)
+    app::domain::keys::store::set_webhook(&app.db, org, &actor, key.key.id)
         .await
         .unwrap();
     org
@@ -870,7 +870,7 @@ async fn past_the_pending_cap_new_events_are_dropped_and_shown_so() {
         let (_receiver, url) = Receiver::start().await;
         let api_key = setup(&app, &url).await;
         let org = app.org().await;
-        let cap = app::webhooks::outbox::PENDING_PER_ORG;
+        let cap = app::domain::webhooks::deliveries::PENDING_PER_ORG;
         backlog(&app, org, cap as usize - 1).await;
         // The last place is taken; calls are created either way.
         for to in ["+14155550101", "+14155550102"] {

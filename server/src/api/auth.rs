@@ -1,20 +1,16 @@
 //! Bearer-key authentication and the per-route permission check.
 
-use app::api_routes::Need;
-use app::keys::lifecycle::{Refusal, SecretSlot};
-use app::keys::secret::{ApiKeySecret, SecretDigest};
-use app::keys::store;
-use app::ssr::OrgId;
-use app::ssr::entities::api_key::{self, Column, Entity as ApiKey};
-use app::ssr::entities::organization;
+use app::domain::OrgId;
+use app::domain::keys::lookup;
+use app::domain::keys::secret::ApiKeySecret;
+use app::model::api_routes::Need;
+use app::model::expiry::Refusal;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-};
+use sea_orm::DatabaseConnection;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -132,7 +128,7 @@ pub async fn authenticate(
             load_within_budget(state, budgeted, &secret, &mut refused),
         )
         .await
-        .map_err(|LoadFailed| ApiError::Internal)?;
+        .map_err(|LoadFailed| ApiError::Internal(None))?;
     if refused {
         return Err(ApiError::TooManyUnknownKeys);
     }
@@ -176,69 +172,13 @@ async fn load_within_budget(
     found
 }
 
-/// Reads what the cache keeps about a secret: its key and organization.
+/// Reads what the cache keeps about a secret (`domain::keys::lookup`).
 async fn load(
     db: &DatabaseConnection,
     secret: &ApiKeySecret,
 ) -> Result<Option<VerifiedKey>, LoadFailed> {
-    let failed = |err: DbErr| {
+    lookup::by_secret(db, secret).await.map_err(|err| {
         tracing::error!(error = %err, "key look-up failed");
         LoadFailed
-    };
-    let Some((row, slot)) = find_by_secret(db, secret).await.map_err(failed)? else {
-        return Ok(None);
-    };
-    let org = organization::Entity::find_by_id(row.organization_id)
-        .one(db)
-        .await
-        .map_err(failed)?;
-    let Some(org) = org else {
-        return Ok(None);
-    };
-    Ok(Some(VerifiedKey {
-        key_id: row.id,
-        access: store::access_of(&row),
-        lifetimes: row.lifetimes(),
-        slot,
-        key_name: row.name,
-        org: OrgId(org.id),
-        org_name: org.name,
-    }))
-}
-
-/// The key a presented secret belongs to, and which of its secrets it is.
-/// The look-up goes through the unique indexes on the digest columns: the
-/// database compares SHA-256 digests, never secrets, so how long a look-up
-/// takes says nothing about any secret. Which of the row's two digests it
-/// was is then told apart by `SecretDigest::matches`. No slow hash runs
-/// here; whether that secret still works (expiry, grace period) is the
-/// caller's check.
-async fn find_by_secret(
-    db: &impl ConnectionTrait,
-    secret: &ApiKeySecret,
-) -> Result<Option<(api_key::Model, SecretSlot)>, DbErr> {
-    let digest = secret.digest();
-    let hex = digest.to_hex();
-    let row = ApiKey::find()
-        .filter(
-            Condition::any()
-                .add(Column::SecretDigest.eq(hex.clone()))
-                .add(Column::PreviousSecretDigest.eq(hex)),
-        )
-        .one(db)
-        .await?;
-    let matches = |stored: Option<&str>| {
-        stored
-            .and_then(SecretDigest::from_hex)
-            .is_some_and(|d| d.matches(&digest))
-    };
-    Ok(row.and_then(|r| {
-        if matches(Some(&r.secret_digest)) {
-            Some((r, SecretSlot::Current))
-        } else if matches(r.previous_secret_digest.as_deref()) {
-            Some((r, SecretSlot::Previous))
-        } else {
-            None
-        }
-    }))
+    })
 }

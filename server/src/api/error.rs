@@ -1,8 +1,10 @@
 //! The API's one error type, mapped once to a status and a JSON body:
 //! `{"error": {"status": 403, "message": "…", "field": "…"}}`.
 
-use app::keys::lifecycle::format_time;
-use app::permissions::Requirement;
+use app::domain::DomainError;
+use app::model::error::Missing;
+use app::model::expiry::format_time;
+use app::model::permissions::Requirement;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -55,8 +57,10 @@ pub enum ApiError {
         "Too many requests with unknown API keys from this address. Wait a minute, then try again."
     )]
     TooManyUnknownKeys,
+    /// A failure of ours. Its detail, if any, is logged when the answer
+    /// is made (`into_response`), never sent.
     #[error("Something went wrong on our side.")]
-    Internal,
+    Internal(Option<DomainError>),
 }
 
 impl ApiError {
@@ -86,41 +90,42 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyUnknownKeys => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        tracing::error!(error = %err, "database error in the API");
-        ApiError::Internal
+        DomainError::from(err).into()
     }
 }
 
-/// The dashboard's domain functions that the API also calls (queuing a
-/// webhook) speak `AppError`; this is where it becomes the API's answer.
-impl From<app::error::AppError> for ApiError {
-    fn from(err: app::error::AppError) -> Self {
-        use app::error::{AppError, Missing};
+/// The one mapping from the domain's answer to the API's. It does not
+/// log: `into_response` does, for a failure of ours.
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
         match err {
-            AppError::Invalid { field, message } => ApiError::Unprocessable { field, message },
-            AppError::NotFound(Missing::ApiKey) => ApiError::NotFound("API key"),
-            AppError::NotFound(Missing::Delivery) => ApiError::NotFound("Delivery"),
-            AppError::Conflict(message) => ApiError::Conflict {
+            DomainError::Invalid { field, message } => ApiError::Unprocessable { field, message },
+            DomainError::NotFound(Missing::ApiKey) => ApiError::NotFound("API key"),
+            DomainError::NotFound(Missing::Delivery) => ApiError::NotFound("Delivery"),
+            DomainError::Conflict(message) => ApiError::Conflict {
                 field: "body".into(),
                 message,
             },
-            // Sessions, sign-in and cross-site checks do not arise in the
-            // API; whatever else reaches here is a failure on our side
-            // (already logged where it happened).
-            _ => ApiError::Internal,
+            // Password hashing never happens in the API.
+            err @ (DomainError::Db(_) | DomainError::Broken(_) | DomainError::Busy) => {
+                ApiError::Internal(Some(err))
+            }
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let ApiError::Internal(Some(err)) = &self {
+            tracing::error!(error = %err, "API request failed");
+        }
         let status = self.status();
         let mut error = json!({ "status": status.as_u16(), "message": self.to_string() });
         match &self {

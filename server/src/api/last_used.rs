@@ -7,12 +7,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::permissions::Requirement;
-use app::ssr::OrgId;
-use app::ssr::entities::api_key::{Column, Entity as ApiKey};
-use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use app::domain::OrgId;
+use app::domain::keys::usage::{Counts, UsageKey, prune_usage, record_last_used, record_usage};
+use app::model::permissions::Requirement;
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 
 /// Uses collected since the last flush, under one lock, so that a request
 /// takes it once.
@@ -27,21 +26,6 @@ struct Pending {
     usage: HashMap<UsageKey, Counts>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-struct UsageKey {
-    key_id: i64,
-    org: i64,
-    day: NaiveDate,
-    /// `None` for routes any key may call.
-    need: Option<Requirement>,
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-struct Counts {
-    requests: u64,
-    refused: u64,
-}
-
 impl LastUsed {
     /// Records a request of `key_id` that needed `need`: it is counted
     /// either way, and it is the key's last use unless it was refused (403).
@@ -49,7 +33,7 @@ impl LastUsed {
         let now = Utc::now();
         let key = UsageKey {
             key_id,
-            org: org.0,
+            org,
             day: now.date_naive(),
             need,
         };
@@ -129,65 +113,4 @@ impl LastUsed {
             }
         })
     }
-}
-
-/// Writes a batch of last-use times; keys deleted meanwhile are skipped.
-async fn record_last_used(
-    db: &impl ConnectionTrait,
-    uses: &[(i64, chrono::DateTime<Utc>)],
-) -> Result<(), sea_orm::DbErr> {
-    for (id, at) in uses {
-        ApiKey::update_many()
-            .col_expr(Column::LastUsedAt, Expr::value(*at))
-            .filter(Column::Id.eq(*id))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Adds each count to its row (key, day, need), creating it if needed, in
-/// one transaction: a batch is recorded whole or not at all, so a retry
-/// cannot count twice.
-async fn record_usage(
-    db: &DatabaseConnection,
-    batch: &HashMap<UsageKey, Counts>,
-) -> Result<(), sea_orm::DbErr> {
-    use app::ssr::entities::key_usage::{ActiveModel, Column, Entity as KeyUsage};
-    use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
-    use sea_orm::{ActiveValue::Set, TransactionTrait};
-    let added = |column: Column| {
-        Expr::col((KeyUsage, column)).add(Expr::col((Alias::new("excluded"), column)))
-    };
-    let txn = db.begin().await?;
-    for (key, counts) in batch {
-        KeyUsage::insert(ActiveModel {
-            api_key_id: Set(key.key_id),
-            organization_id: Set(key.org),
-            day: Set(app::keys::iso_day(key.day)),
-            need: Set(key.need.map(Requirement::slug).unwrap_or_default()),
-            requests: Set(counts.requests as i64),
-            refused: Set(counts.refused as i64),
-        })
-        .on_conflict(
-            OnConflict::columns([Column::ApiKeyId, Column::Day, Column::Need])
-                .value(Column::Requests, added(Column::Requests))
-                .value(Column::Refused, added(Column::Refused))
-                .to_owned(),
-        )
-        .exec(&txn)
-        .await?;
-    }
-    txn.commit().await
-}
-
-/// Deletes usage from before the `USAGE_DAYS` days that end `today`.
-pub async fn prune_usage(db: &DatabaseConnection, today: NaiveDate) -> Result<(), sea_orm::DbErr> {
-    use app::ssr::entities::key_usage::{Column, Entity as KeyUsage};
-    let first = today - chrono::Duration::days(app::keys::USAGE_DAYS as i64 - 1);
-    KeyUsage::delete_many()
-        .filter(Column::Day.lt(app::keys::iso_day(first)))
-        .exec(db)
-        .await?;
-    Ok(())
 }

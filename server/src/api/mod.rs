@@ -1,6 +1,6 @@
 //! The public API: Retell-shaped routes authenticated with
 //! `Authorization: Bearer <key>`, each checked against the key's
-//! permissions. Everything is built from `app::api_routes::ROUTES`.
+//! permissions. Everything is built from `app::model::api_routes::ROUTES`.
 
 pub mod auth;
 pub mod body;
@@ -15,7 +15,7 @@ pub mod voices;
 
 use std::sync::Arc;
 
-use app::api_routes::{Method, ROUTES};
+use app::model::api_routes::{Method, ROUTES};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;

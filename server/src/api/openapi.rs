@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: an OpenAPI 3.1 document generated from the route
 //! table, with the permission each route needs and a bearer scheme.
 
-use app::api_routes::{Method, Operation as Op, ROUTES};
+use app::model::api_routes::{Method, Operation as Op, ROUTES};
 use axum::Json;
 use serde_json::{Map, Value, json};
 

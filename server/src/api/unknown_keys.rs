@@ -30,7 +30,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use app::auth::throttle::client_network;
+use app::domain::auth::throttle::client_network;
 
 pub const UNKNOWN_KEYS_PER_MINUTE: u32 = 60;
 pub const TRACKED_ADDRESSES: usize = 100_000;

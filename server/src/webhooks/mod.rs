@@ -18,19 +18,18 @@ use std::time::Duration;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use app::keys::secret::ApiKeySecret;
-use app::ssr::entities::webhook_delivery;
-use app::ssr::{OrgId, Sealer};
+use app::domain::entities::webhook_delivery;
+use app::domain::keys::secret::ApiKeySecret;
+use app::domain::webhooks::sending::{self, Outcome, Signing};
+use app::domain::{OrgId, Sealer};
 use sea_orm::DatabaseConnection;
 
 pub mod address;
 pub mod fair;
-pub mod outbox;
 pub mod signature;
 
 pub use address::{DESTINATION_NOT_ALLOWED, is_public};
 pub use fair::{MAX_IN_FLIGHT, PER_ORG_IN_FLIGHT, WAITING_SHARE};
-use outbox::{Outcome, Signing};
 
 /// How long one attempt may take, from the destination's DNS check to the
 /// receiver's answer.
@@ -129,7 +128,7 @@ impl DeliveryWorker {
         if self.slots.available_permits() == 0 {
             return Ok(Vec::new());
         }
-        let waiting = outbox::due_organizations(&self.db).await?;
+        let waiting = sending::due_organizations(&self.db).await?;
         let order = self.turns().order(waiting);
         let mut started = Vec::new();
         for org in order {
@@ -141,7 +140,7 @@ impl DeliveryWorker {
             if share == 0 {
                 continue;
             }
-            let claimed = outbox::claim(&self.db, OrgId(org), share).await?;
+            let claimed = sending::claim(&self.db, OrgId(org), share).await?;
             if claimed.is_empty() {
                 continue;
             }
@@ -168,7 +167,7 @@ impl DeliveryWorker {
         let worker = self.clone();
         tokio::spawn(async move {
             let outcome = worker.attempt(&row).await;
-            if let Err(err) = outbox::record(&worker.db, &row, outcome).await {
+            if let Err(err) = sending::record(&worker.db, &row, outcome).await {
                 tracing::warn!(delivery = row.id, error = %err, "could not record a delivery attempt");
             }
             worker.turns().finished(row.organization_id);
@@ -179,7 +178,7 @@ impl DeliveryWorker {
 
     async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
         let now = chrono::Utc::now();
-        let (url, signing) = match outbox::destination(
+        let (url, signing) = match sending::destination(
             &self.db,
             &self.sealer,
             OrgId(row.organization_id),

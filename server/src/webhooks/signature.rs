@@ -5,7 +5,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use app::keys::secret::ApiKeySecret;
+use app::domain::keys::secret::ApiKeySecret;
 
 pub const HEADER: &str = "x-retell-signature";
 /// How far a signature's timestamp may be from the receiver's clock, as

@@ -6,9 +6,10 @@
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
 
-use app::auth::throttle::{Limits, ManualClock, SignInThrottle};
-use app::ssr::entities::user;
-use app::ssr::{AppState, MasterKey, OrgId, Sealer};
+use app::domain::auth::throttle::{Limits, ManualClock, SignInThrottle};
+use app::domain::entities::user;
+use app::domain::{MasterKey, OrgId, Sealer};
+use app::server_fns::AppState;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -148,9 +149,9 @@ fn hex(bytes: &[u8]) -> String {
 /// The server functions whose input is a URL-encoded form (so that their
 /// pages' forms work before hydration); the others take JSON.
 pub const FORM_ENCODED: &[&str] = &[
-    <app::auth::server_fns::Signup as ServerFn>::PATH,
-    <app::auth::server_fns::Login as ServerFn>::PATH,
-    <app::webhooks::server_fns::SaveWebhookUrl as ServerFn>::PATH,
+    <app::server_fns::auth::Signup as ServerFn>::PATH,
+    <app::server_fns::auth::Login as ServerFn>::PATH,
+    <app::server_fns::webhooks::SaveWebhookUrl as ServerFn>::PATH,
 ];
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -468,13 +469,13 @@ impl TestApp {
 }
 
 /// Who the tests that call the store directly act as, in the audit log.
-pub fn actor() -> app::audit::store::Actor {
-    app::audit::store::Actor::user("owner@a.example", None)
+pub fn actor() -> app::domain::audit::store::Actor {
+    app::domain::audit::store::Actor::user("owner@a.example", None)
 }
 
 /// Fills organization `org` up to `held` keys with rows written directly.
 pub async fn fill_keys(app: &TestApp, org: OrgId, held: usize) {
-    use app::ssr::entities::api_key;
+    use app::domain::entities::api_key;
     use sea_orm::ActiveValue::Set;
     let now = chrono::Utc::now();
     let rows = (0..held).map(|i| {

@@ -121,7 +121,8 @@ pub async fn stop(cx: Ctx, Path(id): Path<String>, JsonBody(_): JsonBody) -> Ans
     call.insert("call_status".into(), json!("ended"));
     call.insert("end_timestamp".into(), json!(now_ms()));
     resources::put(&txn, cx.org(), Kind::Call, &id, &call).await?;
-    app::webhooks::outbox::enqueue(&txn, cx.org(), "call_ended", &Value::Object(call)).await?;
+    app::domain::webhooks::deliveries::enqueue(&txn, cx.org(), "call_ended", &Value::Object(call))
+        .await?;
     txn.commit().await?;
     no_content()
 }
@@ -131,8 +132,13 @@ pub async fn stop(cx: Ctx, Path(id): Path<String>, JsonBody(_): JsonBody) -> Ans
 async fn insert_call(cx: &Ctx, id: &str, call: &Object) -> Result<(), ApiError> {
     let txn = cx.db.begin().await?;
     resources::insert(&txn, cx.org(), Kind::Call, id, call).await?;
-    app::webhooks::outbox::enqueue(&txn, cx.org(), "call_started", &Value::Object(call.clone()))
-        .await?;
+    app::domain::webhooks::deliveries::enqueue(
+        &txn,
+        cx.org(),
+        "call_started",
+        &Value::Object(call.clone()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ mod voices;
 
 use std::collections::HashMap;
 
-use app::api_routes::Operation as Op;
+use app::model::api_routes::Operation as Op;
 use axum::Json;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;

@@ -32,29 +32,15 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use app::keys::lifecycle::{Lifetimes, SecretSlot};
-use app::keys::secret::SecretDigest;
-use app::permissions::Access;
-use app::ssr::OrgId;
-use app::ssr::key_changes::{KeyChange, KeyChangeSink};
+use app::domain::key_changes::{KeyChange, KeyChangeSink};
+use app::domain::keys::secret::SecretDigest;
 use sea_orm::DatabaseConnection;
 
 /// Entries kept by default: about 100 MB at most, far more keys than are
 /// in use at once on one instance.
 pub const DEFAULT_ENTRIES: u64 = 100_000;
 
-/// What a request with a working secret needs, without the database.
-#[derive(Debug)]
-pub struct VerifiedKey {
-    pub key_id: i64,
-    pub key_name: String,
-    pub org: OrgId,
-    pub org_name: String,
-    pub access: Access,
-    pub lifetimes: Lifetimes,
-    /// Which of the key's secrets the digest is.
-    pub slot: SecretSlot,
-}
+pub use app::domain::keys::lookup::VerifiedKey;
 
 /// The database read behind a miss failed (and was logged by the reader).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,9 +195,12 @@ mod tests {
     use std::sync::atomic::AtomicUsize;
     use std::time::{Duration, Instant};
 
-    use app::keys::secret::ApiKeySecret;
+    use app::domain::keys::secret::ApiKeySecret;
 
     use super::*;
+    use app::domain::OrgId;
+    use app::model::expiry::{Lifetimes, SecretSlot};
+    use app::model::permissions::Access;
 
     fn verified(key_id: i64, name: &str) -> VerifiedKey {
         VerifiedKey {

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use app::ssr::key_changes::{CHANNEL, KeyChange};
+use app::domain::key_changes::{CHANNEL, KeyChange};
 use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 

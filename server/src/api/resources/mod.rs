@@ -1,7 +1,7 @@
 //! Resources as JSON documents, stored per organization. Every function
 //! takes the organization: another organization's resource is not found.
 
-use app::ssr::OrgId;
+use app::domain::OrgId;
 use chrono::Utc;
 use entity::{ActiveModel, Column, Entity as Resource};
 use sea_orm::sea_query::Expr;
@@ -304,7 +304,7 @@ fn decode(row: &entity::Model) -> Result<Object, ApiError> {
         Ok(Value::Object(map)) => Ok(map),
         _ => {
             tracing::error!(resource = row.id, "stored resource is not a JSON object");
-            Err(ApiError::Internal)
+            Err(ApiError::Internal(None))
         }
     }
 }

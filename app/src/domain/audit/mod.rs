@@ -1,0 +1,4 @@
+//! The audit trail as stored, and its CSV export.
+
+pub mod csv;
+pub mod store;

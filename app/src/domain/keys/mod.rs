@@ -1,0 +1,6 @@
+//! Keys: their store, their secrets, and the look-ups the API makes.
+
+pub mod lookup;
+pub mod secret;
+pub mod store;
+pub mod usage;

@@ -1,0 +1,20 @@
+//! Database operations on API keys. Every function takes the organization
+//! and filters by it, so a key id of another organization is simply not
+//! found. One file per operation; `rows` holds what they share.
+
+mod create;
+mod delete;
+mod read;
+mod roll;
+mod rows;
+mod update;
+mod webhook;
+
+pub use create::create;
+pub use delete::delete;
+pub use read::{find, list};
+pub use roll::roll;
+pub use rows::access_of;
+pub(crate) use rows::lock_organization;
+pub use update::update;
+pub use webhook::set_webhook;

@@ -1,0 +1,107 @@
+//! Rolling a key: a new secret, the old one kept for a grace period.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+
+use super::rows::{find_row, lock_organization, summary};
+use crate::domain::audit::store::{self as audit, Actor, Subject};
+use crate::domain::entities::api_key::{Column, Entity as ApiKey};
+use crate::domain::key_changes::{self, KeyChangeSink};
+use crate::domain::keys::secret::ApiKeySecret;
+use crate::domain::{DomainError, OrgId, Sealer};
+use crate::model::audit::AuditAction;
+use crate::model::expiry::RollGrace;
+use crate::model::keys::{CreatedKey, KeyId};
+
+/// Gives a key a new secret; everything else about it stays. The secret it
+/// replaces keeps working until `grace` ends (not at all for `Now`), and a
+/// previous secret from an earlier roll stops at once: at most two live.
+#[allow(clippy::too_many_arguments)]
+pub async fn roll(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    changes: &Arc<dyn KeyChangeSink>,
+    org: OrgId,
+    actor: &Actor,
+    id: KeyId,
+    grace: RollGrace,
+    now: DateTime<Utc>,
+) -> Result<CreatedKey, DomainError> {
+    const ATTEMPTS: usize = 3;
+    for _ in 0..ATTEMPTS {
+        let txn = db.begin().await?;
+        lock_organization(&txn, org).await?;
+        let row = find_row(&txn, org, id).await?;
+        // Both secrets known so far change how they verify: the current
+        // one gets a grace period, the previous one stops.
+        let change = row.key_change();
+        let name = row.name.clone();
+        let secret = ApiKeySecret::generate();
+        let digest = secret.digest();
+        // The replaced secret's digest is kept, so that presenting it is
+        // answered "replaced by a roll"; its sealed copy only while it still
+        // works (never for Now: a compromised secret is not kept at all).
+        let previous_until = now + grace.period();
+        let previous_sealed = (grace != RollGrace::Now).then(|| row.sealed_secret.clone());
+        // Only if no other roll got there first: otherwise the secret shown
+        // would be one that a concurrent roll has already replaced.
+        let rolled = ApiKey::update_many()
+            .col_expr(Column::SecretDigest, Expr::value(digest.to_hex()))
+            .col_expr(
+                Column::SealedSecret,
+                Expr::value(sealer.seal(&secret, &digest)),
+            )
+            .col_expr(Column::DisplayForm, Expr::value(secret.display_form()))
+            .col_expr(
+                Column::PreviousSecretDigest,
+                Expr::value(Some(row.secret_digest.clone())),
+            )
+            .col_expr(Column::PreviousSealedSecret, Expr::value(previous_sealed))
+            .col_expr(
+                Column::PreviousSecretUntil,
+                Expr::value(Some(previous_until)),
+            )
+            .col_expr(Column::UpdatedAt, Expr::value(now))
+            .filter(Column::OrganizationId.eq(org.0))
+            .filter(Column::Id.eq(id.0))
+            .filter(Column::SecretDigest.eq(row.secret_digest))
+            .exec(&txn)
+            .await?;
+        if rolled.rows_affected == 1 {
+            audit::record(
+                &txn,
+                org,
+                actor,
+                AuditAction::KeyRolled,
+                Some(Subject { id, name: &name }),
+                format!("Old key stops working: {}", grace.label()),
+            )
+            .await?;
+            key_changes::record(&txn, &change).await?;
+            let row = find_row(&txn, org, id).await?;
+            key_changes::commit_and_tell(txn, changes, &change).await?;
+            tracing::info!(
+                org = org.0,
+                key = id.0,
+                grace = grace.slug(),
+                "api key rolled"
+            );
+            return Ok(CreatedKey {
+                key: summary(row, now),
+                secret: secret.expose().to_owned(),
+            });
+        }
+        txn.rollback().await?;
+        tracing::warn!(
+            org = org.0,
+            key = id.0,
+            "api key rolled concurrently; trying again"
+        );
+    }
+    Err(DomainError::Conflict(
+        "This key was changed at the same time. Try again.".to_owned(),
+    ))
+}

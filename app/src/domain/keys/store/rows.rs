@@ -1,0 +1,101 @@
+//! A key's row and what the other operations make of it: its summary, its
+//! access, its audit subject, and the organization lock they share.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use crate::domain::audit::store::Subject;
+use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
+use crate::domain::entities::organization;
+use crate::domain::{DomainError, OrgId};
+use crate::model::error::Missing;
+use crate::model::keys::{KeyId, KeySummary, KeyUsage};
+use crate::model::permissions::{Access, Restrictions};
+
+/// The key an audit entry is about.
+pub(super) fn subject(row: &api_key::Model) -> Subject<'_> {
+    Subject {
+        id: KeyId(row.id),
+        name: &row.name,
+    }
+}
+
+/// An expiry in the audit log's words.
+pub(super) fn expiry_words(at: Option<DateTime<Utc>>) -> String {
+    match at {
+        Some(at) => crate::model::expiry::format_time(&at),
+        None => "Never".to_owned(),
+    }
+}
+
+/// Writes the organization's row without changing it: the write lock it
+/// takes makes concurrent changes to the organization's keys (and its
+/// webhook settings) queue here (on SQLite, rather than fail to upgrade a
+/// read lock to a write).
+pub(crate) async fn lock_organization(txn: &impl ConnectionTrait, org: OrgId) -> Result<(), DbErr> {
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::Id,
+            Expr::col(organization::Column::Id),
+        )
+        .filter(organization::Column::Id.eq(org.0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn find_row(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    id: KeyId,
+) -> Result<api_key::Model, DomainError> {
+    ApiKey::find()
+        .filter(Column::OrganizationId.eq(org.0))
+        .filter(Column::Id.eq(id.0))
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound(Missing::ApiKey))
+}
+
+pub(super) fn encode_access(access: &Access) -> (bool, String) {
+    match access {
+        Access::Full => (false, "{}".to_owned()),
+        Access::Restricted(r) => (
+            true,
+            serde_json::to_string(r).expect("restrictions serialize to JSON"),
+        ),
+    }
+}
+
+/// The access stored on a row. A restriction that no longer decodes denies
+/// everything rather than failing open.
+pub fn access_of(row: &api_key::Model) -> Access {
+    if !row.restricted {
+        return Access::Full;
+    }
+    match serde_json::from_str::<Restrictions>(&row.permissions) {
+        Ok(r) => Access::Restricted(r),
+        Err(err) => {
+            tracing::error!(key = row.id, error = %err, "stored restrictions do not decode; denying all");
+            Access::Restricted(Restrictions::none())
+        }
+    }
+}
+
+pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
+    let lifetimes = row.lifetimes();
+    KeySummary {
+        id: KeyId(row.id),
+        access: access_of(&row),
+        expires_at: row.expires_at,
+        expired: lifetimes.expired(now),
+        previous_secret_until: lifetimes.previous_live_until(now),
+        name: row.name,
+        display: row.display_form,
+        is_webhook: row.is_webhook,
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+        usage: KeyUsage::default(),
+    }
+}

@@ -1,0 +1,106 @@
+//! Editing a key: its name, restrictions and expiry.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, TransactionTrait};
+
+use super::rows::{
+    access_of, encode_access, expiry_words, find_row, lock_organization, subject, summary,
+};
+use crate::domain::audit::store::{self as audit, Actor, before_after};
+use crate::domain::entities::api_key::ActiveModel;
+use crate::domain::key_changes::{self, KeyChangeSink};
+use crate::domain::{DomainError, OrgId};
+use crate::model::audit::AuditAction;
+use crate::model::error::Missing;
+use crate::model::expiry::Expiry;
+use crate::model::keys::{KeyId, KeySummary};
+use crate::model::permissions::Access;
+
+/// Renames, re-restricts and re-dates a key in one transaction, so that two
+/// edits at once cannot mix, and `Keep` keeps the expiry read in it. What
+/// verified the key's secrets before is told to forget them.
+#[allow(clippy::too_many_arguments)]
+pub async fn update(
+    db: &DatabaseConnection,
+    changes: &Arc<dyn KeyChangeSink>,
+    org: OrgId,
+    actor: &Actor,
+    id: KeyId,
+    name: String,
+    access: Access,
+    expiry: &Expiry,
+    now: DateTime<Utc>,
+) -> Result<KeySummary, DomainError> {
+    let txn = db.begin().await?;
+    // Write first, read after: on SQLite a transaction that has read cannot
+    // begin writing once another write has committed meanwhile.
+    lock_organization(&txn, org).await?;
+    let row = find_row(&txn, org, id).await?;
+    let expires_at = expiry.resolve(now, row.expires_at)?;
+    let change = row.key_change();
+    // One entry per kind of change, each with its before and after.
+    let mut entries = Vec::new();
+    if row.name != name {
+        entries.push((
+            AuditAction::KeyRenamed,
+            before_after(&format!("“{}”", row.name), &format!("“{name}”")),
+        ));
+    }
+    let before = access_of(&row);
+    if before != access {
+        entries.push((
+            AuditAction::RestrictionsChanged,
+            before_after(&before.summary(), &access.summary()),
+        ));
+    }
+    if row.expires_at != expires_at {
+        entries.push((
+            AuditAction::ExpiryChanged,
+            before_after(&expiry_words(row.expires_at), &expiry_words(expires_at)),
+        ));
+    }
+    let (restricted, permissions) = encode_access(&access);
+    let mut active: ActiveModel = row.into();
+    active.name = Set(name);
+    active.restricted = Set(restricted);
+    active.permissions = Set(permissions);
+    active.expires_at = Set(expires_at);
+    active.updated_at = Set(now);
+    let row = active.update(&txn).await.map_err(not_found_if_gone)?;
+    for (action, detail) in entries {
+        audit::record(&txn, org, actor, action, Some(subject(&row)), detail).await?;
+    }
+    key_changes::record(&txn, &change).await?;
+    key_changes::commit_and_tell(txn, changes, &change).await?;
+    tracing::info!(org = org.0, key = row.id, "api key updated");
+    Ok(summary(row, now))
+}
+
+/// `update` of a row deleted since it was read: the key is gone.
+fn not_found_if_gone(err: DbErr) -> DomainError {
+    match err {
+        DbErr::RecordNotUpdated => DomainError::NotFound(Missing::ApiKey),
+        other => DomainError::Db(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An edit that finds its row gone between reading and writing it (a
+    /// delete in between) is a missing key, not a server error.
+    #[test]
+    fn an_update_of_a_row_deleted_meanwhile_is_not_found() {
+        assert!(matches!(
+            not_found_if_gone(DbErr::RecordNotUpdated),
+            DomainError::NotFound(Missing::ApiKey)
+        ));
+        assert!(matches!(
+            not_found_if_gone(DbErr::Custom("disk full".into())),
+            DomainError::Db(_)
+        ));
+    }
+}

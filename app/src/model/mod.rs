@@ -1,0 +1,14 @@
+//! Types shared by every layer, safe to compile to WASM: nothing here
+//! reads a table or knows about a request.
+
+// The API's route table: the server's router, its guard and the OpenAPI
+// document read it; no page does, so the browser bundle leaves it out.
+#[cfg(feature = "ssr")]
+pub mod api_routes;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod expiry;
+pub mod keys;
+pub mod permissions;
+pub mod webhooks;

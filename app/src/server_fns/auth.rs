@@ -1,0 +1,193 @@
+//! Sign-up, sign-in, sign-out and "who am I".
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::model::auth::{CurrentUser, LoginInput, SignupInput};
+use crate::model::error::AppError;
+#[cfg(feature = "ssr")]
+use {
+    crate::domain::auth::accounts::{self, PasswordCheck},
+    crate::domain::auth::{password, session},
+    crate::server_fns::{respond, state},
+    cookies::{end_presented_session, set_session_cookie},
+};
+
+/// Creates the user and their organization, and signs them in. Its input
+/// is a URL-encoded form (`input[email]`, …), so the page's form works as
+/// a plain HTML form before the page is hydrated.
+#[server(prefix = "/api", endpoint = "auth/signup")]
+pub async fn signup(input: SignupInput) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = state()?;
+            let (email, organization) = input.validate()?;
+            let address = crate::server_fns::client_address().await;
+            if !state.sign_in_throttle.allow_signup(address) {
+                tracing::warn!("sign-up throttled");
+                return Err(AppError::TooManyAttempts.into());
+            }
+            // Signing up again with an account's own email and password
+            // signs its owner in; anyone else is told to sign in instead.
+            if let Some(user) = accounts::find_user(&state.db, &email).await? {
+                // A password check like any sign-in: it spends the account's
+                // sign-in budget, so sign-up is no way round it.
+                let throttle = &state.sign_in_throttle;
+                if !throttle.allow(&email, address) {
+                    tracing::warn!("sign-in throttled (through sign-up)");
+                    return Err(AppError::TooManyAttempts.into());
+                }
+                let owner =
+                    password::verify_blocking(input.password, Some(user.password_hash.clone()))
+                        .await
+                        .inspect_err(|_| throttle.refund(&email, address))?;
+                if !owner {
+                    accounts::sign_in_failed(&state.db, &state.sign_in_throttle, &user, address)
+                        .await?;
+                    return Err(AppError::invalid("email", crate::model::auth::EMAIL_TAKEN).into());
+                }
+                throttle.refund(&email, address);
+                end_presented_session(&state).await?;
+                let token = accounts::sign_in(&state.db, &user, address).await?;
+                set_session_cookie(&token, state.cookie_secure);
+                return Ok(());
+            }
+            let hash = password::hash_blocking(input.password).await?;
+            let token =
+                accounts::create_account(&state.db, &email, &organization, hash, address).await?;
+            set_session_cookie(&token, state.cookie_secure);
+            tracing::info!("account created");
+            Ok::<(), crate::server_fns::Failure>(())
+        }
+        .await,
+    )
+}
+
+/// A URL-encoded form, like `signup`.
+#[server(prefix = "/api", endpoint = "auth/login")]
+pub async fn login(input: LoginInput) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = state()?;
+            let email = input.email.trim().to_lowercase();
+            if email.is_empty() {
+                return Err(AppError::invalid("email", "Enter your email address.").into());
+            }
+            // No address is this long: refused before it is counted (or
+            // kept in the throttle's memory).
+            if email.chars().count() > crate::model::auth::EMAIL_MAX_CHARS {
+                return Err(AppError::invalid(
+                    "email",
+                    "Enter an email address like name@example.com.",
+                )
+                .into());
+            }
+            if input.password.is_empty() {
+                return Err(
+                    AppError::invalid("password", crate::model::auth::PASSWORD_MISSING).into(),
+                );
+            }
+            let address = crate::server_fns::client_address().await;
+            let throttle = &state.sign_in_throttle;
+            if !throttle.allow(&email, address) {
+                tracing::warn!("sign-in throttled");
+                return Err(AppError::TooManyAttempts.into());
+            }
+            // Only a failure stays counted: the right password, or no
+            // check at all (the server busy), gives the attempt back.
+            let checked = accounts::check_password(&state.db, &email, input.password)
+                .await
+                .inspect_err(|_| throttle.refund(&email, address))?;
+            let user = match checked {
+                PasswordCheck::Right(user) => {
+                    throttle.refund(&email, address);
+                    user
+                }
+                PasswordCheck::Wrong(Some(user)) => {
+                    accounts::sign_in_failed(&state.db, &state.sign_in_throttle, &user, address)
+                        .await?;
+                    return Err(AppError::SignInFailed.into());
+                }
+                // No account, no organization whose log it belongs in.
+                PasswordCheck::Wrong(None) => return Err(AppError::SignInFailed.into()),
+            };
+            // A fresh session id at every sign-in; any session the browser
+            // presented is ended.
+            end_presented_session(&state).await?;
+            let token = accounts::sign_in(&state.db, &user, address).await?;
+            set_session_cookie(&token, state.cookie_secure.into());
+            Ok::<(), crate::server_fns::Failure>(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
+pub async fn logout() -> Result<(), AppError> {
+    respond(
+        async {
+            let state = state()?;
+            end_presented_session(&state).await?;
+            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+                resp.append_header(
+                    axum::http::header::SET_COOKIE,
+                    axum::http::HeaderValue::from_str(&session::clear_cookie(state.cookie_secure))
+                        .expect("cookie is a valid header value"),
+                );
+            }
+            Ok::<(), crate::server_fns::Failure>(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "auth/me", input = Json)]
+pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        let org = accounts::organization_name(&state.db, caller.org).await?;
+        Ok(CurrentUser {
+            email: caller.user.email,
+            organization: org,
+        })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+pub fn register() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<Signup>();
+    register_explicit::<Login>();
+    register_explicit::<Logout>();
+    register_explicit::<SignedInUser>();
+}
+
+/// Request-side steps of signing in and out: the cookie the browser
+/// presented and the one it is given.
+#[cfg(feature = "ssr")]
+mod cookies {
+    use axum::http::{HeaderValue, header};
+    use leptos::prelude::use_context;
+
+    use crate::domain::auth::session::{self, SessionToken};
+    use crate::server_fns::{AppState, Failure};
+
+    pub async fn end_presented_session(state: &AppState) -> Result<(), Failure> {
+        if let Some(parts) = use_context::<axum::http::request::Parts>()
+            && let Some(token) = session::token_from_headers(&parts.headers, state.cookie_secure)
+        {
+            session::delete(&state.db, &token).await?;
+        }
+        Ok(())
+    }
+
+    pub fn set_session_cookie(token: &SessionToken, secure: bool) {
+        if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+            resp.append_header(
+                header::SET_COOKIE,
+                HeaderValue::from_str(&session::set_cookie(token, secure))
+                    .expect("cookie is a valid header value"),
+            );
+        }
+    }
+}

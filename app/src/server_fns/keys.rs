@@ -1,0 +1,132 @@
+//! The server functions behind the API Keys page. Each one first
+//! establishes the caller, then acts only within the caller's organization.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+#[cfg(feature = "ssr")]
+use crate::domain::keys::store;
+use crate::model::error::AppError;
+use crate::model::expiry::RollGrace;
+use crate::model::keys::{KeyId, KeyInput, KeySummary, NewSecret};
+
+#[server(prefix = "/api", endpoint = "keys/list", input = Json)]
+pub async fn list_keys() -> Result<Vec<KeySummary>, AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        Ok(store::list(&state.db, caller.org).await?)
+    })
+    .await
+}
+
+/// One key of the caller's organization, as the list shows it: what a
+/// row's dialog is rendered from.
+#[cfg(feature = "ssr")]
+pub async fn find_key(id: KeyId) -> Result<KeySummary, AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        Ok(store::find(&state.db, caller.org, id).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "keys/create", input = Json)]
+pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        let (name, access) = input.validate()?;
+        let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
+        store::create(
+            &state.db,
+            &state.sealer,
+            caller.org,
+            &caller.actor(),
+            name,
+            access,
+            expires_at,
+        )
+        .await
+        .map(NewSecret::from)
+        .map_err(Into::into)
+    })
+    .await
+}
+
+/// Answers the key's name as saved (trimmed).
+#[server(prefix = "/api", endpoint = "keys/update", input = Json)]
+pub async fn update_key(id: KeyId, input: KeyInput) -> Result<String, AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        let (name, access) = input.validate()?;
+        store::update(
+            &state.db,
+            &state.key_changes,
+            caller.org,
+            &caller.actor(),
+            id,
+            name,
+            access,
+            &input.expires,
+            chrono::Utc::now(),
+        )
+        .await
+        .map(|key| key.name)
+        .map_err(Into::into)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
+pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        store::delete(
+            &state.db,
+            &state.key_changes,
+            caller.org,
+            &caller.actor(),
+            id,
+        )
+        .await
+        .map_err(Into::into)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "keys/set-webhook", input = Json)]
+pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        store::set_webhook(&state.db, caller.org, &caller.actor(), id)
+            .await
+            .map_err(Into::into)
+    })
+    .await
+}
+
+/// A new secret for the key; the old one keeps working for `grace`. The
+/// answer carries the new secret, the only time it is shown.
+#[server(prefix = "/api", endpoint = "keys/roll", input = Json)]
+pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<NewSecret, AppError> {
+    crate::server_fns::with_caller(|caller, state| async move {
+        store::roll(
+            &state.db,
+            &state.sealer,
+            &state.key_changes,
+            caller.org,
+            &caller.actor(),
+            id,
+            grace,
+            chrono::Utc::now(),
+        )
+        .await
+        .map(NewSecret::from)
+        .map_err(Into::into)
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+pub fn register() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<ListKeys>();
+    register_explicit::<CreateKey>();
+    register_explicit::<UpdateKey>();
+    register_explicit::<DeleteKey>();
+    register_explicit::<SetWebhookKey>();
+    register_explicit::<RollKey>();
+}

@@ -1,0 +1,182 @@
+//! The Add and Edit dialog: name, restriction, expiry, and what an edited
+//! key did lately.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+
+use super::parts::{FormActions, SecretReveal, TextInput};
+use crate::model::expiry::{EXPIRY_PRESET_DAYS, Expiry, format_time};
+use crate::model::keys::{KeySummary, KeyUsage, NAME_MAX_CHARS, iso_date};
+use crate::model::permissions::Access;
+use crate::ui::components::field_error::FieldError;
+use crate::ui::components::permission_grid::PermissionGrid;
+use crate::ui::components::select_field::SelectField;
+use crate::ui::pages::settings::api_keys::names::{DialogAction, Submit, fields, levels_attr};
+
+/// The Add and Edit dialog: name, restriction, expiry. Add then shows the
+/// new secret once, in the same dialog.
+#[component]
+pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
+    let (submit, title, submit_label, pending_label) = match &key {
+        None => (Submit::Create, "Add API key", "Create", "Creating…"),
+        Some(_) => (Submit::Update, "Edit API key", "Save", "Saving…"),
+    };
+    let (name, access) = match &key {
+        Some(k) => (k.name.clone(), k.access.clone()),
+        None => (String::new(), Access::Full),
+    };
+    // Turning restriction on starts from No Access everywhere (deny by
+    // default); an already restricted key starts from its own levels.
+    let levels = match &access {
+        Access::Full => BTreeMap::new(),
+        Access::Restricted(r) => BTreeMap::from_iter(r.granted()),
+    };
+    let (expiry_options, expiry_selected) = expiry_options(key.as_ref());
+    let expiry_date = key
+        .as_ref()
+        .and_then(|k| k.expires_at.as_ref())
+        .map(iso_date)
+        .unwrap_or_default();
+    // What an edited key did lately, when it did anything.
+    let usage = key
+        .as_ref()
+        .filter(|k| !k.usage.used.is_empty() || !k.usage.refused.is_empty())
+        .map(|k| (k.usage.clone(), k.usage.narrows(&k.access)));
+    view! {
+        <div class="dialog__content" data-labelledby="key-form-title">
+            <form
+                class="dialog__body key-form"
+                novalidate
+                data-submit=submit.slug()
+                data-key=key.as_ref().map(|k| k.id.0.to_string())
+            >
+                <h2 id="key-form-title" class="dialog__title">{title}</h2>
+                <TextInput
+                    id="key-name"
+                    label="Name"
+                    hint="Give your key a descriptive name to identify its purpose."
+                    name=fields::NAME
+                    value=name
+                    input_type="text"
+                    autofocus=true
+                    maxlength=NAME_MAX_CHARS
+                />
+                <div class="field field--check">
+                    <input
+                        id="key-restricted"
+                        name=fields::RESTRICTED
+                        type="checkbox"
+                        role="switch"
+                        checked=access.is_restricted()
+                        aria-describedby="key-restricted-hint"
+                    />
+                    <label for="key-restricted">"Restrict permissions"</label>
+                    <p class="field-hint" id="key-restricted-hint">
+                        <span class="key-form__if-restricted">
+                            "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
+                        </span>
+                        <span class="key-form__if-full">
+                            "Without restrictions, the key has full access to every API endpoint."
+                        </span>
+                    </p>
+                </div>
+                {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
+                <PermissionGrid levels />
+                <SelectField
+                    id="key-expires"
+                    label="Expires"
+                    name=fields::EXPIRES
+                    options=expiry_options
+                    selected=expiry_selected
+                />
+                <TextInput
+                    id="key-expiry-date"
+                    label="Expiry date"
+                    hint="The key stops working at 00:00 UTC on this date."
+                    name=fields::EXPIRY_DATE
+                    value=expiry_date
+                    input_type="date"
+                    class="field key-form__date"
+                />
+                <FieldError id="key-form-error" field="" class="form-error" />
+                <FormActions submit_label pending_label />
+            </form>
+            {key.is_none().then(|| view! { <SecretReveal title="Your new API key" /> })}
+        </div>
+    }
+}
+
+/// What the key was used for in the last 30 days, what it was refused, and
+/// (when that is narrower than its access) a button that sets the form's
+/// restriction to exactly what it used. The person still presses Save.
+#[component]
+fn UsedLately(usage: KeyUsage, narrows: bool) -> impl IntoView {
+    let used = (!usage.used.is_empty()).then(|| {
+        usage
+            .used
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let refused = (!usage.refused.is_empty()).then(|| {
+        usage
+            .refused
+            .iter()
+            .map(|(need, n)| format!("{need}, {n} {}", if *n == 1 { "time" } else { "times" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let suggestion = levels_attr(&usage.suggestion());
+    view! {
+        <div class="usage" id="key-usage">
+            {used.map(|u| view! { <p>"Used in the last 30 days: " {u}</p> })}
+            {refused.map(|r| view! { <p class="usage__refused">"Refused: " {r}</p> })}
+            {narrows
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="btn"
+                            data-action=DialogAction::Suggest.slug()
+                            data-levels=suggestion
+                        >
+                            "Restrict to what it used"
+                        </button>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// The **Expires** options, and the one selected at first. Editing a key
+/// that expires offers to keep its expiry, and does so by default, so that
+/// renaming an expired key does not need a new date.
+fn expiry_options(key: Option<&KeySummary>) -> (Vec<(String, String)>, String) {
+    let mut options = vec![(Expiry::NEVER.to_owned(), "Never".to_owned())];
+    options.extend(
+        EXPIRY_PRESET_DAYS
+            .iter()
+            .map(|d| (d.to_string(), format!("In {d} days"))),
+    );
+    options.push((Expiry::ON_A_DATE.to_owned(), "On a date".to_owned()));
+    match key {
+        Some(KeySummary {
+            expires_at: Some(at),
+            expired,
+            ..
+        }) => {
+            let verb = if *expired { "expired" } else { "expires" };
+            options.insert(
+                0,
+                (
+                    Expiry::KEEP.to_owned(),
+                    format!("Unchanged ({verb} {})", format_time(at)),
+                ),
+            );
+            (options, Expiry::KEEP.to_owned())
+        }
+        _ => (options, Expiry::NEVER.to_owned()),
+    }
+}

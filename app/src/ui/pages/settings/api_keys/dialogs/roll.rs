@@ -1,0 +1,68 @@
+//! The Roll dialog.
+
+use leptos::prelude::*;
+
+use super::DEFAULT_GRACE;
+use super::parts::{FormActions, SecretReveal};
+use crate::model::expiry::RollGrace;
+use crate::model::expiry::format_time;
+use crate::model::keys::KeySummary;
+use crate::ui::components::field_error::FieldError;
+use crate::ui::components::select_field::SelectField;
+use crate::ui::pages::settings::api_keys::names::{Submit, fields};
+
+/// **Roll**: a new secret for the same key. The dialog asks when the
+/// current secret stops working, then shows the new one once.
+#[component]
+pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
+    let options = RollGrace::ALL
+        .iter()
+        .map(|g| (g.slug().to_owned(), g.label().to_owned()))
+        .collect();
+    view! {
+        <div class="dialog__content" data-labelledby="roll-title">
+            <form
+                class="dialog__body"
+                novalidate
+                data-submit=Submit::Roll.slug()
+                data-key=key.id.0.to_string()
+            >
+                <h2 id="roll-title" class="dialog__title">"Roll API key"</h2>
+                <p>
+                    "“" {key.name.clone()}
+                    "” gets a new secret. Its name, restrictions, expiry and webhook role stay as they are; programs that use it must switch to the new secret before the current one stops working."
+                </p>
+                {key
+                    .previous_secret_until
+                    .map(|until| {
+                        view! {
+                            <p class="warning">
+                                "The secret replaced by the last roll (working until " {format_time(&until)}
+                                ") stops working as soon as you roll again."
+                            </p>
+                        }
+                    })}
+                <SelectField
+                    id="roll-grace"
+                    label="Old key stops working"
+                    name=fields::GRACE
+                    options
+                    selected=DEFAULT_GRACE.slug().to_owned()
+                    autofocus=true
+                />
+                {key
+                    .is_webhook
+                    .then(|| {
+                        view! {
+                            <p class="field-hint">
+                                "This is your webhook key: deliveries stay signed with the current secret until it stops working, then with the new one."
+                            </p>
+                        }
+                    })}
+                <FieldError id="roll-error" field="" class="form-error" />
+                <FormActions submit_label="Roll" pending_label="Rolling…" />
+            </form>
+            <SecretReveal title="Your new secret" />
+        </div>
+    }
+}

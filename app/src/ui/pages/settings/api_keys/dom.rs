@@ -1,0 +1,175 @@
+//! What the island does to the server's markup: finding the element a
+//! click came from, naming and filling the dialog, showing errors, the
+//! busy state and the new secret, and putting focus back.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlFormElement};
+
+use super::manager::FocusAfterRefresh;
+use super::names::{fields, parse_levels_attr};
+use crate::model::error::AppError;
+use crate::model::keys::NewSecret;
+use crate::model::permissions::{Group, Level};
+use crate::ui::components::dialog::{focus_by_label, focus_page_heading};
+use crate::ui::components::field_error::show_error;
+
+/// The element the event came from, or its nearest ancestor, matching
+/// `selector`.
+pub(super) fn closest(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<Element> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|el| el.closest(selector).ok().flatten())
+}
+
+/// Names the dialog after the heading its content says
+/// (`data-labelledby`), and describes it the same way.
+pub(super) fn name_dialog(dialog: &web_sys::HtmlDialogElement, content: &str) {
+    let root = dialog.query_selector(content).ok().flatten();
+    for attr in ["labelledby", "describedby"] {
+        let aria = format!("aria-{attr}");
+        let _ = match root
+            .as_ref()
+            .and_then(|r| r.get_attribute(&format!("data-{attr}")))
+        {
+            Some(id) => dialog.set_attribute(&aria, &id),
+            None => dialog.remove_attribute(&aria),
+        };
+    }
+}
+
+/// Shows the error beside its field, and puts focus on a name that was
+/// refused, to correct it.
+pub(super) fn show_form_error(form: &HtmlFormElement, err: &AppError) {
+    if let Some(control) = show_error(form, err)
+        && err.message_for(fields::NAME).is_some()
+    {
+        let _ = control.focus();
+    }
+}
+
+/// The send button reads its busy label and cannot be pressed twice while
+/// the server answers.
+pub(super) fn show_pending(form: &HtmlFormElement, pending: bool) {
+    let Some(button) = form
+        .query_selector("button[type=submit]")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into::<web_sys::HtmlButtonElement>().ok())
+    else {
+        return;
+    };
+    if pending && button.get_attribute("data-label").is_none() {
+        let _ = button.set_attribute("data-label", &button.text_content().unwrap_or_default());
+    }
+    let label = if pending {
+        "data-pending-label"
+    } else {
+        "data-label"
+    };
+    if let Some(text) = button.get_attribute(label) {
+        button.set_text_content(Some(&text));
+    }
+    button.set_disabled(pending);
+}
+
+/// The form makes way for the new secret, shown this once.
+pub(super) fn reveal_secret(form: &HtmlFormElement, new: &NewSecret) {
+    let Some(content) = form.parent_element() else {
+        return;
+    };
+    let find = |selector: &str| content.query_selector(selector).ok().flatten();
+    let (Some(reveal), Some(secret)) = (find("[data-reveal]"), find("#new-key-secret")) else {
+        return;
+    };
+    if let Some(name) = find("[data-reveal-name]") {
+        name.set_text_content(Some(&new.name));
+    }
+    secret.set_text_content(Some(&new.secret));
+    form.set_hidden(true);
+    let _ = reveal.remove_attribute("hidden");
+    if let Some(dialog) = content.parent_element() {
+        let _ = dialog.set_attribute("aria-labelledby", "secret-title");
+        let _ = dialog.remove_attribute("aria-describedby");
+    }
+    if let Some(done) = reveal
+        .query_selector("[data-action=close]")
+        .ok()
+        .flatten()
+        .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+    {
+        let _ = done.focus();
+    }
+}
+
+/// **Copy**: the secret beside the button, to the clipboard.
+pub(super) fn copy_secret(button: &Element) {
+    let Some(reveal) = button.closest("[data-reveal]").ok().flatten() else {
+        return;
+    };
+    let find = |selector: &str| reveal.query_selector(selector).ok().flatten();
+    let secret = find("#new-key-secret")
+        .and_then(|s| s.text_content())
+        .unwrap_or_default();
+    let status = find("[data-copy-status]");
+    leptos::task::spawn_local(async move {
+        let promise = window().navigator().clipboard().write_text(&secret);
+        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+        if let Some(status) = status {
+            status.set_text_content(Some(if ok {
+                "Copied to the clipboard."
+            } else {
+                "Could not copy: select the key and copy it yourself."
+            }));
+        }
+    });
+}
+
+/// **Restrict to what it used**: the switch on, and each group at the
+/// level the key used (No Access where it used none). Saving is still the
+/// person's choice.
+pub(super) fn restrict_to(button: &Element, levels: &str) {
+    let Some(form) = button.closest("form").ok().flatten() else {
+        return;
+    };
+    let levels = parse_levels_attr(levels);
+    let check = |selector: &str| {
+        if let Some(input) = form
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.set_checked(true);
+        }
+    };
+    check(&format!("input[name={}]", fields::RESTRICTED));
+    for group in Group::ALL {
+        let level = levels.get(&group).copied().unwrap_or(Level::NoAccess);
+        check(&format!(
+            "input[name={}][value={}]",
+            fields::level(group),
+            level.slug()
+        ));
+    }
+}
+
+/// Focus after a refresh: where it was asked to go, when the control that
+/// had it was replaced. A closing dialog that found its opener gone has
+/// already put focus on the page heading, its fallback; that counts as
+/// lost too, or the list arriving after the dialog closed would leave it
+/// there.
+pub(super) fn restore_focus(target: FocusAfterRefresh) {
+    let lost = document()
+        .active_element()
+        .is_none_or(|el| el.tag_name() == "BODY" || el.id() == "page-heading");
+    match target {
+        FocusAfterRefresh::Button(label) if lost => {
+            if !focus_by_label(&label) {
+                focus_page_heading();
+            }
+        }
+        FocusAfterRefresh::Button(_) => {}
+        FocusAfterRefresh::Heading => focus_page_heading(),
+    }
+}

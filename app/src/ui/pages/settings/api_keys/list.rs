@@ -1,0 +1,196 @@
+//! The list of keys as the server renders it, on the page and after each
+//! change (`fragments::key_table`).
+
+use leptos::either::Either;
+use leptos::prelude::*;
+
+use super::names::RowAction;
+use crate::model::expiry::format_time;
+use crate::model::keys::{KeyDialog, KeyId, KeySummary, format_date};
+use crate::ui::components::data_table::DataTable;
+use crate::ui::components::icons::TrashIcon;
+use crate::ui::components::sparkline::Sparkline;
+
+/// The list as the server renders it: the empty state, or a table whose
+/// buttons carry what `KeyManager` needs to act on their key.
+#[component]
+pub(super) fn KeyList(list: Vec<KeySummary>) -> impl IntoView {
+    if list.is_empty() {
+        return Either::Left(view! {
+            <div class="empty">
+                <h2>"No API keys yet"</h2>
+                <p>"Click “Add” and give your key a descriptive name to identify its purpose."</p>
+            </div>
+        });
+    }
+    let rows = list
+        .into_iter()
+        .map(|key| view! { <KeyRow key /> })
+        .collect_view();
+    Either::Right(view! {
+        <DataTable caption="API keys" columns=&["Name", "Key", "Access", "Created", "Last used"]>
+            {rows}
+        </DataTable>
+    })
+}
+
+#[component]
+fn KeyRow(key: KeySummary) -> impl IntoView {
+    let id = key.id;
+    let name_id = format!("key-{}-name", id.0);
+    let label = |verb: &str| format!("{verb} {}", key.name);
+    let lifetime = match (key.expires_at, key.expired) {
+        (Some(at), true) => Some(format!("Expired {}", format_time(&at))),
+        (Some(at), false) => Some(format!("Expires {}", format_time(&at))),
+        (None, _) => None,
+    };
+    view! {
+        <tr>
+            <th scope="row">
+                <span class="key-name" id=name_id.clone()>{key.name.clone()}</span>
+                {key.is_webhook.then(|| view! { <span class="badge">"Webhook"</span> })}
+                {key.expired.then(|| view! { <span class="badge badge--danger">"Expired"</span> })}
+                {lifetime.map(|text| view! { <span class="key-meta">{text}</span> })}
+                {key
+                    .previous_secret_until
+                    .map(|until| {
+                        view! {
+                            <span class="key-meta">
+                                "Previous secret works until " {format_time(&until)}
+                            </span>
+                        }
+                    })}
+            </th>
+            <td data-label="Key">
+                <code>{key.display.clone()}</code>
+            </td>
+            <td data-label="Access">{key.access.summary()}</td>
+            <td data-label="Created">
+                <time datetime=key.created_at.to_rfc3339()>{format_date(&key.created_at)}</time>
+            </td>
+            <td data-label="Last used">
+                <span class="last-used">
+                    {match key.last_used_at {
+                        Some(at) => {
+                            Either::Left(view! { <time datetime=at.to_rfc3339()>{format_date(&at)}</time> })
+                        }
+                        None => Either::Right("Never"),
+                    }}
+                    <Sparkline daily=key.usage.daily.clone() />
+                </span>
+            </td>
+            <td class="actions">
+                <div class="actions__inner">
+                    {(!key.is_webhook).then(|| view! {
+                        <RowButton action=RowAction::SetWebhook id describedby=name_id>
+                            "Set as Webhook Key"
+                        </RowButton>
+                    })}
+                    <RowButton action=RowAction::Open(KeyDialog::Edit) id label=label("Edit")>"Edit"</RowButton>
+                    <RowButton action=RowAction::Open(KeyDialog::Roll) id label=label("Roll")>"Roll"</RowButton>
+                    <RowButton action=RowAction::Open(KeyDialog::Delete) id label=label("Delete") class="btn btn--small btn--icon">
+                        <TrashIcon />
+                    </RowButton>
+                </div>
+            </td>
+        </tr>
+    }
+}
+
+/// A row's button: `KeyManager` acts on its click by `data-action` and
+/// `data-key`.
+#[component]
+fn RowButton(
+    action: RowAction,
+    id: KeyId,
+    #[prop(optional, into)] label: Option<String>,
+    #[prop(optional, into)] describedby: Option<String>,
+    #[prop(default = "btn btn--small")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class=class
+            aria-label=label
+            aria-describedby=describedby
+            data-action=action.slug()
+            data-key=id.0.to_string()
+        >
+            {children()}
+        </button>
+    }
+}
+
+/// The list as `KeyManager` puts it in place after a change.
+#[cfg(feature = "ssr")]
+pub(super) fn list_html(list: Vec<KeySummary>) -> String {
+    use leptos::tachys::view::RenderHtml;
+    view! { <KeyList list /> }.to_html()
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::model::keys::KeyUsage;
+    use crate::model::permissions::Access;
+
+    fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
+        KeySummary {
+            id: KeyId(id),
+            name: name.into(),
+            display: "key_Ab3x…9fQz".into(),
+            is_webhook,
+            access: Access::Full,
+            created_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            last_used_at: None,
+            expires_at: None,
+            expired: false,
+            previous_secret_until: None,
+            usage: KeyUsage::default(),
+        }
+    }
+
+    /// `KeyManager` finds the key and the action of a click in the
+    /// server's markup: each row's buttons must carry both.
+    #[test]
+    fn each_rows_buttons_name_their_key_and_action() {
+        let html = list_html(vec![key(7, "Zapier", false), key(9, "Hooks", true)]);
+        for action in ["webhook", "edit", "roll", "delete"] {
+            assert!(
+                html.contains(&format!(r#"data-action="{action}" data-key="7""#)),
+                "{action}: {html}"
+            );
+        }
+        assert!(html.contains(r#"aria-label="Edit Zapier""#), "{html}");
+        // The webhook key is already the webhook key.
+        assert!(
+            !html.contains(r#"data-action="webhook" data-key="9""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-action="delete" data-key="9""#),
+            "{html}"
+        );
+        for slug in RowAction::ALL.map(RowAction::slug) {
+            assert_eq!(RowAction::from_slug(slug).map(RowAction::slug), Some(slug));
+        }
+    }
+
+    /// The list is markup placed with `innerHTML`: a name must come out as text.
+    #[test]
+    fn a_keys_name_is_escaped() {
+        let html = list_html(vec![key(1, "<img src=x onerror=alert(1)>", false)]);
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+        assert!(html.contains(r#"aria-label="Edit &lt;img"#), "{html}");
+    }
+
+    #[test]
+    fn no_keys_shows_the_empty_state() {
+        assert!(list_html(vec![]).contains("No API keys yet"));
+    }
+}

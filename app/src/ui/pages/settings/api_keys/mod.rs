@@ -1,0 +1,77 @@
+//! Settings > API Keys: list, add, edit, roll, delete, and the webhook key.
+//!
+//! Everything the page shows is HTML rendered on the server: the list
+//! (`KeyList`), and the dialogs (`key_dialogs.rs`): Add's form is in the
+//! page, Edit, Roll and Delete are rendered for their key when a row asks.
+//! One island, `KeyManager`, makes it interactive: the Add button, one
+//! `<dialog>` that shows whichever dialog is open and sends its form, and
+//! one click listener for the rows' buttons, which say what they do and to
+//! which key in `data-action` and `data-key`. After a change it asks the
+//! server for the list again, as HTML, and puts it in place. So no view of a
+//! row or a dialog, and no decoder of a key's summary, is in the WASM
+//! bundle: the island is behaviour only.
+
+mod dialogs;
+mod dom;
+mod form;
+mod fragments;
+mod list;
+mod manager;
+mod names;
+
+use leptos::either::Either;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::model::error::AppError;
+use crate::server_fns::keys::list_keys;
+use dialogs::NewKeyTemplate;
+#[cfg(feature = "ssr")]
+pub use fragments::register;
+use list::KeyList;
+use manager::KeyManager;
+
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    // Read on the server; the page arrives whole (`SsrMode::Async`).
+    let keys = Resource::new(|| (), |_| list_keys());
+    view! {
+        <Title text="API Keys · Settings · Keyward" />
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading API keys…"</p> }>
+            {move || Suspend::new(async move {
+                match keys.await {
+                    Ok(list) => Either::Left(view! {
+                        <KeyManager>
+                            <KeyList list />
+                        </KeyManager>
+                        <NewKeyTemplate />
+                    }),
+                    Err(err) => Either::Right(view! {
+                        <div class="page-header">
+                            <h1 id="page-heading" tabindex="-1">"API Keys"</h1>
+                        </div>
+                        <LoadError err>
+                            <a class="btn" href="/settings/api-keys">"Try again"</a>
+                        </LoadError>
+                    }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The list could not be read: what went wrong, and `children`, the way to
+/// try again (a reload when the page could not be rendered, a button in
+/// the island after a change).
+#[component]
+pub(super) fn LoadError<C>(err: AppError, children: TypedChildren<C>) -> impl IntoView
+where
+    C: IntoView + 'static,
+{
+    view! {
+        <div class="form-error" role="alert">
+            <p>"The API keys could not be loaded. " {err.to_string()}</p>
+            {children.into_inner()()}
+        </div>
+    }
+}

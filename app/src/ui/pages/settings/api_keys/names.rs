@@ -1,0 +1,155 @@
+//! The names the API Keys page's markup and its island share: what a
+//! button or form does (`data-action`, `data-submit`), the form's field
+//! names, the element ids the island looks up, and the attribute that
+//! carries suggested levels. Each is written here once; the views and the
+//! island both use these, so a rename cannot leave one side behind.
+
+use std::collections::BTreeMap;
+
+use crate::model::keys::KeyDialog;
+use crate::model::permissions::{Group, Level};
+
+/// The id of the `<template>` that holds Add's dialog.
+pub const NEW_KEY_TEMPLATE: &str = "new-key-dialog";
+
+/// What a row's button asks for, as its `data-action` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowAction {
+    SetWebhook,
+    Open(KeyDialog),
+}
+
+impl RowAction {
+    pub const ALL: [RowAction; 4] = [
+        Self::SetWebhook,
+        Self::Open(KeyDialog::Edit),
+        Self::Open(KeyDialog::Roll),
+        Self::Open(KeyDialog::Delete),
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::SetWebhook => "webhook",
+            Self::Open(KeyDialog::Edit) => "edit",
+            Self::Open(KeyDialog::Roll) => "roll",
+            Self::Open(KeyDialog::Delete) => "delete",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.slug() == slug)
+    }
+}
+
+/// What a dialog's form does when it is sent, as its `data-submit` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submit {
+    Create,
+    Update,
+    Roll,
+    Delete,
+}
+
+impl Submit {
+    pub const ALL: [Submit; 4] = [Self::Create, Self::Update, Self::Roll, Self::Delete];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Roll => "roll",
+            Self::Delete => "delete",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.slug() == slug)
+    }
+}
+
+/// What a button inside a dialog does, as its `data-action` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogAction {
+    /// Cancel, Close, Done.
+    Close,
+    /// Copies the new secret.
+    Copy,
+    /// **Restrict to what it used**: the levels in its `data-levels`.
+    Suggest,
+}
+
+impl DialogAction {
+    pub const ALL: [DialogAction; 3] = [Self::Close, Self::Copy, Self::Suggest];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Close => "close",
+            Self::Copy => "copy",
+            Self::Suggest => "suggest",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.slug() == slug)
+    }
+}
+
+/// The form field names the island reads.
+pub mod fields {
+    pub const NAME: &str = "name";
+    pub const RESTRICTED: &str = "restricted";
+    pub const EXPIRES: &str = "expires";
+    pub const EXPIRY_DATE: &str = "expiry_date";
+    pub const GRACE: &str = "grace";
+
+    /// The radios of one permission group.
+    pub fn level(group: crate::model::permissions::Group) -> String {
+        format!("level-{}", group.slug())
+    }
+}
+
+/// `agent=read,call=edit`: levels as **Restrict to what it used** carries
+/// them in `data-levels`.
+pub fn levels_attr(levels: &BTreeMap<Group, Level>) -> String {
+    levels
+        .iter()
+        .map(|(g, l)| format!("{}={}", g.slug(), l.slug()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads `levels_attr`; what it does not know, it leaves out.
+pub fn parse_levels_attr(text: &str) -> BTreeMap<Group, Level> {
+    text.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .filter_map(|(g, l)| Some((Group::from_slug(g)?, Level::from_slug(l)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_round_trip() {
+        for s in Submit::ALL {
+            assert_eq!(Submit::from_slug(s.slug()), Some(s));
+        }
+        for a in DialogAction::ALL {
+            assert_eq!(DialogAction::from_slug(a.slug()), Some(a));
+        }
+        assert_eq!(Submit::from_slug("drop"), None);
+    }
+
+    #[test]
+    fn suggested_levels_round_trip_through_their_attribute() {
+        let levels = BTreeMap::from([(Group::History, Level::Read), (Group::Call, Level::Edit)]);
+        let text = levels_attr(&levels);
+        assert_eq!(text, "history=read,call=edit");
+        assert_eq!(parse_levels_attr(&text), levels);
+        assert_eq!(
+            parse_levels_attr("history=write,nope=read,,x"),
+            BTreeMap::new()
+        );
+    }
+}

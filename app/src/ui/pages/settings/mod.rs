@@ -1,0 +1,86 @@
+//! The Settings area: a left navigation and the selected section.
+
+use leptos::prelude::*;
+// Without a client-side router (islands), `A` is a plain link that
+// marks the current page.
+use leptos_router::components::{A, Outlet};
+
+use crate::server_fns::auth::{logout, signed_in_user};
+use crate::ui::components::hydrated::island_hydrated;
+use crate::ui::components::pending::is_pending;
+
+pub mod api_keys;
+pub mod audit_log;
+pub mod webhooks;
+
+#[component]
+pub fn SettingsLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| signed_in_user());
+    view! {
+        <a class="skip-link" href="#page-heading">"Skip to content"</a>
+        <header class="topbar">
+            <a class="topbar__brand" href="/settings/api-keys">"Keyward"</a>
+            <div class="topbar__user">
+                <Transition>
+                    {move || {
+                        user.get()
+                            .and_then(Result::ok)
+                            .map(|u| {
+                                view! {
+                                    <span class="topbar__who">
+                                        <span class="topbar__org">{u.organization}</span>
+                                        <span class="topbar__email">{u.email}</span>
+                                    </span>
+                                }
+                            })
+                    }}
+                </Transition>
+                <SignOut />
+            </div>
+        </header>
+        <div class="settings">
+            <nav class="settings__nav" aria-label="Settings">
+                <p class="settings__nav-title">"Settings"</p>
+                <ul>
+                    <li>
+                        <A href="/settings/api-keys">"API Keys"</A>
+                    </li>
+                    <li>
+                        <A href="/settings/webhooks">"Webhooks"</A>
+                    </li>
+                    <li>
+                        <A href="/settings/audit-log">"Audit log"</A>
+                    </li>
+                </ul>
+            </nav>
+            <main class="settings__main">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+/// The only control the layout has, and so its only island.
+#[island]
+fn SignOut() -> impl IntoView {
+    island_hydrated();
+    let sign_out = Action::new(|_: &()| logout());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            // A full load: nothing of the signed-in page stays in memory.
+            let _ = window().location().assign("/login");
+        }
+    });
+    view! {
+        <button
+            type="button"
+            class="btn btn--small"
+            disabled=is_pending(sign_out.pending())
+            on:click=move |_| {
+                sign_out.dispatch(());
+            }
+        >
+            "Sign out"
+        </button>
+    }
+}

@@ -1,0 +1,305 @@
+//! Settings > Webhooks: where events go, which key signs them, and what
+//! became of each delivery.
+
+use leptos::either::{Either, EitherOf4};
+use leptos::prelude::*;
+
+use crate::ui::components::hydrated::island_hydrated;
+use crate::ui::components::last_asked::LastAsked;
+use crate::ui::components::pending::is_pending;
+use crate::ui::components::preload::PreloadLazyIsland;
+use leptos_meta::Title;
+
+use crate::ui::components::data_table::DataTable;
+
+use crate::model::error::AppError;
+use crate::model::expiry::format_time;
+use crate::model::keys::{format_clock, format_date};
+use crate::model::webhooks::{
+    DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview, validate_url,
+};
+use crate::server_fns::webhooks::{
+    SaveWebhookUrl, load_webhooks, resend_delivery, send_test_event,
+};
+use crate::ui::components::text_field::TextField;
+use crate::ui::pages::form_post::form_post_error;
+use leptos::server_fn::ServerFn;
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| load_webhooks());
+    // A URL saved before hydration that came back refused.
+    let error = form_post_error::<SaveWebhookUrl>();
+    view! {
+        <Title text="Webhooks · Settings · Keyward" />
+        <PreloadLazyIsland island="webhooks_panel" />
+        <div class="page-header">
+            <h1 id="page-heading" tabindex="-1">"Webhooks"</h1>
+        </div>
+        <p class="lead">
+            "Keyward sends call events to your URL, signed with your webhook key, so that you can check each one with "
+            <code>"Retell.verify"</code> "."
+        </p>
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading webhooks…"</p> }>
+            {move || {
+                let error = error.clone();
+                Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => Either::Left(view! { <WebhooksPanel overview error /> }),
+                        Err(err) => {
+                            Either::Right(view! {
+                                <p class="form-error" role="alert">
+                                    "The webhook settings could not be loaded. " {err.to_string()}
+                                </p>
+                            })
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The page's interactive part, an island of its own chunk: only this page
+/// needs it. It starts from the server's `overview`; the key status and the
+/// log are read again after each change and every few seconds, since
+/// deliveries are sent in the background.
+#[island(lazy)]
+fn WebhooksPanel(overview: WebhookOverview, error: Option<AppError>) -> impl IntoView {
+    island_hydrated();
+    let initial_url = overview.url.clone();
+    let live = RwSignal::new(overview);
+    // The poll and the refresh after each change overlap, and their answers
+    // can come back in any order: only the last one asked for is shown.
+    let reload = LastAsked::new(|_: &()| load_webhooks());
+    Effect::new(move |_| {
+        if let Some(Ok(overview)) = reload.answer() {
+            live.set(overview);
+        }
+    });
+    let refresh = move || {
+        reload.dispatch(());
+    };
+    let status = RwSignal::new(String::new());
+    let error = RwSignal::new(error);
+
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)).ok();
+        on_cleanup(move || {
+            if let Some(h) = handle {
+                h.clear();
+            }
+        });
+    });
+
+    let test = Action::new(|_: &()| send_test_event());
+    let resend = Action::new(|id: &i64| {
+        let id = *id;
+        async move { resend_delivery(id).await }
+    });
+    Effect::new(move |_| match test.value().get() {
+        Some(Ok(())) => {
+            error.set(None);
+            status.set("Test event queued.".into());
+            refresh();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    Effect::new(move |_| match resend.value().get() {
+        Some(Ok(())) => {
+            error.set(None);
+            status.set("Delivery queued again.".into());
+            refresh();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let other_error = move || {
+        error.with(|e| {
+            e.as_ref()
+                .filter(|e| e.message_for("url").is_none())
+                .map(ToString::to_string)
+        })
+    };
+
+    view! {
+        {move || live.with(|o| view! { <KeyStatus webhook_key=o.webhook_key.clone() /> })}
+        <WebhookForm initial_url status error test on_saved=refresh />
+        <p class="status" role="status">{move || status.get()}</p>
+        {move || other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+        <h2>"Recent deliveries"</h2>
+        {move || live.with(|o| view! { <DeliveryLog deliveries=o.deliveries.clone() resend /> })}
+    }
+}
+
+#[component]
+fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView {
+    let manage = || view! { <a href="/settings/api-keys">"Manage API keys"</a> };
+    match webhook_key {
+        Some(WebhookKeyStatus {
+            name,
+            expired: true,
+            expires_at,
+            ..
+        }) => {
+            let when = expires_at
+                .map(|at| format!(" on {}", format_time(&at)))
+                .unwrap_or_default();
+            EitherOf4::A(view! {
+                <p class="warning" role="note">
+                    "Your webhook key “" {name} "” expired" {when}
+                    ", so deliveries are not being sent. Set another key as the webhook key, or change this key's expiry. "
+                    {manage()}
+                </p>
+            })
+        }
+        Some(WebhookKeyStatus {
+            name,
+            previous_signs_until: Some(until),
+            ..
+        }) => EitherOf4::B(view! {
+            <p class="notice notice--ok">
+                "Deliveries are signed with the previous secret of “" {name} "”, your webhook key, until "
+                {format_time(&until)} ", then with its new secret. " {manage()}
+            </p>
+        }),
+        Some(WebhookKeyStatus {
+            name, expires_at, ..
+        }) => {
+            let until = expires_at
+                .map(|at| format!(" It expires on {}.", format_time(&at)))
+                .unwrap_or_default();
+            EitherOf4::C(view! {
+                <p class="notice notice--ok">
+                    "Deliveries are signed with “" {name} "”, your webhook key." {until} " " {manage()}
+                </p>
+            })
+        }
+        None => EitherOf4::D(view! {
+            <p class="warning" role="note">
+                "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
+                <a href="/settings/api-keys">"API Keys"</a> "."
+            </p>
+        }),
+    }
+}
+
+#[component]
+fn WebhookForm(
+    initial_url: Option<String>,
+    status: RwSignal<String>,
+    error: RwSignal<Option<AppError>>,
+    test: Action<(), Result<(), AppError>>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    // A test event needs somewhere to go.
+    let has_url = RwSignal::new(initial_url.is_some());
+    let url_value = RwSignal::new(initial_url.unwrap_or_default());
+    let save = ServerAction::<SaveWebhookUrl>::new();
+    let saving = is_pending(save.pending());
+    let testing = is_pending(test.pending());
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(())) => {
+            error.set(None);
+            has_url.set(true);
+            status.set("Webhook URL saved.".into());
+            on_saved();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match validate_url(&url_value.get_untracked()) {
+            Ok(url) => {
+                save.dispatch(SaveWebhookUrl { url });
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let url_error =
+        Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
+    view! {
+        // Posts as a plain form until the page is hydrated.
+        <form class="webhook-form" method="post" action=SaveWebhookUrl::PATH on:submit=on_submit novalidate>
+            <TextField
+                id="webhook-url"
+                name="url"
+                label="Webhook URL"
+                input_type="url"
+                hint="Events are POSTed here as JSON, with an x-retell-signature header."
+                value=url_value
+                error=url_error
+            />
+            <div class="webhook-form__actions">
+                <button type="submit" class="btn btn--primary" disabled=saving>
+                    "Save"
+                </button>
+                <button
+                    type="button"
+                    class="btn"
+                    disabled=move || !has_url.get() || testing()
+                    on:click=move |_| {
+                        test.dispatch(());
+                    }
+                >
+                    "Send test event"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn DeliveryLog(
+    deliveries: Vec<DeliverySummary>,
+    resend: Action<i64, Result<(), AppError>>,
+) -> impl IntoView {
+    if deliveries.is_empty() {
+        return Either::Left(view! { <p class="empty">"No deliveries yet."</p> });
+    }
+    let rows = deliveries
+        .into_iter()
+        .map(|d| {
+            let status_text = match (&d.status, &d.last_error) {
+                (DeliveryStatus::NotSent | DeliveryStatus::Dropped, Some(reason)) => reason.clone(),
+                (DeliveryStatus::Pending, Some(err)) if d.attempts > 0 => format!("Retrying: {err}"),
+                (s, _) => s.label().to_owned(),
+            };
+            let id = d.id;
+            view! {
+                <tr>
+                    <th scope="row">{d.event.clone()}</th>
+                    <td data-label="Status">{status_text}</td>
+                    <td data-label="Response">{d.last_status_code.map(|c| c.to_string()).unwrap_or_else(|| "–".into())}</td>
+                    <td data-label="Attempts">{d.attempts}</td>
+                    <td data-label="Time">
+                        <time datetime=d.created_at.to_rfc3339()>
+                            {format!("{} {}", format_date(&d.created_at), format_clock(&d.created_at))}
+                        </time>
+                    </td>
+                    <td class="actions">
+                        <div class="actions__inner">
+                            <button
+                                type="button"
+                                class="btn btn--small"
+                                aria-label=format!("Resend {} delivery {}", d.event, id)
+                                on:click=move |_| {
+                                    resend.dispatch(id);
+                                }
+                            >
+                                "Resend"
+                            </button>
+                        </div>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    Either::Right(view! {
+        <DataTable caption="Recent webhook deliveries" columns=&["Event", "Status", "Response", "Attempts", "Time"] class="deliveries">
+            {rows}
+        </DataTable>
+    })
+}
