@@ -65,3 +65,55 @@ impl From<AppError> for DomainError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the browser is told for each kind of domain answer: a refusal
+    /// keeps its meaning and words; a failure of ours says nothing of
+    /// itself.
+    #[test]
+    fn each_answer_maps_once_to_what_the_browser_is_told() {
+        let cases = [
+            (
+                DomainError::NotFound(Missing::ApiKey),
+                AppError::NotFound(Missing::ApiKey),
+            ),
+            (
+                DomainError::Conflict("Set another key first.".into()),
+                AppError::Conflict("Set another key first.".into()),
+            ),
+            (
+                DomainError::Invalid {
+                    field: "expires".into(),
+                    message: "Choose a date.".into(),
+                },
+                AppError::invalid("expires", "Choose a date."),
+            ),
+            (DomainError::Busy, AppError::Busy),
+            (
+                DomainError::Db(DbErr::Custom("disk I/O error at /var/db".into())),
+                AppError::Internal,
+            ),
+            (
+                DomainError::Broken("sealed secret does not open".into()),
+                AppError::Internal,
+            ),
+        ];
+        for (domain, app) in cases {
+            let ours = domain.is_ours();
+            assert_eq!(AppError::from(domain), app);
+            assert_eq!(ours, app == AppError::Internal, "{app:?}");
+        }
+    }
+
+    /// A validation met inside a domain operation keeps its field; any
+    /// other refusal there is a bug, answered as ours.
+    #[test]
+    fn the_models_validation_keeps_its_field_in_the_domain() {
+        let err = DomainError::from(AppError::invalid("expiry_date", "Enter the date."));
+        assert!(matches!(err, DomainError::Invalid { ref field, .. } if field == "expiry_date"));
+        assert!(DomainError::from(AppError::Unauthorized).is_ours());
+    }
+}

@@ -145,3 +145,37 @@ impl IntoResponse for ApiError {
         (status, Json(json!({ "error": error }))).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API's answer for each kind of domain answer: refusals keep
+    /// their status and words; a failure of ours is a 500 that carries no
+    /// detail to the client.
+    #[test]
+    fn each_domain_answer_maps_once_to_a_status() {
+        let cases = [
+            (DomainError::NotFound(Missing::ApiKey), StatusCode::NOT_FOUND),
+            (DomainError::Conflict("taken".into()), StatusCode::CONFLICT),
+            (
+                DomainError::Invalid {
+                    field: "agent_id".into(),
+                    message: "bad".into(),
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                DomainError::Db(sea_orm::DbErr::Custom("secret detail".into())),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
+        ];
+        for (domain, status) in cases {
+            let err = ApiError::from(domain);
+            assert_eq!(err.status(), status);
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                assert!(!err.to_string().contains("secret detail"), "{err}");
+            }
+        }
+    }
+}
