@@ -43,10 +43,16 @@ cluster: build
 dev: tools
 	cargo leptos watch --split
 
+## The shape first (imports go one way between the layers, no file or
+## function too large; each check tests itself before it runs), then
 ## rustfmt's defaults, and clippy with warnings as errors on each side:
 ## the server and its tests, the app's server side and its tests, and the
 ## hydrate side on the wasm target (never one --workspace build).
 lint: tools
+	.ci/layers --self-test
+	.ci/layers
+	.ci/sizes --self-test
+	.ci/sizes
 	cargo fmt --all --check
 	cargo clippy --locked -p server --tests -- -D warnings
 	cargo clippy --locked -p app --features ssr --tests -- -D warnings

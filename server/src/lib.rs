@@ -1,8 +1,3 @@
-// The dialogs' views keep their full types (see `app::ui::components::dialog`),
-// and the router instantiates their rendering here: deeper than the
-// default limit of 128.
-#![recursion_limit = "256"]
-
 //! The `keyward` server: configuration, database, and the HTTP router that
 //! serves the dashboard and its server functions.
 

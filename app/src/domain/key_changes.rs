@@ -9,6 +9,9 @@
 //! ([`KeyChangeSink`]), so its next request sees the change without waiting
 //! for its own notification; [`commit_and_tell`] does both, whatever
 //! happens to the request meanwhile.
+//!
+//! The other side, for the key cache of each instance: [`notify`] (its
+//! heartbeat on the channel), [`read_journal`] and [`prune_journal`].
 
 use std::sync::Arc;
 
@@ -132,10 +135,52 @@ pub async fn record(txn: &impl ConnectionTrait, change: &KeyChange) -> Result<()
         [change.key_id.into(), payload.clone().into()],
     ))
     .await?;
-    txn.execute_raw(Statement::from_sql_and_values(
+    notify(txn, &payload).await
+}
+
+/// Journal rows are kept this long, then pruned by any instance.
+pub const JOURNAL_KEPT_MINUTES: i32 = 60;
+
+/// Sends `payload` on [`CHANNEL`] (PostgreSQL). Listeners hear
+/// notifications in commit order, so an instance that hears its own
+/// heartbeat has heard every change committed before it.
+pub async fn notify(db: &impl ConnectionTrait, payload: &str) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
         "SELECT pg_notify($1, $2)",
         [CHANNEL.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The journal's rows of the last `window` (PostgreSQL): each row's id
+/// and its [`KeyChange::payload`].
+pub async fn read_journal(
+    db: &impl ConnectionTrait,
+    window: std::time::Duration,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT id, digests FROM key_changes \
+             WHERE changed_at > clock_timestamp() - $1 * interval '1 second'",
+            [window.as_secs_f64().into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "digests")?)))
+        .collect()
+}
+
+/// Deletes the journal's rows older than [`JOURNAL_KEPT_MINUTES`]
+/// (PostgreSQL).
+pub async fn prune_journal(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_string(
+        DatabaseBackend::Postgres,
+        format!(
+            "DELETE FROM key_changes WHERE changed_at < now() - interval '{JOURNAL_KEPT_MINUTES} minutes'"
+        ),
     ))
     .await?;
     Ok(())

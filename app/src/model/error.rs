@@ -1,8 +1,6 @@
 //! The error every server function returns. It crosses the wire as JSON, so
 //! the browser can show a validation message next to the field it names.
 
-use leptos::server_fn::codec::JsonEncoding;
-use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -93,27 +91,5 @@ impl AppError {
             AppError::CrossSite => 403,
             AppError::Internal | AppError::Transport(_) => 500,
         }
-    }
-}
-
-impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        let err = match value {
-            // A body the server could not decode is bad input, not an outage.
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
-                AppError::invalid("body", msg)
-            }
-            // On the server, decoding only ever happens to the request.
-            #[cfg(feature = "ssr")]
-            ServerFnErrorErr::Deserialization(msg) => AppError::invalid("body", msg),
-            other => AppError::Transport(other.to_string()),
-        };
-        // These errors arise before the function body runs, so the status
-        // is set here; the request's ResponseOptions are already in context.
-        #[cfg(feature = "ssr")]
-        crate::server_fns::set_status(&err);
-        err
     }
 }

@@ -81,7 +81,7 @@ impl Expiry {
                         "Choose the date the key stops working.",
                     ));
                 }
-                let day = crate::model::keys::parse_iso_date(date).ok_or_else(|| {
+                let day = crate::model::dates::parse_iso_date(date).ok_or_else(|| {
                     AppError::invalid("expiry_date", "Enter the date as YYYY-MM-DD.")
                 })?;
                 let at = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
@@ -222,7 +222,7 @@ pub fn format_time(at: &DateTime<Utc>) -> String {
     use chrono::Timelike;
     format!(
         "{} {:02}:{:02} UTC",
-        crate::model::keys::format_date(at),
+        crate::model::dates::format_date(at),
         at.hour(),
         at.minute()
     )

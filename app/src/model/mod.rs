@@ -7,6 +7,7 @@
 pub mod api_routes;
 pub mod audit;
 pub mod auth;
+pub mod dates;
 pub mod error;
 pub mod expiry;
 pub mod keys;

@@ -115,7 +115,7 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
             // presented is ended.
             end_presented_session(&state).await?;
             let token = accounts::sign_in(&state.db, &user, address).await?;
-            set_session_cookie(&token, state.cookie_secure.into());
+            set_session_cookie(&token, state.cookie_secure);
             Ok::<(), crate::server_fns::Failure>(())
         }
         .await,

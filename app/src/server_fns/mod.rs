@@ -7,6 +7,8 @@ pub mod auth;
 pub mod keys;
 pub mod webhooks;
 
+mod framework_error;
+
 #[cfg(feature = "ssr")]
 mod caller;
 #[cfg(feature = "ssr")]
@@ -17,7 +19,7 @@ mod state;
 #[cfg(feature = "ssr")]
 pub use caller::{Caller, caller, client_address, state, with_caller};
 #[cfg(feature = "ssr")]
-pub use respond::{Failure, respond, set_status};
+pub use respond::{Failure, respond};
 #[cfg(feature = "ssr")]
 pub use state::AppState;
 

@@ -208,14 +208,10 @@ fn success_schema(op: Op) -> Value {
 /// (any others are kept and returned). `None` for operations without one.
 fn request_schema(op: Op) -> Option<Value> {
     let engine = json!({ "type": "object", "required": ["type"], "properties": { "type": { "type": "string" } } });
-    // Required strings must not be blank.
-    let text = json!({ "type": "string", "pattern": "\\S" });
-    let optional_text = json!({ "type": ["string", "null"] });
-    let phone = json!({ "type": "string", "pattern": "^\\+[0-9]{8,15}$", "description": "E.164" });
-    let object = |required: &[&str], properties: Value| json!({ "type": "object", "required": required, "properties": properties });
-    let agent = json!({ "response_engine": engine, "voice_id": text, "agent_name": optional_text });
+    let agent =
+        json!({ "response_engine": engine, "voice_id": text(), "agent_name": optional_text() });
     let test_case = json!({
-        "name": text, "user_prompt": text, "response_engine": engine, "metrics": { "type": "array" },
+        "name": text(), "user_prompt": text(), "response_engine": engine, "metrics": { "type": "array" },
     });
     Some(match op {
         Op::CreateAgent => object(&["response_engine", "voice_id"], agent),
@@ -225,46 +221,25 @@ fn request_schema(op: Op) -> Option<Value> {
             test_case,
         ),
         Op::UpdateTestCaseDefinition => object(&[], test_case),
-        Op::ListCalls => object(
-            &[],
-            json!({
-                "limit": { "type": ["integer", "null"], "minimum": 1, "maximum": 1000 },
-                "pagination_key": { "type": ["string", "null"], "description": "The `pagination_key` of an earlier page; 404 naming the field if it names nothing." },
-            }),
-        ),
-        Op::UpdateCall => object(&[], json!({ "metadata": { "type": ["object", "null"] } })),
+        Op::ListCalls
+        | Op::UpdateCall
+        | Op::CreatePhoneCall
+        | Op::CreateWebCall
+        | Op::CreateBatchCall => call_request_schema(op)?,
         Op::CreateExportRequest => object(
             &[],
-            json!({ "channel": { "enum": ["call", "chat", null] }, "timezone": optional_text }),
-        ),
-        Op::CreatePhoneCall => object(
-            &["from_number", "to_number"],
-            json!({
-                "from_number": phone, "to_number": phone,
-                "override_agent_id": { "type": ["string", "null"], "pattern": "\\S", "description": "An agent of this organization; 404 naming the field if there is none." },
-            }),
-        ),
-        Op::CreateWebCall => object(
-            &["agent_id"],
-            json!({ "agent_id": { "type": "string", "pattern": "\\S", "description": "An agent of this organization; 404 naming the field if there is none." } }),
-        ),
-        Op::CreateBatchCall => object(
-            &["from_number", "tasks"],
-            json!({
-                "from_number": phone, "name": optional_text,
-                "tasks": { "type": "array", "minItems": 1, "items": object(&["to_number"], json!({ "to_number": phone })) },
-            }),
+            json!({ "channel": { "enum": ["call", "chat", null] }, "timezone": optional_text() }),
         ),
         Op::CreatePhoneNumber => object(
             &[],
             json!({
                 "area_code": { "type": ["integer", "null"], "minimum": 200, "maximum": 999 },
-                "phone_number": { "anyOf": [phone, { "type": "null" }] },
+                "phone_number": { "anyOf": [phone(), { "type": "null" }] },
             }),
         ),
         Op::UpdatePhoneNumber => object(
             &[],
-            json!({ "inbound_agent_id": optional_text, "outbound_agent_id": optional_text, "nickname": optional_text }),
+            json!({ "inbound_agent_id": optional_text(), "outbound_agent_id": optional_text(), "nickname": optional_text() }),
         ),
         // Bodies these accept and ignore: still a JSON object, or nothing.
         Op::ListAgents | Op::StopCall => object(&[], json!({})),
@@ -286,6 +261,57 @@ fn request_schema(op: Op) -> Option<Value> {
         | Op::GetPhoneNumber
         | Op::DeletePhoneNumber => return None,
     })
+}
+
+/// The bodies of the call operations (see [`request_schema`]).
+fn call_request_schema(op: Op) -> Option<Value> {
+    Some(match op {
+        Op::ListCalls => object(
+            &[],
+            json!({
+                "limit": { "type": ["integer", "null"], "minimum": 1, "maximum": 1000 },
+                "pagination_key": { "type": ["string", "null"], "description": "The `pagination_key` of an earlier page; 404 naming the field if it names nothing." },
+            }),
+        ),
+        Op::UpdateCall => object(&[], json!({ "metadata": { "type": ["object", "null"] } })),
+        Op::CreatePhoneCall => object(
+            &["from_number", "to_number"],
+            json!({
+                "from_number": phone(), "to_number": phone(),
+                "override_agent_id": { "type": ["string", "null"], "pattern": "\\S", "description": "An agent of this organization; 404 naming the field if there is none." },
+            }),
+        ),
+        Op::CreateWebCall => object(
+            &["agent_id"],
+            json!({ "agent_id": { "type": "string", "pattern": "\\S", "description": "An agent of this organization; 404 naming the field if there is none." } }),
+        ),
+        Op::CreateBatchCall => object(
+            &["from_number", "tasks"],
+            json!({
+                "from_number": phone(), "name": optional_text(),
+                "tasks": { "type": "array", "minItems": 1, "items": object(&["to_number"], json!({ "to_number": phone() })) },
+            }),
+        ),
+        _ => return None,
+    })
+}
+
+/// An object with these `required` fields among its `properties`.
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+/// A required string, which must not be blank.
+fn text() -> Value {
+    json!({ "type": "string", "pattern": "\\S" })
+}
+
+fn optional_text() -> Value {
+    json!({ "type": ["string", "null"] })
+}
+
+fn phone() -> Value {
+    json!({ "type": "string", "pattern": "^\\+[0-9]{8,15}$", "description": "E.164" })
 }
 
 pub async fn serve() -> Json<Value> {

@@ -1,7 +1,10 @@
 //! The webhook delivery worker: claims due deliveries from the outbox,
 //! signs each with the organization's current webhook key, and POSTs it.
 //! Any number of workers (or instances) can run: a claim is a lease that
-//! only one of them wins.
+//! only one of them wins. The stored side (queuing, claims, outcomes, the
+//! signing secret) is `app::domain::webhooks`; this module makes the
+//! requests: to public addresses only (`address`), signed (`signature`),
+//! in fair turns (`fair`).
 //!
 //! Delivery is continuous and fair (see `fair`): up to `MAX_IN_FLIGHT`
 //! deliveries are sent at once, a new one starts as soon as a slot frees,
@@ -18,9 +21,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use app::domain::entities::webhook_delivery;
 use app::domain::keys::secret::ApiKeySecret;
-use app::domain::webhooks::sending::{self, Outcome, Signing};
+use app::domain::webhooks::sending::{self, ClaimedDelivery, Outcome, Signing};
 use app::domain::{OrgId, Sealer};
 use sea_orm::DatabaseConnection;
 
@@ -159,11 +161,7 @@ impl DeliveryWorker {
     }
 
     /// Sends `row` on its own task, holding `slot` until it is recorded.
-    fn start_send(
-        &self,
-        row: webhook_delivery::Model,
-        slot: OwnedSemaphorePermit,
-    ) -> JoinHandle<()> {
+    fn start_send(&self, row: ClaimedDelivery, slot: OwnedSemaphorePermit) -> JoinHandle<()> {
         let worker = self.clone();
         tokio::spawn(async move {
             let outcome = worker.attempt(&row).await;
@@ -176,7 +174,7 @@ impl DeliveryWorker {
         })
     }
 
-    async fn attempt(&self, row: &webhook_delivery::Model) -> Outcome {
+    async fn attempt(&self, row: &ClaimedDelivery) -> Outcome {
         let now = chrono::Utc::now();
         let (url, signing) = match sending::destination(
             &self.db,

@@ -61,7 +61,7 @@ pub async fn record_usage(
         KeyUsage::insert(ActiveModel {
             api_key_id: Set(key.key_id),
             organization_id: Set(key.org.0),
-            day: Set(crate::model::keys::iso_day(key.day)),
+            day: Set(crate::model::dates::iso_day(key.day)),
             need: Set(key.need.map(Requirement::slug).unwrap_or_default()),
             requests: Set(counts.requests as i64),
             refused: Set(counts.refused as i64),
@@ -83,7 +83,7 @@ pub async fn prune_usage(db: &DatabaseConnection, today: NaiveDate) -> Result<()
     use crate::domain::entities::key_usage::{Column, Entity as KeyUsage};
     let first = today - chrono::Duration::days(crate::model::keys::USAGE_DAYS as i64 - 1);
     KeyUsage::delete_many()
-        .filter(Column::Day.lt(crate::model::keys::iso_day(first)))
+        .filter(Column::Day.lt(crate::model::dates::iso_day(first)))
         .exec(db)
         .await?;
     Ok(())

@@ -1,6 +1,8 @@
-//! The sending side of webhook deliveries (the server's worker sends): claiming due deliveries with a lease (so
-//! two workers, or two instances, never send the same attempt), recording
-//! what became of each attempt, and where and how to sign at send time.
+//! The stored side of sending webhook deliveries, for the server's worker
+//! (`server::webhooks`), which makes the requests: claiming due deliveries
+//! with a lease (so two workers, or two instances, never send the same
+//! attempt), recording what became of each attempt, and where and how to
+//! sign at send time.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -54,6 +56,10 @@ pub async fn due_organizations(db: &impl ConnectionTrait) -> Result<Vec<i64>, se
         .await
 }
 
+/// A delivery claimed for one attempt: its row as it was claimed, which
+/// [`record`] takes back with the attempt's outcome.
+pub type ClaimedDelivery = delivery::Model;
+
 /// Claims up to `limit` of `org`'s due deliveries for this worker, the
 /// earliest due first. A row is claimed by a conditional update that only
 /// one worker can win, so two workers never send the same attempt.
@@ -61,7 +67,7 @@ pub async fn claim(
     db: &impl ConnectionTrait,
     org: OrgId,
     limit: usize,
-) -> Result<Vec<delivery::Model>, sea_orm::DbErr> {
+) -> Result<Vec<ClaimedDelivery>, sea_orm::DbErr> {
     let now = Utc::now();
     let candidates = delivery::Entity::find()
         .filter(delivery::Column::OrganizationId.eq(org.0))
@@ -103,7 +109,7 @@ pub enum Outcome {
 
 pub async fn record(
     db: &impl ConnectionTrait,
-    row: &delivery::Model,
+    row: &ClaimedDelivery,
     outcome: Outcome,
 ) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();

@@ -16,17 +16,19 @@
 //!   notification was missed.
 //!
 //! On PostgreSQL the cache is only trusted while this instance can prove
-//! it has seen every change of the last [`TRUST_FOR`] (see `sync.rs`).
+//! it has seen every change of the last [`TRUST_FOR`] (see `in_sync.rs`).
 //! Otherwise (a lost or silent connection, an unreachable database) every
 //! request is verified against the database, and the cache starts empty
 //! once it is trusted again: an instance never serves a key from memory
 //! that it may have missed a change to.
 
 mod hooks;
+mod in_sync;
 mod sync;
 
 pub use hooks::SyncHooks;
-pub use sync::{POLL_EVERY, TRUST_FOR};
+pub use in_sync::TRUST_FOR;
+pub use sync::POLL_EVERY;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,7 +68,7 @@ enum Trust {
     /// here and removed here.
     Always,
     /// Several instances may share the database (PostgreSQL).
-    WhileInSync(sync::InSync),
+    WhileInSync(in_sync::InSync),
 }
 
 impl KeyCache {
@@ -78,7 +80,7 @@ impl KeyCache {
     /// A cache that is trusted only while [`KeyCache::spawn_sync`] keeps it
     /// in step with the other instances.
     pub fn shared(max_entries: u64) -> KeyCache {
-        KeyCache::new(max_entries, Trust::WhileInSync(sync::InSync::new()))
+        KeyCache::new(max_entries, Trust::WhileInSync(in_sync::InSync::new()))
     }
 
     /// The cache for a database: shared on PostgreSQL, local otherwise.
@@ -106,11 +108,11 @@ impl KeyCache {
 
     /// Whether entries may be used now.
     pub fn trusted(&self) -> bool {
-        self.in_sync().is_none_or(sync::InSync::trusted)
+        self.in_sync().is_none_or(in_sync::InSync::trusted)
     }
 
     /// What keeps a shared cache in step; `None` for a local one.
-    fn in_sync(&self) -> Option<&sync::InSync> {
+    fn in_sync(&self) -> Option<&in_sync::InSync> {
         match &self.trust {
             Trust::Always => None,
             Trust::WhileInSync(in_sync) => Some(in_sync),

@@ -1,38 +1,22 @@
-//! Keeping a shared cache (PostgreSQL) in step with the other instances,
-//! and knowing when it is: a listener for change notifications, and a poll
-//! that sends this instance's heartbeat and reads the change journal.
-//!
-//! The cache is trusted only while three things hold:
-//! - a listening connection is up;
-//! - the listener heard this instance's own heartbeat, sent less than
-//!   [`TRUST_FOR`] ago. PostgreSQL delivers notifications in commit order,
-//!   so hearing it proves that every change committed before it was sent
-//!   has been heard too. A half-open connection (a silent partition, a
-//!   failover, a pooler) never errors; it only goes quiet, and a listener
-//!   that hears nothing for [`SILENT_FOR`] is replaced;
-//! - the journal was read in full less than [`TRUST_FOR`] ago. When reads
-//!   stopped for so long that the journal's window no longer reaches back
-//!   to the last good one, the changes in between are unknown, and
-//!   everything is forgotten.
+//! Keeping a shared cache (PostgreSQL) in step with the other instances:
+//! a listener for change notifications, and a poll that sends this
+//! instance's heartbeat and reads the change journal. What they hear and
+//! read decides whether the cache is trusted (see `in_sync.rs`).
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use app::domain::key_changes::{CHANNEL, KeyChange};
+use app::domain::key_changes::{self, CHANNEL, KeyChange};
 use sea_orm::sqlx::postgres::PgListener;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use super::KeyCache;
+use super::in_sync::{Coverage, HEARTBEAT};
 
 /// How often an instance on PostgreSQL sends its heartbeat and reads the
 /// change journal.
 pub const POLL_EVERY: Duration = Duration::from_millis(250);
-/// How long a heartbeat heard and a good read of the journal keep the
-/// cache trusted: a change is seen by every instance within this time
-/// even when its notification is lost.
-pub const TRUST_FOR: Duration = Duration::from_millis(900);
 /// A listener that hears nothing (no heartbeat, of this instance or any
 /// other, every [`POLL_EVERY`]) for this long is dropped for a new one.
 pub const SILENT_FOR: Duration = Duration::from_secs(3);
@@ -43,116 +27,6 @@ pub const JOURNAL_WINDOW: Duration = Duration::from_secs(10);
 /// A heartbeat and a journal read, or connecting a listener, that take
 /// longer than this have failed (a half-open connection never answers).
 const GIVE_UP_AFTER: Duration = Duration::from_secs(3);
-/// Journal rows are kept this long, then pruned by any instance.
-const JOURNAL_KEPT_MINUTES: i32 = 60;
-/// The start of a heartbeat's payload, which is never a digest.
-const HEARTBEAT: &str = "heartbeat";
-
-/// What tells whether a shared cache is in step.
-pub(super) struct InSync {
-    epoch: Instant,
-    listening: AtomicBool,
-    /// When the last good journal read started, in ms since `epoch`; 0: never.
-    read_at_ms: AtomicU64,
-    /// When the latest own heartbeat heard was sent, in ms since `epoch`;
-    /// 0: none heard by the current listener.
-    heard_at_ms: AtomicU64,
-    /// In this instance's heartbeats, so that it knows its own.
-    nonce: String,
-}
-
-impl InSync {
-    pub(super) fn new() -> InSync {
-        let mut nonce = [0u8; 16];
-        getrandom::fill(&mut nonce).expect("the OS random source is unavailable");
-        InSync {
-            epoch: Instant::now(),
-            listening: AtomicBool::new(false),
-            read_at_ms: AtomicU64::new(0),
-            heard_at_ms: AtomicU64::new(0),
-            nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
-        }
-    }
-
-    pub(super) fn trusted(&self) -> bool {
-        self.trusted_at(Instant::now())
-    }
-
-    fn trusted_at(&self, now: Instant) -> bool {
-        let now = self.ms(now);
-        let recent = |stamp: &AtomicU64| {
-            let at = stamp.load(Ordering::Acquire);
-            at != 0 && now.saturating_sub(at) < TRUST_FOR.as_millis() as u64
-        };
-        self.listening.load(Ordering::Acquire)
-            && recent(&self.heard_at_ms)
-            && recent(&self.read_at_ms)
-    }
-
-    /// `at` as a stamp: ms since `epoch`, plus 1 so that 0 is "never".
-    fn ms(&self, at: Instant) -> u64 {
-        at.saturating_duration_since(self.epoch).as_millis() as u64 + 1
-    }
-
-    pub(super) fn set_listening(&self, on: bool) {
-        self.listening.store(on, Ordering::Release);
-        if !on {
-            self.heard_at_ms.store(0, Ordering::Release);
-        }
-    }
-
-    pub(super) fn set_read_at(&self, at: Instant) {
-        self.read_at_ms.store(self.ms(at), Ordering::Release);
-    }
-
-    /// Listening, with a journal read and an own heartbeat heard from `at`.
-    #[cfg(test)]
-    pub(super) fn in_step_at(&self, at: Instant) {
-        self.set_listening(true);
-        self.set_read_at(at);
-        assert!(self.heard(&self.heartbeat(at)));
-    }
-
-    /// A heartbeat's payload, sent at `at`.
-    fn heartbeat(&self, at: Instant) -> String {
-        format!("{HEARTBEAT} {} {}", self.nonce, self.ms(at))
-    }
-
-    /// Takes note of a heard heartbeat; whether it is one of ours.
-    fn heard(&self, payload: &str) -> bool {
-        let mut words = payload.split(' ').skip(1);
-        let (Some(nonce), Some(Ok(sent))) = (words.next(), words.next().map(str::parse::<u64>))
-        else {
-            return false;
-        };
-        if nonce != self.nonce {
-            return false;
-        }
-        self.heard_at_ms.fetch_max(sent, Ordering::AcqRel);
-        true
-    }
-}
-
-/// Whether the journal reads so far saw every change.
-#[derive(Default)]
-struct Coverage {
-    /// When the last good read started.
-    last_read: Option<Instant>,
-}
-
-impl Coverage {
-    /// Takes note of a good read of the last `window` of the journal,
-    /// from `started` to `ended`; whether it and the one before overlap.
-    /// Only half the window counts: a change's row is stamped before its
-    /// commit, and the database's clock is not this one.
-    fn read(&mut self, started: Instant, ended: Instant, window: Duration) -> bool {
-        let covered = self
-            .last_read
-            .is_some_and(|last| ended.saturating_duration_since(last) < window / 2);
-        self.last_read = Some(started);
-        covered
-    }
-}
 
 /// Why the sync could not talk to the database this time.
 #[derive(Debug, thiserror::Error)]
@@ -287,11 +161,11 @@ impl KeyCache {
             let started = Instant::now();
             let window = self.hooks.journal_window(JOURNAL_WINDOW);
             let round = within(async {
-                send_heartbeat(&db, &sync.heartbeat(started)).await?;
+                key_changes::notify(&db, &sync.heartbeat(started)).await?;
                 if self.hooks.journal_fails() {
                     return Err(SyncError::Hook);
                 }
-                Ok(read_journal(&db, window).await?)
+                Ok(key_changes::read_journal(&db, window).await?)
             });
             match round.await {
                 Ok(rows) => {
@@ -318,7 +192,7 @@ impl KeyCache {
             }
             if last_prune.elapsed() > Duration::from_secs(60) {
                 last_prune = Instant::now();
-                if let Err(err) = prune_journal(&db).await {
+                if let Err(err) = key_changes::prune_journal(&db).await {
                     tracing::warn!(error = %err, "cannot prune key changes");
                 }
             }
@@ -335,94 +209,5 @@ impl KeyCache {
             seen.insert(id);
         }
         *applied = seen;
-    }
-}
-
-async fn send_heartbeat(db: &DatabaseConnection, payload: &str) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        sea_orm::DatabaseBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), payload.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
-async fn read_journal(
-    db: &DatabaseConnection,
-    window: Duration,
-) -> Result<Vec<(i64, String)>, DbErr> {
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            sea_orm::DatabaseBackend::Postgres,
-            "SELECT id, digests FROM key_changes \
-             WHERE changed_at > clock_timestamp() - $1 * interval '1 second'",
-            [window.as_secs_f64().into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "digests")?)))
-        .collect()
-}
-
-async fn prune_journal(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_string(
-        sea_orm::DatabaseBackend::Postgres,
-        format!(
-            "DELETE FROM key_changes WHERE changed_at < now() - interval '{JOURNAL_KEPT_MINUTES} minutes'"
-        ),
-    ))
-    .await?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const WINDOW: Duration = Duration::from_secs(10);
-
-    #[test]
-    fn reads_close_together_cover_the_journal_and_a_gap_longer_than_half_its_window_does_not() {
-        let mut coverage = Coverage::default();
-        let t0 = Instant::now();
-        let at = |ms| t0 + Duration::from_millis(ms);
-        assert!(!coverage.read(t0, at(5), WINDOW), "nothing read before");
-        assert!(coverage.read(at(250), at(260), WINDOW));
-        // A read that hung, or reads that failed, for longer than half the
-        // window: whatever changed in between may be out of it.
-        assert!(!coverage.read(at(600), at(5_300), WINDOW));
-        assert!(coverage.read(at(5_550), at(5_560), WINDOW));
-        assert!(!coverage.read(at(20_000), at(20_010), WINDOW));
-        assert!(
-            coverage.read(at(24_000), at(24_990), WINDOW),
-            "4.99 s after"
-        );
-    }
-
-    #[test]
-    fn only_its_own_heartbeat_heard_recently_with_a_listener_and_a_recent_read_is_trust() {
-        let sync = InSync::new();
-        let other = InSync::new();
-        let now = Instant::now();
-        sync.set_read_at(now);
-        assert!(!sync.trusted_at(now), "not listening, nothing heard");
-        sync.set_listening(true);
-        assert!(!sync.trusted_at(now), "nothing heard");
-        assert!(!sync.heard(&other.heartbeat(now)), "another instance's");
-        assert!(!sync.heard("heartbeat"));
-        assert!(!sync.trusted_at(now));
-        assert!(sync.heard(&sync.heartbeat(now)));
-        assert!(sync.trusted_at(now));
-        // What was heard or read TRUST_FOR ago proves nothing about now.
-        assert!(!sync.trusted_at(now + TRUST_FOR));
-        sync.set_read_at(now + TRUST_FOR);
-        assert!(!sync.trusted_at(now + TRUST_FOR), "the heartbeat is old");
-        assert!(sync.heard(&sync.heartbeat(now + TRUST_FOR)));
-        assert!(sync.trusted_at(now + TRUST_FOR));
-        // A lost listener forgets what it heard.
-        sync.set_listening(false);
-        sync.set_listening(true);
-        assert!(!sync.trusted_at(now + TRUST_FOR));
     }
 }

@@ -49,12 +49,12 @@ async fn usage_since(
     let first = today - chrono::Duration::days(USAGE_DAYS as i64 - 1);
     let rows = key_usage::Entity::find()
         .filter(key_usage::Column::OrganizationId.eq(org.0))
-        .filter(key_usage::Column::Day.gte(crate::model::keys::iso_day(first)))
+        .filter(key_usage::Column::Day.gte(crate::model::dates::iso_day(first)))
         .all(db)
         .await?;
     let mut by_key: HashMap<i64, KeyUsage> = HashMap::new();
     for row in rows {
-        let Some(day) = crate::model::keys::parse_iso_date(&row.day) else {
+        let Some(day) = crate::model::dates::parse_iso_date(&row.day) else {
             continue;
         };
         let usage = by_key.entry(row.api_key_id).or_insert_with(|| KeyUsage {

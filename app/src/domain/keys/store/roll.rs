@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use super::rows::{find_row, lock_organization, summary};
 use crate::domain::audit::store::{self as audit, Actor, Subject};
-use crate::domain::entities::api_key::{Column, Entity as ApiKey};
+use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::key_changes::{self, KeyChangeSink};
 use crate::domain::keys::secret::ApiKeySecret;
 use crate::domain::{DomainError, OrgId, Sealer};
@@ -40,37 +43,7 @@ pub async fn roll(
         let change = row.key_change();
         let name = row.name.clone();
         let secret = ApiKeySecret::generate();
-        let digest = secret.digest();
-        // The replaced secret's digest is kept, so that presenting it is
-        // answered "replaced by a roll"; its sealed copy only while it still
-        // works (never for Now: a compromised secret is not kept at all).
-        let previous_until = now + grace.period();
-        let previous_sealed = (grace != RollGrace::Now).then(|| row.sealed_secret.clone());
-        // Only if no other roll got there first: otherwise the secret shown
-        // would be one that a concurrent roll has already replaced.
-        let rolled = ApiKey::update_many()
-            .col_expr(Column::SecretDigest, Expr::value(digest.to_hex()))
-            .col_expr(
-                Column::SealedSecret,
-                Expr::value(sealer.seal(&secret, &digest)),
-            )
-            .col_expr(Column::DisplayForm, Expr::value(secret.display_form()))
-            .col_expr(
-                Column::PreviousSecretDigest,
-                Expr::value(Some(row.secret_digest.clone())),
-            )
-            .col_expr(Column::PreviousSealedSecret, Expr::value(previous_sealed))
-            .col_expr(
-                Column::PreviousSecretUntil,
-                Expr::value(Some(previous_until)),
-            )
-            .col_expr(Column::UpdatedAt, Expr::value(now))
-            .filter(Column::OrganizationId.eq(org.0))
-            .filter(Column::Id.eq(id.0))
-            .filter(Column::SecretDigest.eq(row.secret_digest))
-            .exec(&txn)
-            .await?;
-        if rolled.rows_affected == 1 {
+        if replace_secret(&txn, sealer, &row, &secret, grace, now).await? {
             audit::record(
                 &txn,
                 org,
@@ -104,4 +77,47 @@ pub async fn roll(
     Err(DomainError::Conflict(
         "This key was changed at the same time. Try again.".to_owned(),
     ))
+}
+
+/// Gives `row` the new `secret`, keeping the one it replaces as its
+/// previous secret until `grace` ends; whether it did. Only if no other
+/// roll got there first: otherwise the secret shown would be one that a
+/// concurrent roll has already replaced.
+async fn replace_secret(
+    txn: &impl ConnectionTrait,
+    sealer: &Sealer,
+    row: &api_key::Model,
+    secret: &ApiKeySecret,
+    grace: RollGrace,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let digest = secret.digest();
+    // The replaced secret's digest is kept, so that presenting it is
+    // answered "replaced by a roll"; its sealed copy only while it still
+    // works (never for Now: a compromised secret is not kept at all).
+    let previous_until = now + grace.period();
+    let previous_sealed = (grace != RollGrace::Now).then(|| row.sealed_secret.clone());
+    let rolled = ApiKey::update_many()
+        .col_expr(Column::SecretDigest, Expr::value(digest.to_hex()))
+        .col_expr(
+            Column::SealedSecret,
+            Expr::value(sealer.seal(secret, &digest)),
+        )
+        .col_expr(Column::DisplayForm, Expr::value(secret.display_form()))
+        .col_expr(
+            Column::PreviousSecretDigest,
+            Expr::value(Some(row.secret_digest.clone())),
+        )
+        .col_expr(Column::PreviousSealedSecret, Expr::value(previous_sealed))
+        .col_expr(
+            Column::PreviousSecretUntil,
+            Expr::value(Some(previous_until)),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::OrganizationId.eq(row.organization_id))
+        .filter(Column::Id.eq(row.id))
+        .filter(Column::SecretDigest.eq(row.secret_digest.clone()))
+        .exec(txn)
+        .await?;
+    Ok(rolled.rows_affected == 1)
 }

@@ -72,7 +72,7 @@ mod server_side {
     use leptos::prelude::*;
 
     use crate::model::audit::{AuditEntry, AuditPage, AuditQuery, KeyChoice};
-    use crate::model::keys::{format_clock, format_date};
+    use crate::model::dates::{format_clock, format_date};
 
     #[component]
     pub fn AuditLog(page: AuditPage, query: AuditQuery) -> impl IntoView {

@@ -12,9 +12,9 @@ use leptos_meta::Title;
 
 use crate::ui::components::data_table::DataTable;
 
+use crate::model::dates::{format_clock, format_date};
 use crate::model::error::AppError;
 use crate::model::expiry::format_time;
-use crate::model::keys::{format_clock, format_date};
 use crate::model::webhooks::{
     DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview, validate_url,
 };

@@ -5,8 +5,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::names::RowAction;
+use crate::model::dates::format_date;
 use crate::model::expiry::format_time;
-use crate::model::keys::{KeyDialog, KeyId, KeySummary, format_date};
+use crate::model::keys::{KeyDialog, KeyId, KeySummary};
 use crate::ui::components::data_table::DataTable;
 use crate::ui::components::icons::TrashIcon;
 use crate::ui::components::sparkline::Sparkline;

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 
 use super::parts::{FormActions, SecretReveal, TextInput};
+use crate::model::dates::iso_date;
 use crate::model::expiry::{EXPIRY_PRESET_DAYS, Expiry, format_time};
-use crate::model::keys::{KeySummary, KeyUsage, NAME_MAX_CHARS, iso_date};
+use crate::model::keys::{KeySummary, KeyUsage, NAME_MAX_CHARS};
 use crate::model::permissions::Access;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::permission_grid::PermissionGrid;
