@@ -8,6 +8,7 @@ use app::domain::entities::api_key;
 use app::domain::keys::store;
 use app::model::api_routes::{Need, ROUTES};
 use app::model::expiry::Expiry;
+use app::model::keys::KeySettings;
 use app::model::permissions::{Access, Group, Level, Requirement, Restrictions};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -24,8 +25,10 @@ async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
         &app.state.sealer,
         org,
         &common::actor(),
-        "k".into(),
-        access,
+        &KeySettings {
+            name: "k".into(),
+            access,
+        },
         None,
     )
     .await
@@ -252,8 +255,10 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
             &app.state.sealer,
             org,
             &common::actor(),
-            "gone".into(),
-            Access::Full,
+            &KeySettings {
+                name: "gone".into(),
+                access: Access::Full,
+            },
             None,
         )
         .await
@@ -314,8 +319,10 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             &app.state.sealer,
             org,
             &common::actor(),
-            "k".into(),
-            Access::Full,
+            &KeySettings {
+                name: "k".into(),
+                access: Access::Full,
+            },
             None,
         )
         .await
@@ -339,8 +346,10 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             org,
             &common::actor(),
             created.key.id,
-            "k".into(),
-            restricted(Group::Agent, Level::Read),
+            &KeySettings {
+                name: "k".into(),
+                access: restricted(Group::Agent, Level::Read),
+            },
             &Expiry::Keep,
             Utc::now(),
         )
@@ -873,8 +882,10 @@ async fn last_use_is_recorded_in_batches() {
         &app.state.sealer,
         org,
         &common::actor(),
-        "k".into(),
-        Access::Full,
+        &KeySettings {
+            name: "k".into(),
+            access: Access::Full,
+        },
         None,
     )
     .await
@@ -922,8 +933,10 @@ async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
         &app.state.sealer,
         org,
         &common::actor(),
-        "k".into(),
-        Access::Full,
+        &KeySettings {
+            name: "k".into(),
+            access: Access::Full,
+        },
         None,
     )
     .await

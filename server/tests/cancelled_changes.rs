@@ -14,6 +14,7 @@ use app::domain::OrgId;
 use app::domain::entities::api_key;
 use app::domain::keys::store;
 use app::model::expiry::{Expiry, RollGrace};
+use app::model::keys::KeySettings;
 use app::model::keys::{CreatedKey, KeyId};
 use app::model::permissions::{Access, Group, Level, Restrictions};
 use axum::http::StatusCode;
@@ -123,12 +124,14 @@ impl Change {
                 org,
                 &actor,
                 id,
-                "k".into(),
-                Access::Restricted(
-                    Restrictions::none()
-                        .with(Group::History, Level::Read)
-                        .unwrap(),
-                ),
+                &KeySettings {
+                    name: "k".into(),
+                    access: Access::Restricted(
+                        Restrictions::none()
+                            .with(Group::History, Level::Read)
+                            .unwrap(),
+                    ),
+                },
                 &Expiry::Keep,
                 Utc::now(),
             )
@@ -163,8 +166,10 @@ async fn cached_key(app: &TestApp, org: OrgId) -> CreatedKey {
         &app.state.sealer,
         org,
         &common::actor(),
-        "k".into(),
-        Access::Full,
+        &KeySettings {
+            name: "k".into(),
+            access: Access::Full,
+        },
         None,
     )
     .await

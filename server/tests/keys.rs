@@ -7,6 +7,7 @@ use app::domain::OrgId;
 use app::domain::entities::api_key;
 use app::domain::keys::secret::ApiKeySecret;
 use app::domain::keys::store;
+use app::model::keys::KeySettings;
 use app::model::permissions::{Access, Group, Level, Restrictions};
 use axum::http::StatusCode;
 use common::{TestApp, backends};
@@ -349,8 +350,10 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.state.sealer,
             org,
             &common::actor(),
-            "a".into(),
-            Access::Full,
+            &KeySettings {
+                name: "a".into(),
+                access: Access::Full,
+            },
             None,
         )
         .await
@@ -360,8 +363,10 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.state.sealer,
             org,
             &common::actor(),
-            "b".into(),
-            Access::Full,
+            &KeySettings {
+                name: "b".into(),
+                access: Access::Full,
+            },
             None,
         )
         .await
@@ -396,8 +401,10 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.state.sealer,
             other,
             &common::actor(),
-            "c".into(),
-            Access::Full,
+            &KeySettings {
+                name: "c".into(),
+                access: Access::Full,
+            },
             None,
         )
         .await
@@ -427,8 +434,10 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
                 &app.state.sealer,
                 org,
                 &common::actor(),
-                format!("k{i}"),
-                Access::Full,
+                &KeySettings {
+                    name: format!("k{i}"),
+                    access: Access::Full,
+                },
                 None,
             )
             .await
@@ -487,8 +496,10 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
             &app.state.sealer,
             other,
             &common::actor(),
-            "theirs".into(),
-            Access::Full,
+            &KeySettings {
+                name: "theirs".into(),
+                access: Access::Full,
+            },
             None,
         )
         .await
@@ -531,12 +542,14 @@ async fn undecodable_stored_restrictions_deny_everything() {
             &app.state.sealer,
             app.org().await,
             &common::actor(),
-            "r".into(),
-            Access::Restricted(
-                Restrictions::none()
-                    .with(Group::Agent, Level::Edit)
-                    .unwrap(),
-            ),
+            &KeySettings {
+                name: "r".into(),
+                access: Access::Restricted(
+                    Restrictions::none()
+                        .with(Group::Agent, Level::Edit)
+                        .unwrap(),
+                ),
+            },
             None,
         )
         .await

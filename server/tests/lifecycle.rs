@@ -7,6 +7,7 @@
 mod common;
 
 use app::domain::entities::api_key;
+use app::model::keys::KeySettings;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use common::{TestApp, backends};
@@ -101,8 +102,10 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
             &app.state.sealer,
             org,
             &common::actor(),
-            "brief".into(),
-            app::model::permissions::Access::Full,
+            &KeySettings {
+                name: "brief".into(),
+                access: app::model::permissions::Access::Full,
+            },
             Some(expires_at),
         )
         .await

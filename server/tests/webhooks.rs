@@ -9,6 +9,7 @@ use app::domain::OrgId;
 use app::domain::entities::{api_key, organization, webhook_delivery};
 use app::domain::keys::secret::ApiKeySecret;
 use app::domain::webhooks::sending::{self as outbox, Signing};
+use app::model::keys::KeySettings;
 use app::model::permissions::Access;
 use app::model::webhooks::DeliveryStatus;
 use axum::Router;
@@ -742,8 +743,10 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
         &app.state.sealer,
         org,
         &actor,
-        "signer".into(),
-        Access::Full,
+        &KeySettings {
+            name: "signer".into(),
+            access: Access::Full,
+        },
         None,
     )
     .await

@@ -123,9 +123,19 @@ pub struct KeyInput {
     pub expires: Expiry,
 }
 
+/// A key's settings as the form sent them, checked: what the store writes
+/// on create and on update. (Expiry is apart: `Keep` means the stored one,
+/// which only the store's transaction can read.) A new setting of the key
+/// form is a field here, read from `KeyInput` by `validate`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeySettings {
+    pub name: String,
+    pub access: Access,
+}
+
 impl KeyInput {
-    /// Checks the input and turns it into a name and an access.
-    pub fn validate(&self) -> Result<(String, Access), AppError> {
+    /// Checks the input: the settings to store, or the field that is wrong.
+    pub fn validate(&self) -> Result<KeySettings, AppError> {
         let name = validate_name(&self.name)?;
         let access = if self.restricted {
             let restrictions = self.levels.clone().try_into().map_err(
@@ -138,7 +148,7 @@ impl KeyInput {
         } else {
             Access::Full
         };
-        Ok((name, access))
+        Ok(KeySettings { name, access })
     }
 }
 
@@ -247,7 +257,13 @@ mod tests {
             levels: [(Group::Call, Level::Read)].into(),
             expires: Expiry::Keep,
         };
-        assert_eq!(input.validate().unwrap(), ("ci".into(), Access::Full));
+        assert_eq!(
+            input.validate().unwrap(),
+            KeySettings {
+                name: "ci".into(),
+                access: Access::Full
+            }
+        );
     }
 
     #[test]

@@ -31,15 +31,14 @@ pub async fn find_key(id: KeyId) -> Result<KeySummary, AppError> {
 #[server(prefix = "/api", endpoint = "keys/create", input = Json)]
 pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
-        let (name, access) = input.validate()?;
+        let settings = input.validate()?;
         let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
         store::create(
             &state.db,
             &state.sealer,
             caller.org,
             &caller.actor(),
-            name,
-            access,
+            &settings,
             expires_at,
         )
         .await
@@ -53,15 +52,14 @@ pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
 #[server(prefix = "/api", endpoint = "keys/update", input = Json)]
 pub async fn update_key(id: KeyId, input: KeyInput) -> Result<String, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
-        let (name, access) = input.validate()?;
+        let settings = input.validate()?;
         store::update(
             &state.db,
             &state.key_changes,
             caller.org,
             &caller.actor(),
             id,
-            name,
-            access,
+            &settings,
             &input.expires,
             chrono::Utc::now(),
         )

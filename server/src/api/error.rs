@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn each_domain_answer_maps_once_to_a_status() {
         let cases = [
-            (DomainError::NotFound(Missing::ApiKey), StatusCode::NOT_FOUND),
+            (
+                DomainError::NotFound(Missing::ApiKey),
+                StatusCode::NOT_FOUND,
+            ),
             (DomainError::Conflict("taken".into()), StatusCode::CONFLICT),
             (
                 DomainError::Invalid {

@@ -6,33 +6,29 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
-use super::rows::{encode_access, expiry_words, lock_organization, subject, summary};
+use super::rows::{expiry_words, lock_organization, subject, summary, write_settings};
 use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::entities::api_key::{ActiveModel, Column, Entity as ApiKey};
 use crate::domain::keys::secret::ApiKeySecret;
 use crate::domain::{DomainError, OrgId, Sealer};
 use crate::model::audit::AuditAction;
-use crate::model::keys::{CreatedKey, MAX_KEYS_PER_ORG};
-use crate::model::permissions::Access;
+use crate::model::keys::{CreatedKey, KeySettings, MAX_KEYS_PER_ORG};
 
 /// Creates a key, unless the organization already holds
 /// `MAX_KEYS_PER_ORG`. The count and the insert share a transaction that
 /// first writes the organization's row, so concurrent creates for one
 /// organization queue there and cannot both pass the count.
-#[allow(clippy::too_many_arguments)]
 pub async fn create(
     db: &DatabaseConnection,
     sealer: &Sealer,
     org: OrgId,
     actor: &Actor,
-    name: String,
-    access: Access,
+    settings: &KeySettings,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<CreatedKey, DomainError> {
     let secret = ApiKeySecret::generate();
     let digest = secret.digest();
     let now = Utc::now();
-    let (restricted, permissions) = encode_access(&access);
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
     let held = ApiKey::find()
@@ -44,15 +40,12 @@ pub async fn create(
             "An organization can have at most {MAX_KEYS_PER_ORG} API keys. Delete keys you no longer use to add new ones."
         )));
     }
-    let row = ActiveModel {
+    let mut row = ActiveModel {
         organization_id: Set(org.0),
-        name: Set(name),
         display_form: Set(secret.display_form()),
         secret_digest: Set(digest.to_hex()),
         sealed_secret: Set(sealer.seal(&secret, &digest)),
         is_webhook: Set(false),
-        restricted: Set(restricted),
-        permissions: Set(permissions),
         created_at: Set(now),
         updated_at: Set(now),
         last_used_at: Set(None),
@@ -61,9 +54,9 @@ pub async fn create(
         previous_sealed_secret: Set(None),
         previous_secret_until: Set(None),
         ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    };
+    write_settings(&mut row, settings);
+    let row = row.insert(&txn).await?;
     audit::record(
         &txn,
         org,
@@ -72,7 +65,7 @@ pub async fn create(
         Some(subject(&row)),
         format!(
             "Access: {}. Expires: {}.",
-            access.summary(),
+            settings.access.summary(),
             expiry_words(expires_at)
         ),
     )

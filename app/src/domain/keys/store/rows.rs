@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::domain::audit::store::Subject;
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::entities::organization;
 use crate::domain::{DomainError, OrgId};
 use crate::model::error::Missing;
-use crate::model::keys::{KeyId, KeySummary, KeyUsage};
+use crate::model::keys::{KeyId, KeySettings, KeySummary, KeyUsage};
 use crate::model::permissions::{Access, Restrictions};
 
 /// The key an audit entry is about.
@@ -58,7 +58,16 @@ pub(super) async fn find_row(
         .ok_or(DomainError::NotFound(Missing::ApiKey))
 }
 
-pub(super) fn encode_access(access: &Access) -> (bool, String) {
+/// Writes the settings the key form sets onto a row, for create and update
+/// alike.
+pub(super) fn write_settings(row: &mut api_key::ActiveModel, settings: &KeySettings) {
+    let (restricted, permissions) = encode_access(&settings.access);
+    row.name = Set(settings.name.clone());
+    row.restricted = Set(restricted);
+    row.permissions = Set(permissions);
+}
+
+fn encode_access(access: &Access) -> (bool, String) {
     match access {
         Access::Full => (false, "{}".to_owned()),
         Access::Restricted(r) => (

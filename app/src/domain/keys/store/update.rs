@@ -6,17 +6,16 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, TransactionTrait};
 
 use super::rows::{
-    access_of, encode_access, expiry_words, find_row, lock_organization, subject, summary,
+    access_of, expiry_words, find_row, lock_organization, subject, summary, write_settings,
 };
 use crate::domain::audit::store::{self as audit, Actor, before_after};
-use crate::domain::entities::api_key::ActiveModel;
+use crate::domain::entities::api_key::{self, ActiveModel};
 use crate::domain::key_changes::{self, KeyChangeSink};
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
 use crate::model::error::Missing;
 use crate::model::expiry::Expiry;
-use crate::model::keys::{KeyId, KeySummary};
-use crate::model::permissions::Access;
+use crate::model::keys::{KeyId, KeySettings, KeySummary};
 
 /// Renames, re-restricts and re-dates a key in one transaction, so that two
 /// edits at once cannot mix, and `Keep` keeps the expiry read in it. What
@@ -28,8 +27,7 @@ pub async fn update(
     org: OrgId,
     actor: &Actor,
     id: KeyId,
-    name: String,
-    access: Access,
+    settings: &KeySettings,
     expiry: &Expiry,
     now: DateTime<Utc>,
 ) -> Result<KeySummary, DomainError> {
@@ -40,32 +38,9 @@ pub async fn update(
     let row = find_row(&txn, org, id).await?;
     let expires_at = expiry.resolve(now, row.expires_at)?;
     let change = row.key_change();
-    // One entry per kind of change, each with its before and after.
-    let mut entries = Vec::new();
-    if row.name != name {
-        entries.push((
-            AuditAction::KeyRenamed,
-            before_after(&format!("“{}”", row.name), &format!("“{name}”")),
-        ));
-    }
-    let before = access_of(&row);
-    if before != access {
-        entries.push((
-            AuditAction::RestrictionsChanged,
-            before_after(&before.summary(), &access.summary()),
-        ));
-    }
-    if row.expires_at != expires_at {
-        entries.push((
-            AuditAction::ExpiryChanged,
-            before_after(&expiry_words(row.expires_at), &expiry_words(expires_at)),
-        ));
-    }
-    let (restricted, permissions) = encode_access(&access);
+    let entries = audit_entries(&row, settings, expires_at);
     let mut active: ActiveModel = row.into();
-    active.name = Set(name);
-    active.restricted = Set(restricted);
-    active.permissions = Set(permissions);
+    write_settings(&mut active, settings);
     active.expires_at = Set(expires_at);
     active.updated_at = Set(now);
     let row = active.update(&txn).await.map_err(not_found_if_gone)?;
@@ -76,6 +51,36 @@ pub async fn update(
     key_changes::commit_and_tell(txn, changes, &change).await?;
     tracing::info!(org = org.0, key = row.id, "api key updated");
     Ok(summary(row, now))
+}
+
+/// What an edit changes, in the audit log's words: one entry per kind of
+/// change, each with its before and after; none for an unchanged save.
+fn audit_entries(
+    row: &api_key::Model,
+    settings: &KeySettings,
+    expires_at: Option<DateTime<Utc>>,
+) -> Vec<(AuditAction, String)> {
+    let mut entries = Vec::new();
+    if row.name != settings.name {
+        entries.push((
+            AuditAction::KeyRenamed,
+            before_after(&format!("“{}”", row.name), &format!("“{}”", settings.name)),
+        ));
+    }
+    let before = access_of(row);
+    if before != settings.access {
+        entries.push((
+            AuditAction::RestrictionsChanged,
+            before_after(&before.summary(), &settings.access.summary()),
+        ));
+    }
+    if row.expires_at != expires_at {
+        entries.push((
+            AuditAction::ExpiryChanged,
+            before_after(&expiry_words(row.expires_at), &expiry_words(expires_at)),
+        ));
+    }
+    entries
 }
 
 /// `update` of a row deleted since it was read: the key is gone.
