@@ -2,6 +2,7 @@
 //! as islands in the browser.
 
 pub mod components;
+pub mod names;
 pub mod pages;
 pub mod root;
 #[cfg(feature = "ssr")]

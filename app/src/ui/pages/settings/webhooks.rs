@@ -21,9 +21,16 @@ use crate::model::webhooks::{
 use crate::server_fns::webhooks::{
     SaveWebhookUrl, load_webhooks, resend_delivery, send_test_event,
 };
-use crate::ui::components::text_field::TextField;
+use crate::ui::components::field_error::{FieldError, KnownError, clear_errors, show_error};
+use crate::ui::components::submit::{SubmitButton, show_pending};
+use crate::ui::components::text_field::TextInput;
+use crate::ui::names::PAGE_HEADING;
 use crate::ui::pages::form_post::form_post_error;
 use leptos::server_fn::ServerFn;
+
+/// The URL's field: its name in the form (which posts as `SaveWebhookUrl`
+/// reads it) and in the server's errors.
+const URL_FIELD: &str = "url";
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
@@ -34,7 +41,7 @@ pub fn WebhooksPage() -> impl IntoView {
         <Title text="Webhooks · Settings · Keyward" />
         <PreloadLazyIsland island="webhooks_panel" />
         <div class="page-header">
-            <h1 id="page-heading" tabindex="-1">"Webhooks"</h1>
+            <h1 id=PAGE_HEADING tabindex="-1">"Webhooks"</h1>
         </div>
         <p class="lead">
             "Keyward sends call events to your URL, signed with your webhook key, so that you can check each one with "
@@ -81,7 +88,8 @@ fn WebhooksPanel(overview: WebhookOverview, error: Option<AppError>) -> impl Int
         reload.dispatch(());
     };
     let status = RwSignal::new(String::new());
-    let error = RwSignal::new(error);
+    let known = KnownError::new(error);
+    let error = RwSignal::new(None);
 
     Effect::new(move |_| {
         let handle = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)).ok();
@@ -115,17 +123,12 @@ fn WebhooksPanel(overview: WebhookOverview, error: Option<AppError>) -> impl Int
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
-    let other_error = move || {
-        error.with(|e| {
-            e.as_ref()
-                .filter(|e| e.message_for("url").is_none())
-                .map(ToString::to_string)
-        })
-    };
+    // The test event's and a resend's: the form shows its own.
+    let other_error = move || error.with(|e| e.as_ref().map(ToString::to_string));
 
     view! {
         {move || live.with(|o| view! { <KeyStatus webhook_key=o.webhook_key.clone() /> })}
-        <WebhookForm initial_url status error test on_saved=refresh />
+        <WebhookForm initial_url known status error test on_saved=refresh />
         <p class="status" role="status">{move || status.get()}</p>
         {move || other_error().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         <h2>"Recent deliveries"</h2>
@@ -185,9 +188,13 @@ fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView {
     }
 }
 
+/// The URL form: the server's markup, read when it is sent (so a URL
+/// typed before hydration is sent as typed); a refusal is shown beside
+/// the field (`show_error`), like every form's.
 #[component]
 fn WebhookForm(
     initial_url: Option<String>,
+    known: KnownError,
     status: RwSignal<String>,
     error: RwSignal<Option<AppError>>,
     test: Action<(), Result<(), AppError>>,
@@ -195,47 +202,63 @@ fn WebhookForm(
 ) -> impl IntoView {
     // A test event needs somewhere to go.
     let has_url = RwSignal::new(initial_url.is_some());
-    let url_value = RwSignal::new(initial_url.unwrap_or_default());
+    let form = NodeRef::<leptos::html::Form>::new();
     let save = ServerAction::<SaveWebhookUrl>::new();
     let saving = is_pending(save.pending());
     let testing = is_pending(test.pending());
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(())) => {
+    Effect::new(move |_| {
+        let pending = saving();
+        if let Some(form) = form.get_untracked() {
+            show_pending(&form, pending);
+        }
+    });
+    Effect::new(move |_| match (save.value().get(), form.get_untracked()) {
+        (Some(Ok(())), Some(form)) => {
+            clear_errors(&form);
             error.set(None);
             has_url.set(true);
             status.set("Webhook URL saved.".into());
             on_saved();
         }
-        Some(Err(e)) => error.set(Some(e)),
-        None => {}
+        (Some(Err(e)), Some(form)) => {
+            show_error(&form, &e);
+        }
+        _ => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match validate_url(&url_value.get_untracked()) {
+        let Some(form) = form.get_untracked() else {
+            return;
+        };
+        let typed = web_sys::FormData::new_with_form(&form)
+            .ok()
+            .and_then(|data| data.get(URL_FIELD).as_string())
+            .unwrap_or_default();
+        match validate_url(&typed) {
             Ok(url) => {
+                clear_errors(&form);
                 save.dispatch(SaveWebhookUrl { url });
             }
-            Err(e) => error.set(Some(e)),
+            Err(e) => {
+                show_error(&form, &e);
+            }
         }
     };
-    let url_error =
-        Signal::derive(move || error.with(|e| e.as_ref().and_then(|e| e.message_for("url"))));
     view! {
         // Posts as a plain form until the page is hydrated.
-        <form class="webhook-form" method="post" action=SaveWebhookUrl::PATH on:submit=on_submit novalidate>
-            <TextField
+        <form class="webhook-form" method="post" action=SaveWebhookUrl::PATH node_ref=form on:submit=on_submit novalidate>
+            <TextInput
                 id="webhook-url"
-                name="url"
+                field=URL_FIELD
                 label="Webhook URL"
                 input_type="url"
                 hint="Events are POSTed here as JSON, with an x-retell-signature header."
-                value=url_value
-                error=url_error
+                value=initial_url.unwrap_or_default()
+                error=known.field(URL_FIELD)
             />
+            <FieldError id="webhook-form-error" field="" class="form-error" message=known.form(&[URL_FIELD]) />
             <div class="webhook-form__actions">
-                <button type="submit" class="btn btn--primary" disabled=saving>
-                    "Save"
-                </button>
+                <SubmitButton label="Save" pending_label="Save" />
                 <button
                     type="button"
                     class="btn"

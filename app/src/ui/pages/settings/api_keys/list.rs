@@ -4,7 +4,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::names::RowAction;
+use super::names::{RowAction, ids};
 use crate::model::expiry::format_time;
 use crate::model::keys::{KeyDialog, KeyId, KeySummary, format_date};
 use crate::ui::components::data_table::DataTable;
@@ -37,7 +37,7 @@ pub(super) fn KeyList(list: Vec<KeySummary>) -> impl IntoView {
 #[component]
 fn KeyRow(key: KeySummary) -> impl IntoView {
     let id = key.id;
-    let name_id = format!("key-{}-name", id.0);
+    let name_id = ids::key_name(id);
     let label = |verb: &str| format!("{verb} {}", key.name);
     let lifetime = match (key.expires_at, key.expired) {
         (Some(at), true) => Some(format!("Expired {}", format_time(&at))),
