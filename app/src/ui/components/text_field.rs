@@ -18,7 +18,7 @@ pub fn TextInput(
     label: &'static str,
     field: &'static str,
     #[prop(optional)] name: Option<&'static str>,
-    #[prop(optional, into)] hint: Option<String>,
+    #[prop(default = None)] hint: Option<String>,
     #[prop(optional)] value: String,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "field")] class: &'static str,
@@ -69,7 +69,8 @@ mod tests {
     #[test]
     fn an_input_names_its_field_and_its_errors_place() {
         let html =
-            view! { <TextInput id="t-url" label="URL" field="url" hint="Where." /> }.to_html();
+            view! { <TextInput id="t-url" label="URL" field="url" hint=Some("Where.".into()) /> }
+                .to_html();
         for (a, v) in [
             (attr::FIELD, "url"),
             (attr::ERROR_FOR, "url"),

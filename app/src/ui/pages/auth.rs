@@ -133,30 +133,48 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+/// The email and password inputs both forms start with.
+#[component]
+fn EmailAndPassword(
+    ids: [&'static str; 2],
+    password_autocomplete: &'static str,
+    #[prop(default = None)] password_hint: Option<String>,
+    known: KnownError,
+) -> impl IntoView {
+    view! {
+        <TextInput
+            id=ids[0]
+            field=EMAIL.field
+            name=EMAIL.post
+            label="Email"
+            input_type="email"
+            autocomplete="email"
+            autofocus=true
+            error=known.field(EMAIL.field)
+        />
+        <TextInput
+            id=ids[1]
+            field=PASSWORD.field
+            name=PASSWORD.post
+            label="Password"
+            input_type="password"
+            autocomplete=password_autocomplete
+            hint=password_hint
+            error=known.field(PASSWORD.field)
+        />
+    }
+}
+
 /// The sign-in form, with the refusal of a plain post (`known`).
 #[component]
 fn LoginFields(known: KnownError) -> impl IntoView {
     let fields = [EMAIL.field, PASSWORD.field];
     view! {
         <form method="post" action=Login::PATH novalidate>
-            <TextInput
-                id="login-email"
-                field=EMAIL.field
-                name=EMAIL.post
-                label="Email"
-                input_type="email"
-                autocomplete="email"
-                autofocus=true
-                error=known.field(EMAIL.field)
-            />
-            <TextInput
-                id="login-password"
-                field=PASSWORD.field
-                name=PASSWORD.post
-                label="Password"
-                input_type="password"
-                autocomplete="current-password"
-                error=known.field(PASSWORD.field)
+            <EmailAndPassword
+                ids=["login-email", "login-password"]
+                password_autocomplete="current-password"
+                known=known.clone()
             />
             <FieldError id="login-error" field="" class="form-error" message=known.form(&fields) />
             <SubmitButton label="Sign in" pending_label="Signing in…" class="btn btn--primary btn--block" />
@@ -212,25 +230,11 @@ fn SignupFields(known: KnownError) -> impl IntoView {
     let fields = [EMAIL.field, PASSWORD.field, ORGANIZATION.field];
     view! {
         <form method="post" action=Signup::PATH novalidate>
-            <TextInput
-                id="signup-email"
-                field=EMAIL.field
-                name=EMAIL.post
-                label="Email"
-                input_type="email"
-                autocomplete="email"
-                autofocus=true
-                error=known.field(EMAIL.field)
-            />
-            <TextInput
-                id="signup-password"
-                field=PASSWORD.field
-                name=PASSWORD.post
-                label="Password"
-                input_type="password"
-                autocomplete="new-password"
-                hint=format!("At least {PASSWORD_MIN_CHARS} characters.")
-                error=known.field(PASSWORD.field)
+            <EmailAndPassword
+                ids=["signup-email", "signup-password"]
+                password_autocomplete="new-password"
+                password_hint=Some(format!("At least {PASSWORD_MIN_CHARS} characters."))
+                known=known.clone()
             />
             <TextInput
                 id="signup-organization"

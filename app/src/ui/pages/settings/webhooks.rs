@@ -204,26 +204,12 @@ fn WebhookForm(
     let has_url = RwSignal::new(initial_url.is_some());
     let form = NodeRef::<leptos::html::Form>::new();
     let save = ServerAction::<SaveWebhookUrl>::new();
-    let saving = is_pending(save.pending());
     let testing = is_pending(test.pending());
-    Effect::new(move |_| {
-        let pending = saving();
-        if let Some(form) = form.get_untracked() {
-            show_pending(&form, pending);
-        }
-    });
-    Effect::new(move |_| match (save.value().get(), form.get_untracked()) {
-        (Some(Ok(())), Some(form)) => {
-            clear_errors(&form);
-            error.set(None);
-            has_url.set(true);
-            status.set("Webhook URL saved.".into());
-            on_saved();
-        }
-        (Some(Err(e)), Some(form)) => {
-            show_error(&form, &e);
-        }
-        _ => {}
+    show_saves(save, form, move || {
+        error.set(None);
+        has_url.set(true);
+        status.set("Webhook URL saved.".into());
+        on_saved();
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -252,7 +238,7 @@ fn WebhookForm(
                 field=URL_FIELD
                 label="Webhook URL"
                 input_type="url"
-                hint="Events are POSTed here as JSON, with an x-retell-signature header."
+                hint=Some("Events are POSTed here as JSON, with an x-retell-signature header.".into())
                 value=initial_url.unwrap_or_default()
                 error=known.field(URL_FIELD)
             />
@@ -272,6 +258,32 @@ fn WebhookForm(
             </div>
         </form>
     }
+}
+
+/// The URL form's busy state while it is saved, and the answer: `on_ok`,
+/// or the refusal beside the field.
+fn show_saves(
+    save: ServerAction<SaveWebhookUrl>,
+    form: NodeRef<leptos::html::Form>,
+    on_ok: impl Fn() + 'static,
+) {
+    let saving = is_pending(save.pending());
+    Effect::new(move |_| {
+        let pending = saving();
+        if let Some(form) = form.get_untracked() {
+            show_pending(&form, pending);
+        }
+    });
+    Effect::new(move |_| match (save.value().get(), form.get_untracked()) {
+        (Some(Ok(())), Some(form)) => {
+            clear_errors(&form);
+            on_ok();
+        }
+        (Some(Err(e)), Some(form)) => {
+            show_error(&form, &e);
+        }
+        _ => {}
+    });
 }
 
 #[component]
@@ -325,4 +337,46 @@ fn DeliveryLog(
             {rows}
         </DataTable>
     })
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::ui::names::{attr, rendered};
+    use leptos::tachys::view::RenderHtml;
+
+    /// The island reads the URL by `URL_FIELD`, and its refusal names the
+    /// same field; the markup carries it as the form's name and as the
+    /// field of its error's place.
+    #[test]
+    fn the_url_form_carries_the_field_its_island_reads() {
+        match validate_url("") {
+            Err(AppError::Invalid { field, .. }) => assert_eq!(field, URL_FIELD),
+            other => panic!("{other:?}"),
+        }
+        let owner = Owner::new();
+        let html = owner.with(|| {
+            let test = Action::new(|_: &()| async { Ok::<(), AppError>(()) });
+            view! {
+                <WebhookForm
+                    initial_url=None
+                    known=KnownError::default()
+                    status=RwSignal::new(String::new())
+                    error=RwSignal::new(None)
+                    test
+                    on_saved=|| {}
+                />
+            }
+            .to_html()
+        });
+        for (a, v) in [
+            ("name", URL_FIELD),
+            (attr::FIELD, URL_FIELD),
+            (attr::ERROR_FOR, URL_FIELD),
+            (attr::ERROR_FOR, ""),
+            (attr::PENDING_LABEL, "Save"),
+        ] {
+            assert!(html.contains(&rendered(a, v)), "{a}={v}: {html}");
+        }
+    }
 }

@@ -12,7 +12,8 @@ use crate::model::keys::{KeyDialog, KeyId, KeySummary, KeyUsage};
 use crate::model::permissions::{Access, Group, Level, Requirement};
 use crate::ui::names::{self, rendered};
 
-fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
+/// A key as the list and the dialogs get it.
+pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
     KeySummary {
         id: KeyId(id),
         name: name.into(),

@@ -56,32 +56,14 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                 <TextInput
                     id="key-name"
                     label="Name"
-                    hint="Give your key a descriptive name to identify its purpose."
+                    hint=Some("Give your key a descriptive name to identify its purpose.".into())
                     field=fields::NAME
                     value=name
                     autocomplete="off"
                     autofocus=true
                     maxlength=NAME_MAX_CHARS
                 />
-                <div class="field field--check">
-                    <input
-                        id="key-restricted"
-                        name=fields::RESTRICTED
-                        type="checkbox"
-                        role="switch"
-                        checked=access.is_restricted()
-                        aria-describedby="key-restricted-hint"
-                    />
-                    <label for="key-restricted">"Restrict permissions"</label>
-                    <p class="field-hint" id="key-restricted-hint">
-                        <span class="key-form__if-restricted">
-                            "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
-                        </span>
-                        <span class="key-form__if-full">
-                            "Without restrictions, the key has full access to every API endpoint."
-                        </span>
-                    </p>
-                </div>
+                <RestrictSwitch checked=access.is_restricted() />
                 {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
                 <PermissionGrid levels />
                 <SelectField
@@ -94,7 +76,7 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                 <TextInput
                     id="key-expiry-date"
                     label="Expiry date"
-                    hint="The key stops working at 00:00 UTC on this date."
+                    hint=Some("The key stops working at 00:00 UTC on this date.".into())
                     field=fields::EXPIRY_DATE
                     value=expiry_date
                     input_type="date"
@@ -105,6 +87,33 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                 <FormActions submit_label pending_label />
             </form>
             {key.is_none().then(|| view! { <SecretReveal title="Your new API key" /> })}
+        </div>
+    }
+}
+
+/// **Restrict permissions**: the stylesheet shows the grid while it is on
+/// (`.key-form` rules with `:has()`).
+#[component]
+fn RestrictSwitch(checked: bool) -> impl IntoView {
+    view! {
+        <div class="field field--check">
+            <input
+                id="key-restricted"
+                name=fields::RESTRICTED
+                type="checkbox"
+                role="switch"
+                checked=checked
+                aria-describedby="key-restricted-hint"
+            />
+            <label for="key-restricted">"Restrict permissions"</label>
+            <p class="field-hint" id="key-restricted-hint">
+                <span class="key-form__if-restricted">
+                    "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
+                </span>
+                <span class="key-form__if-full">
+                    "Without restrictions, the key has full access to every API endpoint."
+                </span>
+            </p>
         </div>
     }
 }
