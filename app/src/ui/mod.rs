@@ -9,9 +9,11 @@ pub mod root;
 pub mod security;
 
 /// Registers the server functions that render parts of pages (the API
-/// Keys list and dialogs, the audit log) with the server explicitly.
+/// Keys list and dialogs, the Webhooks panel, the audit log) with the
+/// server explicitly.
 #[cfg(feature = "ssr")]
 pub fn register() {
     pages::settings::api_keys::register();
     pages::settings::audit_log::register();
+    pages::settings::webhooks::register();
 }
