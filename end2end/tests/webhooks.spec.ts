@@ -123,7 +123,7 @@ test('the Webhooks page arrives with its data, then keeps it current', async ({ 
   await openApiKeys(page);
   const loads: string[] = [];
   page.on('request', (r) => {
-    if (new URL(r.url()).pathname === '/api/webhooks/overview') loads.push(r.url());
+    if (new URL(r.url()).pathname === '/api/webhooks/panel') loads.push(r.url());
   });
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Recent deliveries' })).toBeVisible();
@@ -133,7 +133,7 @@ test('the Webhooks page arrives with its data, then keeps it current', async ({ 
   // none. The log refreshes every 2 s; this runs well within the first 2 s.
   expect(loads).toHaveLength(0);
   await hydrated(page);
-  await page.waitForRequest((r) => new URL(r.url()).pathname === '/api/webhooks/overview');
+  await page.waitForRequest((r) => new URL(r.url()).pathname === '/api/webhooks/panel');
 });
 
 // The page reads the log every 2 s and again after each change, and those
@@ -150,7 +150,7 @@ test('a poll that comes back late does not hide a newer delivery', async ({ page
 
   // The next read is answered at once, from before the test event, but
   // handed over only when released.
-  const overview = '/api/webhooks/overview';
+  const overview = '/api/webhooks/panel';
   const late = await holdNextAnswer(page, overview);
   await late.asked;
   await page.getByRole('button', { name: 'Send test event' }).click();

@@ -2,15 +2,18 @@
 //! as islands in the browser.
 
 pub mod components;
+pub mod names;
 pub mod pages;
 pub mod root;
 #[cfg(feature = "ssr")]
 pub mod security;
 
 /// Registers the server functions that render parts of pages (the API
-/// Keys list and dialogs, the audit log) with the server explicitly.
+/// Keys list and dialogs, the Webhooks panel, the audit log) with the
+/// server explicitly.
 #[cfg(feature = "ssr")]
 pub fn register() {
     pages::settings::api_keys::register();
     pages::settings::audit_log::register();
+    pages::settings::webhooks::register();
 }

@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, KeyboardEvent};
 
+use crate::ui::names::PAGE_HEADING;
+
 const FOCUSABLE: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
      textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
 
@@ -57,7 +59,7 @@ pub fn focus_by_label(label: &str) -> bool {
 /// Focuses the page's main heading (it has `tabindex="-1"`).
 pub fn focus_page_heading() {
     if let Some(h) = document()
-        .get_element_by_id("page-heading")
+        .get_element_by_id(PAGE_HEADING)
         .and_then(|el| el.dyn_into::<HtmlElement>().ok())
     {
         let _ = h.focus();

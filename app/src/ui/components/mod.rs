@@ -9,4 +9,5 @@ pub mod permission_grid;
 pub mod preload;
 pub mod select_field;
 pub mod sparkline;
+pub mod submit;
 pub mod text_field;

@@ -13,6 +13,11 @@ use leptos::prelude::*;
 use super::field_error::FieldError;
 use crate::model::permissions::{Group, Level, Section};
 
+/// The name of `group`'s radios: the form reads each group's level there.
+pub fn level_field(group: Group) -> String {
+    format!("level-{}", group.slug())
+}
+
 #[component]
 pub fn PermissionGrid(
     /// The levels checked at first; a group not in it starts at No Access.
@@ -63,7 +68,7 @@ fn PermissionRow(group: Group, level: Level) -> impl IntoView {
                     <label class="perm-cell">
                         <input
                             type="radio"
-                            name=format!("level-{slug}")
+                            name=level_field(group)
                             value=cell.slug()
                             checked=cell == level
                         />

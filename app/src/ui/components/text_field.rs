@@ -1,93 +1,101 @@
-//! A labelled text input whose error sits next to it: `aria-invalid`, the
-//! message linked with `aria-describedby` and announced with `role="alert"`.
+//! The one text input of every form: a labelled input with its hint and
+//! the place its error goes (`FieldError`). It is server markup: an island
+//! reads its value from the form when it is sent (so what was typed before
+//! the island hydrated is never lost), and shows errors with
+//! `field_error::show_error`.
 
 use leptos::prelude::*;
 
+use super::field_error::FieldError;
+
+/// A labelled input. `field` is the name the server's errors give it
+/// (`AppError::Invalid::field`), `name` the form's name for it when they
+/// differ (a form that also posts as plain HTML: `input[email]`). `error`
+/// is a message the server already has for it (a plain post refused).
 #[component]
-pub fn TextField(
-    #[prop(into)] id: String,
-    #[prop(into)] label: String,
-    #[prop(into, default = "text".to_owned())] input_type: String,
-    /// The form field name, for a form that also posts as plain HTML.
-    #[prop(into, optional)]
-    name: Option<String>,
-    #[prop(into, optional)] autocomplete: Option<String>,
-    #[prop(into, optional)] hint: Option<String>,
+pub fn TextInput(
+    id: &'static str,
+    label: &'static str,
+    field: &'static str,
+    #[prop(optional)] name: Option<&'static str>,
+    #[prop(default = None)] hint: Option<String>,
+    #[prop(optional)] value: String,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "field")] class: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] autofocus: bool,
-    value: RwSignal<String>,
-    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(default = None)] error: Option<String>,
 ) -> impl IntoView {
-    adopt_typed_value(&id, value);
-    let hint_id = format!("{id}-hint");
+    let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
     let error_id = format!("{id}-error");
-    let describedby = describedby(&id, hint.is_some(), error);
+    let invalid = error.is_some();
+    // Its own description, and the error's while it shows one.
+    let described = [hint_id.clone(), invalid.then(|| error_id.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            {hint.map(|h| view! { <p class="field-hint" id=hint_id>{h}</p> })}
+        <div class=class>
+            <label for=id>{label}</label>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
             <input
                 id=id
+                name=name.unwrap_or(field)
                 type=input_type
-                name=name
                 autocomplete=autocomplete
+                maxlength=maxlength.map(|n| n.to_string())
                 autofocus=autofocus
-                // The attribute carries the starting value in the server's
-                // HTML (before hydration, or without JavaScript); the
-                // property follows the signal afterwards.
-                value=value.get_untracked()
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-                aria-invalid=move || error.with(|e| e.as_ref().map(|_| "true"))
-                aria-describedby=describedby
+                value=value
+                data-field=field
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=(!described.is_empty()).then_some(described)
+                data-describedby=hint_id
             />
-            {move || {
-                error.get().map(|m| view! { <p class="field-error" id=error_id.clone() role="alert">{m}</p> })
-            }}
+            <FieldError id=error_id field message=error />
         </div>
     }
 }
 
-/// Until its island's code has arrived, the input is plain HTML, and a
-/// person may already have typed into it (or the browser filled it in).
-/// Hydration sets the input's `value` property from the signal, which would
-/// wipe that; so in the browser the signal first takes what the input holds.
-/// The component's body runs before its view is hydrated, so the property
-/// is then set to the same text.
-fn adopt_typed_value(id: &str, value: RwSignal<String>) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        // Whatever it holds, emptied included: a saved URL cleared before
-        // the code arrived stays cleared.
-        let typed = document()
-            .get_element_by_id(id)
-            .and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .map(|input| input.value())
-            .filter(|typed| *typed != value.get_untracked());
-        if let Some(typed) = typed {
-            value.set(typed);
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (id, value);
-}
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::ui::names::{attr, rendered};
+    use leptos::tachys::view::RenderHtml;
 
-/// `aria-describedby` of a field: its hint, if it has one, and its error
-/// while there is one (ids `<id>-hint` and `<id>-error`).
-pub fn describedby(
-    id: &str,
-    has_hint: bool,
-    error: Signal<Option<String>>,
-) -> impl Fn() -> Option<String> + use<> {
-    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
-    move || {
-        let mut ids = Vec::new();
-        if has_hint {
-            ids.push(hint_id.clone());
+    /// `show_error` finds the control and its error's place by these
+    /// attributes.
+    #[test]
+    fn an_input_names_its_field_and_its_errors_place() {
+        let html =
+            view! { <TextInput id="t-url" label="URL" field="url" hint=Some("Where.".into()) /> }
+                .to_html();
+        for (a, v) in [
+            (attr::FIELD, "url"),
+            (attr::ERROR_FOR, "url"),
+            (attr::DESCRIBEDBY, "t-url-hint"),
+            ("aria-describedby", "t-url-hint"),
+        ] {
+            assert!(html.contains(&rendered(a, v)), "{a}: {html}");
         }
-        if error.with(Option::is_some) {
-            ids.push(error_id.clone());
+        assert!(html.contains("hidden"), "{html}");
+        assert!(!html.contains("aria-invalid"), "{html}");
+    }
+
+    #[test]
+    fn an_error_the_server_knows_is_shown_and_described() {
+        let html = view! {
+            <TextInput id="t-email" label="Email" field="email" name="input[email]" error=Some("Wrong.".to_owned()) />
         }
-        (!ids.is_empty()).then(|| ids.join(" "))
+        .to_html();
+        assert!(html.contains(&rendered("name", "input[email]")), "{html}");
+        assert!(html.contains(&rendered("aria-invalid", "true")), "{html}");
+        assert!(
+            html.contains(&rendered("aria-describedby", "t-email-error")),
+            "{html}"
+        );
+        assert!(html.contains(">Wrong.</p>"), "{html}");
+        assert!(!html.contains("hidden"), "{html}");
     }
 }

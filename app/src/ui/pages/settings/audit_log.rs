@@ -15,6 +15,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::model::audit::AuditQuery;
+use crate::ui::names::PAGE_HEADING;
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
@@ -24,7 +25,7 @@ pub fn AuditLogPage() -> impl IntoView {
     view! {
         <Title text="Audit log · Settings · Keyward" />
         <div class="page-header">
-            <h1 id="page-heading" tabindex="-1">"Audit log"</h1>
+            <h1 id=PAGE_HEADING tabindex="-1">"Audit log"</h1>
         </div>
         <p class="lead">
             "Every change to your API keys and webhook settings, and every sign-in to your organization, newest first. Times are in UTC."

@@ -8,6 +8,7 @@ use leptos_router::components::{A, Outlet};
 use crate::server_fns::auth::{logout, signed_in_user};
 use crate::ui::components::hydrated::island_hydrated;
 use crate::ui::components::pending::is_pending;
+use crate::ui::names::{PAGE_HEADING, by_id};
 
 pub mod api_keys;
 pub mod audit_log;
@@ -17,7 +18,7 @@ pub mod webhooks;
 pub fn SettingsLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| signed_in_user());
     view! {
-        <a class="skip-link" href="#page-heading">"Skip to content"</a>
+        <a class="skip-link" href=by_id(PAGE_HEADING)>"Skip to content"</a>
         <header class="topbar">
             <a class="topbar__brand" href="/settings/api-keys">"Keyward"</a>
             <div class="topbar__user">

@@ -6,13 +6,14 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlFormElement};
 
-use super::manager::FocusAfterRefresh;
-use super::names::{fields, parse_levels_attr};
+use super::names::{DialogAction, attr, fields, ids, parse_levels_attr};
+use super::refresh::FocusAfterRefresh;
 use crate::model::error::AppError;
 use crate::model::keys::NewSecret;
 use crate::model::permissions::{Group, Level};
 use crate::ui::components::dialog::{focus_by_label, focus_page_heading};
 use crate::ui::components::field_error::show_error;
+use crate::ui::names::{self, PAGE_HEADING, by_id, has, is};
 
 /// The element the event came from, or its nearest ancestor, matching
 /// `selector`.
@@ -24,16 +25,18 @@ pub(super) fn closest(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<Ele
 
 /// Names the dialog after the heading its content says
 /// (`data-labelledby`), and describes it the same way.
-pub(super) fn name_dialog(dialog: &web_sys::HtmlDialogElement, content: &str) {
-    let root = dialog.query_selector(content).ok().flatten();
-    for attr in ["labelledby", "describedby"] {
-        let aria = format!("aria-{attr}");
-        let _ = match root
-            .as_ref()
-            .and_then(|r| r.get_attribute(&format!("data-{attr}")))
-        {
-            Some(id) => dialog.set_attribute(&aria, &id),
-            None => dialog.remove_attribute(&aria),
+pub(super) fn name_dialog(dialog: &web_sys::HtmlDialogElement) {
+    let root = dialog
+        .query_selector(&has(names::attr::LABELLEDBY))
+        .ok()
+        .flatten();
+    for (data, aria) in [
+        (names::attr::LABELLEDBY, "aria-labelledby"),
+        (names::attr::DESCRIBEDBY, "aria-describedby"),
+    ] {
+        let _ = match root.as_ref().and_then(|r| r.get_attribute(data)) {
+            Some(id) => dialog.set_attribute(aria, &id),
+            None => dialog.remove_attribute(aria),
         };
     }
 }
@@ -48,52 +51,29 @@ pub(super) fn show_form_error(form: &HtmlFormElement, err: &AppError) {
     }
 }
 
-/// The send button reads its busy label and cannot be pressed twice while
-/// the server answers.
-pub(super) fn show_pending(form: &HtmlFormElement, pending: bool) {
-    let Some(button) = form
-        .query_selector("button[type=submit]")
-        .ok()
-        .flatten()
-        .and_then(|b| b.dyn_into::<web_sys::HtmlButtonElement>().ok())
-    else {
-        return;
-    };
-    if pending && button.get_attribute("data-label").is_none() {
-        let _ = button.set_attribute("data-label", &button.text_content().unwrap_or_default());
-    }
-    let label = if pending {
-        "data-pending-label"
-    } else {
-        "data-label"
-    };
-    if let Some(text) = button.get_attribute(label) {
-        button.set_text_content(Some(&text));
-    }
-    button.set_disabled(pending);
-}
-
 /// The form makes way for the new secret, shown this once.
 pub(super) fn reveal_secret(form: &HtmlFormElement, new: &NewSecret) {
     let Some(content) = form.parent_element() else {
         return;
     };
     let find = |selector: &str| content.query_selector(selector).ok().flatten();
-    let (Some(reveal), Some(secret)) = (find("[data-reveal]"), find("#new-key-secret")) else {
+    let (Some(reveal), Some(secret)) =
+        (find(&has(attr::REVEAL)), find(&by_id(ids::NEW_KEY_SECRET)))
+    else {
         return;
     };
-    if let Some(name) = find("[data-reveal-name]") {
+    if let Some(name) = find(&has(attr::REVEAL_NAME)) {
         name.set_text_content(Some(&new.name));
     }
     secret.set_text_content(Some(&new.secret));
     form.set_hidden(true);
     let _ = reveal.remove_attribute("hidden");
     if let Some(dialog) = content.parent_element() {
-        let _ = dialog.set_attribute("aria-labelledby", "secret-title");
+        let _ = dialog.set_attribute("aria-labelledby", ids::SECRET_TITLE);
         let _ = dialog.remove_attribute("aria-describedby");
     }
     if let Some(done) = reveal
-        .query_selector("[data-action=close]")
+        .query_selector(&is(names::attr::ACTION, DialogAction::Close.slug()))
         .ok()
         .flatten()
         .and_then(|b| b.dyn_into::<HtmlElement>().ok())
@@ -104,14 +84,14 @@ pub(super) fn reveal_secret(form: &HtmlFormElement, new: &NewSecret) {
 
 /// **Copy**: the secret beside the button, to the clipboard.
 pub(super) fn copy_secret(button: &Element) {
-    let Some(reveal) = button.closest("[data-reveal]").ok().flatten() else {
+    let Some(reveal) = button.closest(&has(attr::REVEAL)).ok().flatten() else {
         return;
     };
     let find = |selector: &str| reveal.query_selector(selector).ok().flatten();
-    let secret = find("#new-key-secret")
+    let secret = find(&by_id(ids::NEW_KEY_SECRET))
         .and_then(|s| s.text_content())
         .unwrap_or_default();
-    let status = find("[data-copy-status]");
+    let status = find(&has(attr::COPY_STATUS));
     leptos::task::spawn_local(async move {
         let promise = window().navigator().clipboard().write_text(&secret);
         let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
@@ -126,13 +106,13 @@ pub(super) fn copy_secret(button: &Element) {
 }
 
 /// **Restrict to what it used**: the switch on, and each group at the
-/// level the key used (No Access where it used none). Saving is still the
-/// person's choice.
-pub(super) fn restrict_to(button: &Element, levels: &str) {
+/// level the key used (No Access where it used none), as the button's
+/// `data-levels` says. Saving is still the person's choice.
+pub(super) fn restrict_to(button: &Element) {
     let Some(form) = button.closest("form").ok().flatten() else {
         return;
     };
-    let levels = parse_levels_attr(levels);
+    let levels = parse_levels_attr(&button.get_attribute(attr::LEVELS).unwrap_or_default());
     let check = |selector: &str| {
         if let Some(input) = form
             .query_selector(selector)
@@ -143,13 +123,13 @@ pub(super) fn restrict_to(button: &Element, levels: &str) {
             input.set_checked(true);
         }
     };
-    check(&format!("input[name={}]", fields::RESTRICTED));
+    check(&format!("input{}", is("name", fields::RESTRICTED)));
     for group in Group::ALL {
         let level = levels.get(&group).copied().unwrap_or(Level::NoAccess);
         check(&format!(
-            "input[name={}][value={}]",
-            fields::level(group),
-            level.slug()
+            "input{}{}",
+            is("name", &fields::level(group)),
+            is("value", level.slug())
         ));
     }
 }
@@ -162,7 +142,7 @@ pub(super) fn restrict_to(button: &Element, levels: &str) {
 pub(super) fn restore_focus(target: FocusAfterRefresh) {
     let lost = document()
         .active_element()
-        .is_none_or(|el| el.tag_name() == "BODY" || el.id() == "page-heading");
+        .is_none_or(|el| el.tag_name() == "BODY" || el.id() == PAGE_HEADING);
     match target {
         FocusAfterRefresh::Button(label) if lost => {
             if !focus_by_label(&label) {

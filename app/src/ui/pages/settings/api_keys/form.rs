@@ -2,9 +2,9 @@
 
 use web_sys::HtmlFormElement;
 
+use super::changes::Change;
 use super::dialogs::DEFAULT_GRACE;
-use super::manager::Change;
-use super::names::{Submit, fields};
+use super::names::{Submit, attr, fields};
 use crate::model::error::AppError;
 use crate::model::expiry::{Expiry, RollGrace};
 use crate::model::keys::{KeyId, KeyInput, validate_name};
@@ -17,11 +17,11 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
         .map_err(|_| AppError::Transport("The form could not be read.".into()))?;
     let text = |name: &str| data.get(name).as_string().unwrap_or_default();
     let id = form
-        .get_attribute("data-key")
+        .get_attribute(attr::KEY)
         .and_then(|id| id.parse().ok())
         .map(KeyId);
     let submit = form
-        .get_attribute("data-submit")
+        .get_attribute(attr::SUBMIT)
         .and_then(|s| Submit::from_slug(&s));
     let key_input = || -> Result<KeyInput, AppError> {
         let name = text(fields::NAME);
@@ -46,7 +46,7 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
         )),
         (Some(Submit::Delete), Some(id)) => Ok(Change::Delete(
             id,
-            form.get_attribute("data-name").unwrap_or_default(),
+            form.get_attribute(attr::NAME).unwrap_or_default(),
         )),
         _ => Err(unreadable()),
     }

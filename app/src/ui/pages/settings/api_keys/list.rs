@@ -4,7 +4,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::names::RowAction;
+use super::names::{RowAction, ids};
 use crate::model::dates::format_date;
 use crate::model::expiry::format_time;
 use crate::model::keys::{KeyDialog, KeyId, KeySummary};
@@ -38,7 +38,7 @@ pub(super) fn KeyList(list: Vec<KeySummary>) -> impl IntoView {
 #[component]
 fn KeyRow(key: KeySummary) -> impl IntoView {
     let id = key.id;
-    let name_id = format!("key-{}-name", id.0);
+    let name_id = ids::key_name(id);
     let label = |verb: &str| format!("{verb} {}", key.name);
     let lifetime = match (key.expires_at, key.expired) {
         (Some(at), true) => Some(format!("Expired {}", format_time(&at))),
@@ -133,24 +133,7 @@ pub(super) fn list_html(list: Vec<KeySummary>) -> String {
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
     use super::*;
-    use crate::model::keys::KeyUsage;
-    use crate::model::permissions::Access;
-
-    fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
-        KeySummary {
-            id: KeyId(id),
-            name: name.into(),
-            display: "key_Ab3x…9fQz".into(),
-            is_webhook,
-            access: Access::Full,
-            created_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
-            last_used_at: None,
-            expires_at: None,
-            expired: false,
-            previous_secret_until: None,
-            usage: KeyUsage::default(),
-        }
-    }
+    use crate::ui::pages::settings::api_keys::markup_tests::key;
 
     /// `KeyManager` finds the key and the action of a click in the
     /// server's markup: each row's buttons must carry both.

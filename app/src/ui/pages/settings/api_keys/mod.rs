@@ -11,13 +11,19 @@
 //! row or a dialog, and no decoder of a key's summary, is in the WASM
 //! bundle: the island is behaviour only.
 
+mod changes;
+mod dialog_host;
 mod dialogs;
 mod dom;
 mod form;
 mod fragments;
 mod list;
 mod manager;
+#[cfg(all(test, feature = "ssr"))]
+mod markup_tests;
 mod names;
+mod refresh;
+mod rows;
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -25,6 +31,7 @@ use leptos_meta::Title;
 
 use crate::model::error::AppError;
 use crate::server_fns::keys::list_keys;
+use crate::ui::names::PAGE_HEADING;
 use dialogs::NewKeyTemplate;
 #[cfg(feature = "ssr")]
 pub use fragments::register;
@@ -48,7 +55,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                     }),
                     Err(err) => Either::Right(view! {
                         <div class="page-header">
-                            <h1 id="page-heading" tabindex="-1">"API Keys"</h1>
+                            <h1 id=PAGE_HEADING tabindex="-1">"API Keys"</h1>
                         </div>
                         <LoadError err>
                             <a class="btn" href="/settings/api-keys">"Try again"</a>

@@ -2,15 +2,67 @@
 //! button or form does (`data-action`, `data-submit`), the form's field
 //! names, the element ids the island looks up, and the attribute that
 //! carries suggested levels. Each is written here once; the views and the
-//! island both use these, so a rename cannot leave one side behind.
+//! island both use these, so a rename cannot leave one side behind (the
+//! attribute names, which `view!` takes as written, are checked by the
+//! markup tests in `markup_tests.rs`). Page-wide names are in
+//! `ui/names.rs`.
 
 use std::collections::BTreeMap;
 
-use crate::model::keys::KeyDialog;
+use crate::model::keys::{KeyDialog, KeyId};
 use crate::model::permissions::{Group, Level};
 
 /// The id of the `<template>` that holds Add's dialog.
 pub const NEW_KEY_TEMPLATE: &str = "new-key-dialog";
+
+/// Element ids the island looks up or points `aria-*` at.
+pub mod ids {
+    use super::KeyId;
+
+    /// Where the new secret is shown, once.
+    pub const NEW_KEY_SECRET: &str = "new-key-secret";
+    /// The heading of the new secret, which names the dialog then.
+    pub const SECRET_TITLE: &str = "secret-title";
+    pub const KEY_FORM_TITLE: &str = "key-form-title";
+    /// The forms' own error places.
+    pub const KEY_FORM_ERROR: &str = "key-form-error";
+    // Roll and Delete are rendered on the server only.
+    #[cfg(feature = "ssr")]
+    pub const ROLL_TITLE: &str = "roll-title";
+    #[cfg(feature = "ssr")]
+    pub const DELETE_TITLE: &str = "delete-title";
+    #[cfg(feature = "ssr")]
+    pub const DELETE_DESC: &str = "delete-desc";
+    #[cfg(feature = "ssr")]
+    pub const ROLL_ERROR: &str = "roll-error";
+    #[cfg(feature = "ssr")]
+    pub const DELETE_ERROR: &str = "delete-error";
+
+    /// A row's name, which its webhook button is described by and whose
+    /// text the island reads for its message.
+    pub fn key_name(id: KeyId) -> String {
+        format!("key-{}-name", id.0)
+    }
+}
+
+/// The page's own `data-*` attributes (the shared ones are in
+/// `ui::names::attr`).
+pub mod attr {
+    /// A row's button or a form: the key it acts on.
+    pub const KEY: &str = "data-key";
+    /// A form: what sending it does (`Submit`).
+    pub const SUBMIT: &str = "data-submit";
+    /// Delete's form: the key's name, for the message.
+    pub const NAME: &str = "data-name";
+    /// **Restrict to what it used**: the levels (`levels_attr`).
+    pub const LEVELS: &str = "data-levels";
+    /// Where the new secret is shown, hidden until then.
+    pub const REVEAL: &str = "data-reveal";
+    /// Where the new key's name goes in it.
+    pub const REVEAL_NAME: &str = "data-reveal-name";
+    /// What **Copy** says it did.
+    pub const COPY_STATUS: &str = "data-copy-status";
+}
 
 /// What a row's button asks for, as its `data-action` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,9 +155,7 @@ pub mod fields {
     pub const GRACE: &str = "grace";
 
     /// The radios of one permission group.
-    pub fn level(group: crate::model::permissions::Group) -> String {
-        format!("level-{}", group.slug())
-    }
+    pub use crate::ui::components::permission_grid::level_field as level;
 }
 
 /// `agent=read,call=edit`: levels as **Restrict to what it used** carries

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::parts::FormActions;
 use crate::model::keys::KeySummary;
 use crate::ui::components::field_error::FieldError;
+use crate::ui::pages::settings::api_keys::names::ids;
 use crate::ui::pages::settings::api_keys::names::{DialogAction, Submit};
 
 /// Delete asks first. The webhook key cannot be deleted: its dialog
@@ -13,10 +14,10 @@ use crate::ui::pages::settings::api_keys::names::{DialogAction, Submit};
 pub(super) fn DeleteConfirm(key: KeySummary) -> impl IntoView {
     if key.is_webhook {
         return leptos::either::Either::Left(view! {
-            <div class="dialog__content" data-labelledby="delete-title" data-describedby="delete-desc">
+            <div class="dialog__content" data-labelledby=ids::DELETE_TITLE data-describedby=ids::DELETE_DESC>
                 <div class="dialog__body">
-                    <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
-                    <div id="delete-desc">
+                    <h2 id=ids::DELETE_TITLE class="dialog__title">"Delete API key"</h2>
+                    <div id=ids::DELETE_DESC>
                         <p>"“" {key.name.clone()} "” is your webhook key, so it cannot be deleted."</p>
                         <p>{crate::model::keys::WEBHOOK_KEY_UNDELETABLE}</p>
                     </div>
@@ -35,7 +36,7 @@ pub(super) fn DeleteConfirm(key: KeySummary) -> impl IntoView {
         });
     }
     leptos::either::Either::Right(view! {
-        <div class="dialog__content" data-labelledby="delete-title" data-describedby="delete-desc">
+        <div class="dialog__content" data-labelledby=ids::DELETE_TITLE data-describedby=ids::DELETE_DESC>
             <form
                 class="dialog__body"
                 novalidate
@@ -43,12 +44,12 @@ pub(super) fn DeleteConfirm(key: KeySummary) -> impl IntoView {
                 data-key=key.id.0.to_string()
                 data-name=key.name.clone()
             >
-                <h2 id="delete-title" class="dialog__title">"Delete API key"</h2>
-                <p id="delete-desc">
+                <h2 id=ids::DELETE_TITLE class="dialog__title">"Delete API key"</h2>
+                <p id=ids::DELETE_DESC>
                     "Delete “" {key.name.clone()}
                     "”? Programs that use this key will stop working immediately. This cannot be undone."
                 </p>
-                <FieldError id="delete-error" field="" class="form-error" />
+                <FieldError id=ids::DELETE_ERROR field="" class="form-error" />
                 <FormActions
                     submit_label="Delete"
                     pending_label="Deleting…"

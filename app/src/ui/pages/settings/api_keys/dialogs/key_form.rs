@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::parts::{FormActions, SecretReveal, TextInput};
+use super::parts::{FormActions, SecretReveal};
 use crate::model::dates::iso_date;
 use crate::model::expiry::{EXPIRY_PRESET_DAYS, Expiry, format_time};
 use crate::model::keys::{KeySummary, KeyUsage, NAME_MAX_CHARS};
@@ -13,7 +13,8 @@ use crate::model::permissions::Access;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::permission_grid::PermissionGrid;
 use crate::ui::components::select_field::SelectField;
-use crate::ui::pages::settings::api_keys::names::{DialogAction, Submit, fields, levels_attr};
+use crate::ui::components::text_field::TextInput;
+use crate::ui::pages::settings::api_keys::names::{DialogAction, Submit, fields, ids, levels_attr};
 
 /// The Add and Edit dialog: name, restriction, expiry. Add then shows the
 /// new secret once, in the same dialog.
@@ -45,43 +46,25 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
         .filter(|k| !k.usage.used.is_empty() || !k.usage.refused.is_empty())
         .map(|k| (k.usage.clone(), k.usage.narrows(&k.access)));
     view! {
-        <div class="dialog__content" data-labelledby="key-form-title">
+        <div class="dialog__content" data-labelledby=ids::KEY_FORM_TITLE>
             <form
                 class="dialog__body key-form"
                 novalidate
                 data-submit=submit.slug()
                 data-key=key.as_ref().map(|k| k.id.0.to_string())
             >
-                <h2 id="key-form-title" class="dialog__title">{title}</h2>
+                <h2 id=ids::KEY_FORM_TITLE class="dialog__title">{title}</h2>
                 <TextInput
                     id="key-name"
                     label="Name"
-                    hint="Give your key a descriptive name to identify its purpose."
-                    name=fields::NAME
+                    hint=Some("Give your key a descriptive name to identify its purpose.".into())
+                    field=fields::NAME
                     value=name
-                    input_type="text"
+                    autocomplete="off"
                     autofocus=true
                     maxlength=NAME_MAX_CHARS
                 />
-                <div class="field field--check">
-                    <input
-                        id="key-restricted"
-                        name=fields::RESTRICTED
-                        type="checkbox"
-                        role="switch"
-                        checked=access.is_restricted()
-                        aria-describedby="key-restricted-hint"
-                    />
-                    <label for="key-restricted">"Restrict permissions"</label>
-                    <p class="field-hint" id="key-restricted-hint">
-                        <span class="key-form__if-restricted">
-                            "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
-                        </span>
-                        <span class="key-form__if-full">
-                            "Without restrictions, the key has full access to every API endpoint."
-                        </span>
-                    </p>
-                </div>
+                <RestrictSwitch checked=access.is_restricted() />
                 {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
                 <PermissionGrid levels />
                 <SelectField
@@ -94,16 +77,44 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                 <TextInput
                     id="key-expiry-date"
                     label="Expiry date"
-                    hint="The key stops working at 00:00 UTC on this date."
-                    name=fields::EXPIRY_DATE
+                    hint=Some("The key stops working at 00:00 UTC on this date.".into())
+                    field=fields::EXPIRY_DATE
                     value=expiry_date
                     input_type="date"
+                    autocomplete="off"
                     class="field key-form__date"
                 />
-                <FieldError id="key-form-error" field="" class="form-error" />
+                <FieldError id=ids::KEY_FORM_ERROR field="" class="form-error" />
                 <FormActions submit_label pending_label />
             </form>
             {key.is_none().then(|| view! { <SecretReveal title="Your new API key" /> })}
+        </div>
+    }
+}
+
+/// **Restrict permissions**: the stylesheet shows the grid while it is on
+/// (`.key-form` rules with `:has()`).
+#[component]
+fn RestrictSwitch(checked: bool) -> impl IntoView {
+    view! {
+        <div class="field field--check">
+            <input
+                id="key-restricted"
+                name=fields::RESTRICTED
+                type="checkbox"
+                role="switch"
+                checked=checked
+                aria-describedby="key-restricted-hint"
+            />
+            <label for="key-restricted">"Restrict permissions"</label>
+            <p class="field-hint" id="key-restricted-hint">
+                <span class="key-form__if-restricted">
+                    "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
+                </span>
+                <span class="key-form__if-full">
+                    "Without restrictions, the key has full access to every API endpoint."
+                </span>
+            </p>
         </div>
     }
 }

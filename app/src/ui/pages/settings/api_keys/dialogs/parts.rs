@@ -1,46 +1,10 @@
-//! Pieces the key dialogs share: a text input, the form's buttons, and
-//! the place the new secret is shown once.
+//! Pieces the key dialogs share: the form's buttons, and the place the new
+//! secret is shown once.
 
 use leptos::prelude::*;
 
-use crate::ui::components::field_error::FieldError;
-use crate::ui::pages::settings::api_keys::names::DialogAction;
-
-/// A labelled input with its hint, and the place its error goes. Its `name`
-/// is also the field the server's errors name.
-#[component]
-pub(super) fn TextInput(
-    id: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    name: &'static str,
-    value: String,
-    input_type: &'static str,
-    #[prop(default = "field")] class: &'static str,
-    #[prop(optional)] autofocus: bool,
-    #[prop(optional)] maxlength: Option<usize>,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    view! {
-        <div class=class>
-            <label for=id>{label}</label>
-            <p class="field-hint" id=hint_id.clone()>{hint}</p>
-            <input
-                id=id
-                name=name
-                type=input_type
-                autocomplete="off"
-                maxlength=maxlength.map(|n| n.to_string())
-                autofocus=autofocus
-                value=value
-                data-field=name
-                aria-describedby=hint_id.clone()
-                data-describedby=hint_id
-            />
-            <FieldError id=format!("{id}-error") field=name />
-        </div>
-    }
-}
+use crate::ui::components::submit::SubmitButton;
+use crate::ui::pages::settings::api_keys::names::{DialogAction, ids};
 
 /// Cancel, and the button that sends the form (it reads `pending_label`
 /// while the server answers).
@@ -61,9 +25,7 @@ pub(super) fn FormActions(
             >
                 "Cancel"
             </button>
-            <button type="submit" class=submit_class data-pending-label=pending_label>
-                {submit_label}
-            </button>
+            <SubmitButton label=submit_label pending_label class=submit_class />
         </div>
     }
 }
@@ -74,13 +36,13 @@ pub(super) fn FormActions(
 pub(super) fn SecretReveal(title: &'static str) -> impl IntoView {
     view! {
         <div class="dialog__body" data-reveal hidden>
-            <h2 id="secret-title" class="dialog__title">{title}</h2>
+            <h2 id=ids::SECRET_TITLE class="dialog__title">{title}</h2>
             <p>
                 "Copy “" <span data-reveal-name></span>
                 "” now. For your security it will not be shown again: if you lose it, roll the key to get a new one."
             </p>
             <div class="secret">
-                <code class="secret__value" id="new-key-secret"></code>
+                <code class="secret__value" id=ids::NEW_KEY_SECRET></code>
                 <button type="button" class="btn" data-action=DialogAction::Copy.slug()>
                     "Copy"
                 </button>

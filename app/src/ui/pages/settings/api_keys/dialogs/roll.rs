@@ -9,7 +9,7 @@ use crate::model::expiry::format_time;
 use crate::model::keys::KeySummary;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::select_field::SelectField;
-use crate::ui::pages::settings::api_keys::names::{Submit, fields};
+use crate::ui::pages::settings::api_keys::names::{Submit, fields, ids};
 
 /// **Roll**: a new secret for the same key. The dialog asks when the
 /// current secret stops working, then shows the new one once.
@@ -20,14 +20,14 @@ pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
         .map(|g| (g.slug().to_owned(), g.label().to_owned()))
         .collect();
     view! {
-        <div class="dialog__content" data-labelledby="roll-title">
+        <div class="dialog__content" data-labelledby=ids::ROLL_TITLE>
             <form
                 class="dialog__body"
                 novalidate
                 data-submit=Submit::Roll.slug()
                 data-key=key.id.0.to_string()
             >
-                <h2 id="roll-title" class="dialog__title">"Roll API key"</h2>
+                <h2 id=ids::ROLL_TITLE class="dialog__title">"Roll API key"</h2>
                 <p>
                     "“" {key.name.clone()}
                     "” gets a new secret. Its name, restrictions, expiry and webhook role stay as they are; programs that use it must switch to the new secret before the current one stops working."
@@ -59,7 +59,7 @@ pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
                             </p>
                         }
                     })}
-                <FieldError id="roll-error" field="" class="form-error" />
+                <FieldError id=ids::ROLL_ERROR field="" class="form-error" />
                 <FormActions submit_label="Roll" pending_label="Rolling…" />
             </form>
             <SecretReveal title="Your new secret" />

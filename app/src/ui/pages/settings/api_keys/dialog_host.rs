@@ -1,0 +1,92 @@
+//! The page's one `<dialog>`: it shows markup from the server, keeps Tab
+//! inside, and gives focus back when it closes.
+
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+use super::dom::name_dialog;
+use crate::ui::components::dialog::{focus_by_label, focus_page_heading, wrap_focus};
+
+#[derive(Clone, Copy)]
+pub(super) struct DialogHost {
+    pub node: NodeRef<leptos::html::Dialog>,
+    /// What had focus when the dialog opened, to give it back. A browser
+    /// object, set only in the browser: empty on the server, where the
+    /// page's owner may be dropped on another thread than the one that
+    /// rendered it.
+    opener: StoredValue<Option<SendWrapper<HtmlElement>>>,
+}
+
+impl DialogHost {
+    pub fn new() -> Self {
+        Self {
+            node: NodeRef::new(),
+            opener: StoredValue::new(None),
+        }
+    }
+
+    /// Shows `html` in the dialog, opening it if it is closed.
+    pub fn open(self, html: &str) {
+        let Some(d) = self.node.get_untracked() else {
+            return;
+        };
+        if !d.open() {
+            self.opener.set_value(
+                document()
+                    .active_element()
+                    .and_then(|el| el.dyn_into::<HtmlElement>().ok())
+                    .map(SendWrapper::new),
+            );
+        }
+        d.set_inner_html(html);
+        name_dialog(&d);
+        if !d.open() {
+            let _ = d.show_modal();
+        }
+    }
+
+    /// Closes the dialog, removes its markup (a secret shown once must not
+    /// stay in the page) and gives focus back.
+    pub fn close(self) {
+        let Some(d) = self.node.get_untracked() else {
+            return;
+        };
+        d.close();
+        d.set_inner_html("");
+        match self
+            .opener
+            .try_update_value(Option::take)
+            .flatten()
+            .map(SendWrapper::take)
+        {
+            Some(el) if el.is_connected() => {
+                let _ = el.focus();
+            }
+            // The opener was re-rendered or removed (its row was deleted).
+            other => {
+                let label = other.and_then(|el| el.get_attribute("aria-label"));
+                if !label.is_some_and(|l| focus_by_label(&l)) {
+                    focus_page_heading();
+                }
+            }
+        }
+    }
+
+    /// Escape dismisses (as `dismiss` allows); Tab stays inside.
+    pub fn on_keydown(self, ev: &leptos::ev::KeyboardEvent, dismiss: impl Fn()) {
+        match ev.key().as_str() {
+            "Escape" => {
+                ev.prevent_default();
+                dismiss();
+            }
+            "Tab" => {
+                if let Some(d) = self.node.get_untracked() {
+                    wrap_focus(&d, ev);
+                }
+            }
+            _ => {}
+        }
+    }
+}

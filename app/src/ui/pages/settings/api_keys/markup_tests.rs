@@ -1,0 +1,164 @@
+//! The server's markup carries every name `KeyManager` looks for: each
+//! view is rendered to HTML and searched for the names in `names.rs` (and
+//! `ui::names`), so renaming one side alone fails here.
+
+use leptos::prelude::*;
+use leptos::tachys::view::RenderHtml;
+
+use super::dialogs::{NewKeyTemplate, dialog_html};
+use super::list::list_html;
+use super::names::{DialogAction, NEW_KEY_TEMPLATE, RowAction, Submit, attr, fields, ids};
+use crate::model::keys::{KeyDialog, KeyId, KeySummary, KeyUsage};
+use crate::model::permissions::{Access, Group, Level, Requirement};
+use crate::ui::names::{self, rendered};
+
+/// A key as the list and the dialogs get it.
+pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
+    KeySummary {
+        id: KeyId(id),
+        name: name.into(),
+        display: "key_Ab3x…9fQz".into(),
+        is_webhook,
+        access: Access::Full,
+        created_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+        last_used_at: None,
+        expires_at: None,
+        expired: false,
+        previous_secret_until: None,
+        usage: KeyUsage::default(),
+    }
+}
+
+#[track_caller]
+fn carries(html: &str, attr: &str, value: &str) {
+    assert!(
+        html.contains(&rendered(attr, value)),
+        "{attr}={value}: {html}"
+    );
+}
+
+#[track_caller]
+fn flags(html: &str, attr: &str) {
+    assert!(
+        html.contains(&format!(" {attr}>")) || html.contains(&format!(" {attr} ")),
+        "{attr}: {html}"
+    );
+}
+
+fn new_key_template() -> String {
+    view! { <NewKeyTemplate /> }.to_html()
+}
+
+#[test]
+fn the_rows_name_their_key_action_and_name() {
+    let html = list_html(vec![key(7, "Zapier", false)]);
+    for action in RowAction::ALL {
+        carries(&html, names::attr::ACTION, action.slug());
+    }
+    carries(&html, attr::KEY, "7");
+    carries(&html, "id", &ids::key_name(KeyId(7)));
+}
+
+#[test]
+fn adds_form_is_in_its_template_and_says_what_it_does() {
+    let html = new_key_template();
+    carries(&html, "id", NEW_KEY_TEMPLATE);
+    carries(&html, attr::SUBMIT, Submit::Create.slug());
+    carries(&html, names::attr::LABELLEDBY, ids::KEY_FORM_TITLE);
+    carries(&html, "id", ids::KEY_FORM_TITLE);
+    carries(&html, "id", ids::KEY_FORM_ERROR);
+    carries(&html, names::attr::ERROR_FOR, "");
+    carries(&html, names::attr::PENDING_LABEL, "Creating…");
+    carries(&html, names::attr::ACTION, DialogAction::Close.slug());
+}
+
+/// `read_form` reads these names, and `restrict_to` checks these inputs.
+#[test]
+fn the_key_form_has_each_field_the_island_reads() {
+    let html = new_key_template();
+    for field in [
+        fields::NAME,
+        fields::RESTRICTED,
+        fields::EXPIRES,
+        fields::EXPIRY_DATE,
+    ] {
+        carries(&html, "name", field);
+    }
+    for field in [fields::NAME, fields::EXPIRY_DATE] {
+        carries(&html, names::attr::FIELD, field);
+        carries(&html, names::attr::ERROR_FOR, field);
+    }
+    for group in Group::ALL {
+        carries(&html, "name", &fields::level(group));
+        for level in Level::ALL.into_iter().filter(|l| group.offers(*l)) {
+            assert!(
+                html.contains(&format!(
+                    r#"name="{}" value="{}""#,
+                    fields::level(group),
+                    level.slug()
+                )) || html.contains(&format!(
+                    r#"value="{}" name="{}""#,
+                    level.slug(),
+                    fields::level(group)
+                )),
+                "{group:?} {level:?}: {html}"
+            );
+        }
+    }
+}
+
+/// Where `reveal_secret` and `copy_secret` put the new secret.
+#[test]
+fn add_and_roll_have_a_place_for_the_secret() {
+    let roll = dialog_html(key(3, "Zapier", false), KeyDialog::Roll);
+    for html in [new_key_template(), roll] {
+        flags(&html, attr::REVEAL);
+        flags(&html, attr::REVEAL_NAME);
+        flags(&html, attr::COPY_STATUS);
+        carries(&html, "id", ids::NEW_KEY_SECRET);
+        carries(&html, "id", ids::SECRET_TITLE);
+        carries(&html, names::attr::ACTION, DialogAction::Copy.slug());
+        carries(&html, names::attr::ACTION, DialogAction::Close.slug());
+    }
+}
+
+#[test]
+fn edit_roll_and_delete_say_what_they_do_to_which_key() {
+    let edit = dialog_html(key(3, "Zapier", false), KeyDialog::Edit);
+    carries(&edit, attr::SUBMIT, Submit::Update.slug());
+    carries(&edit, attr::KEY, "3");
+    let roll = dialog_html(key(3, "Zapier", false), KeyDialog::Roll);
+    carries(&roll, attr::SUBMIT, Submit::Roll.slug());
+    carries(&roll, attr::KEY, "3");
+    carries(&roll, "name", fields::GRACE);
+    carries(&roll, names::attr::LABELLEDBY, ids::ROLL_TITLE);
+    carries(&roll, "id", ids::ROLL_TITLE);
+    carries(&roll, "id", ids::ROLL_ERROR);
+    let delete = dialog_html(key(3, "Zapier", false), KeyDialog::Delete);
+    carries(&delete, attr::SUBMIT, Submit::Delete.slug());
+    carries(&delete, attr::KEY, "3");
+    carries(&delete, attr::NAME, "Zapier");
+    carries(&delete, names::attr::LABELLEDBY, ids::DELETE_TITLE);
+    carries(&delete, names::attr::DESCRIBEDBY, ids::DELETE_DESC);
+    carries(&delete, "id", ids::DELETE_TITLE);
+    carries(&delete, "id", ids::DELETE_DESC);
+    carries(&delete, "id", ids::DELETE_ERROR);
+    let webhook = dialog_html(key(4, "Hooks", true), KeyDialog::Delete);
+    carries(&webhook, names::attr::LABELLEDBY, ids::DELETE_TITLE);
+    carries(&webhook, "id", ids::DELETE_DESC);
+    carries(&webhook, names::attr::ACTION, DialogAction::Close.slug());
+}
+
+/// **Restrict to what it used** carries its levels in the format
+/// `restrict_to` reads.
+#[test]
+fn the_suggestion_carries_its_levels() {
+    let mut used = key(5, "Used", false);
+    used.usage.used = vec![Requirement {
+        group: Group::History,
+        level: Level::Read,
+    }];
+    let html = dialog_html(used, KeyDialog::Edit);
+    carries(&html, names::attr::ACTION, DialogAction::Suggest.slug());
+    carries(&html, attr::LEVELS, "history=read");
+}
