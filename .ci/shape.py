@@ -85,7 +85,10 @@ def matching_brace(code, open_at):
     return len(code) - 1
 
 
-TEST_MODULE = re.compile(r"#\[cfg\(test\)\]\s*(?:#\[[^\]]*\]\s*)*mod\s+\w+\s*\{")
+# `#[cfg(test)]` or `#[cfg(all(test, …))]`, then a module with a body.
+TEST_MODULE = re.compile(
+    r"#\[cfg\((?:test|all\(test\b[^\]]*\))\)\]\s*(?:#\[[^\]]*\]\s*)*mod\s+\w+\s*\{"
+)
 
 
 def test_spans(code):

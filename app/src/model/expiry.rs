@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::error::AppError;
+use crate::model::key_fields as fields;
 
 /// The expiry options the dialogs offer besides Never and On a date, in days.
 pub const EXPIRY_PRESET_DAYS: [u32; 3] = [7, 30, 90];
@@ -70,30 +71,30 @@ impl Expiry {
                 Ok(Some(now + Duration::days(i64::from(*days))))
             }
             Expiry::InDays { .. } => Err(AppError::invalid(
-                "expires",
+                fields::EXPIRES,
                 "Choose Never, In 7 days, In 30 days, In 90 days or On a date.",
             )),
             Expiry::OnDate { date } => {
                 let date = date.trim();
                 if date.is_empty() {
                     return Err(AppError::invalid(
-                        "expiry_date",
+                        fields::EXPIRY_DATE,
                         "Choose the date the key stops working.",
                     ));
                 }
                 let day = crate::model::dates::parse_iso_date(date).ok_or_else(|| {
-                    AppError::invalid("expiry_date", "Enter the date as YYYY-MM-DD.")
+                    AppError::invalid(fields::EXPIRY_DATE, "Enter the date as YYYY-MM-DD.")
                 })?;
                 let at = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
                 if at <= now {
                     return Err(AppError::invalid(
-                        "expiry_date",
+                        fields::EXPIRY_DATE,
                         "Choose a date after today (UTC): the key stops working at 00:00 UTC on that date.",
                     ));
                 }
                 if at > now + Duration::days(EXPIRY_MAX_DAYS) {
                     return Err(AppError::invalid(
-                        "expiry_date",
+                        fields::EXPIRY_DATE,
                         "Choose a date within the next 10 years.",
                     ));
                 }

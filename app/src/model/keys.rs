@@ -10,6 +10,8 @@ use crate::model::error::AppError;
 use crate::model::expiry::Expiry;
 use crate::model::permissions::{Access, Group, Level};
 
+pub use super::key_fields as fields;
+
 /// Longest name a key may have, in characters.
 pub const NAME_MAX_CHARS: usize = 100;
 
@@ -206,18 +208,18 @@ impl std::fmt::Debug for NewSecret {
 pub fn validate_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(AppError::invalid("name", "Enter a name for the key."));
+        return Err(AppError::invalid(fields::NAME, "Enter a name for the key."));
     }
     let chars = name.chars().count();
     if chars > NAME_MAX_CHARS {
         return Err(AppError::invalid(
-            "name",
+            fields::NAME,
             format!("Use at most {NAME_MAX_CHARS} characters (this name has {chars})."),
         ));
     }
     if name.chars().any(char::is_control) {
         return Err(AppError::invalid(
-            "name",
+            fields::NAME,
             "The name cannot contain control characters.",
         ));
     }

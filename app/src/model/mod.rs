@@ -10,6 +10,7 @@ pub mod auth;
 pub mod dates;
 pub mod error;
 pub mod expiry;
+pub mod key_fields;
 pub mod keys;
 pub mod permissions;
 pub mod webhooks;

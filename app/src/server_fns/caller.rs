@@ -48,7 +48,7 @@ pub fn state() -> Result<AppState, AppError> {
 
 /// Establishes the signed-in caller from the session cookie, or refuses
 /// with `Unauthorized`; hands back the state to act with.
-pub async fn caller() -> Result<(Caller, AppState), AppError> {
+pub async fn caller() -> Result<(Caller, AppState), Failure> {
     let state = state()?;
     let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthorized)?;
     let user = match parts.extensions.get::<session::Authenticated>() {
@@ -58,11 +58,7 @@ pub async fn caller() -> Result<(Caller, AppState), AppError> {
             let token = session::token_from_headers(&parts.headers, state.cookie_secure)
                 .ok_or(AppError::Unauthorized)?;
             session::lookup(&state.db, &token)
-                .await
-                .map_err(|err| {
-                    tracing::error!(error = %err, "session look-up failed");
-                    AppError::Internal
-                })?
+                .await?
                 .ok_or(AppError::Unauthorized)?
         }
     };
@@ -88,7 +84,7 @@ where
 {
     let result = match caller().await {
         Ok((caller, state)) => body(caller, state).await,
-        Err(err) => Err(err.into()),
+        Err(err) => Err(err),
     };
     super::respond(result)
 }

@@ -3,7 +3,7 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr, TransactionTrait,
 };
 
 use super::rows::{find_row, subject};
@@ -25,7 +25,7 @@ pub async fn set_webhook(
     const ATTEMPTS: usize = 3;
     for attempt in 1..=ATTEMPTS {
         match try_set_webhook(db, org, actor, id).await {
-            Err(SetWebhookError::Db(err))
+            Err(DomainError::Db(err))
                 if attempt < ATTEMPTS
                     && matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
@@ -35,8 +35,7 @@ pub async fn set_webhook(
                     "webhook key moved concurrently; retrying"
                 );
             }
-            Err(SetWebhookError::Db(err)) => return Err(err.into()),
-            Err(SetWebhookError::Refused(err)) => return Err(err),
+            Err(err) => return Err(err),
             Ok(()) => {
                 tracing::info!(org = org.0, key = id.0, "webhook key set");
                 return Ok(());
@@ -46,25 +45,12 @@ pub async fn set_webhook(
     unreachable!("the last attempt returns")
 }
 
-/// One attempt's failure: the database's error is kept apart so that a
-/// lost race (a unique violation) can be told from a refusal.
-enum SetWebhookError {
-    Db(DbErr),
-    Refused(DomainError),
-}
-
-impl From<DbErr> for SetWebhookError {
-    fn from(err: DbErr) -> Self {
-        SetWebhookError::Db(err)
-    }
-}
-
 async fn try_set_webhook(
     db: &DatabaseConnection,
     org: OrgId,
     actor: &Actor,
     id: KeyId,
-) -> Result<(), SetWebhookError> {
+) -> Result<(), DomainError> {
     let txn = db.begin().await?;
     let now = Utc::now();
     // Writes first: the first statement takes the write lock, so on SQLite
@@ -90,7 +76,7 @@ async fn try_set_webhook(
         // not this organization's key: answered like a missing one.
         let found = find_row(&txn, org, id).await;
         txn.rollback().await?;
-        return found.map(|_| ()).map_err(SetWebhookError::Refused);
+        return found.map(|_| ());
     };
     let detail = match previous.first() {
         Some(before) => format!("Instead of “{}”", before.name),

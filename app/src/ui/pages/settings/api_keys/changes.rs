@@ -8,25 +8,14 @@ use web_sys::HtmlFormElement;
 
 use super::dialog_host::DialogHost;
 use super::dom::{reveal_secret, show_form_error};
-use super::form::read_form;
+use super::form::{Change, read_form};
 use super::refresh::{FocusAfterRefresh, ListRefresh};
 use crate::model::error::AppError;
-use crate::model::expiry::RollGrace;
-use crate::model::keys::{KeyId, KeyInput, NewSecret};
+use crate::model::keys::NewSecret;
 use crate::server_fns::keys::{create_key, delete_key, roll_key, update_key};
 use crate::ui::components::field_error::clear_errors;
 use crate::ui::components::pending::is_pending;
 use crate::ui::components::submit::show_pending;
-
-/// What sending a dialog's form asks of the server.
-#[derive(Clone, Debug)]
-pub(super) enum Change {
-    Create(KeyInput),
-    Update(KeyId, KeyInput),
-    Roll(KeyId, RollGrace),
-    /// The key, and its name for the message.
-    Delete(KeyId, String),
-}
 
 /// What the server did.
 #[derive(Clone, Debug)]

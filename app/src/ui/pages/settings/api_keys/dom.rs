@@ -7,13 +7,11 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlFormElement};
 
 use super::names::{DialogAction, attr, fields, ids, parse_levels_attr};
-use super::refresh::FocusAfterRefresh;
 use crate::model::error::AppError;
 use crate::model::keys::NewSecret;
 use crate::model::permissions::{Group, Level};
-use crate::ui::components::dialog::{focus_by_label, focus_page_heading};
 use crate::ui::components::field_error::show_error;
-use crate::ui::names::{self, PAGE_HEADING, by_id, has, is};
+use crate::ui::names::{self, by_id, has, is};
 
 /// The element the event came from, or its nearest ancestor, matching
 /// `selector`.
@@ -131,25 +129,5 @@ pub(super) fn restrict_to(button: &Element) {
             is("name", &fields::level(group)),
             is("value", level.slug())
         ));
-    }
-}
-
-/// Focus after a refresh: where it was asked to go, when the control that
-/// had it was replaced. A closing dialog that found its opener gone has
-/// already put focus on the page heading, its fallback; that counts as
-/// lost too, or the list arriving after the dialog closed would leave it
-/// there.
-pub(super) fn restore_focus(target: FocusAfterRefresh) {
-    let lost = document()
-        .active_element()
-        .is_none_or(|el| el.tag_name() == "BODY" || el.id() == PAGE_HEADING);
-    match target {
-        FocusAfterRefresh::Button(label) if lost => {
-            if !focus_by_label(&label) {
-                focus_page_heading();
-            }
-        }
-        FocusAfterRefresh::Button(_) => {}
-        FocusAfterRefresh::Heading => focus_page_heading(),
     }
 }

@@ -2,13 +2,22 @@
 
 use web_sys::HtmlFormElement;
 
-use super::changes::Change;
 use super::dialogs::DEFAULT_GRACE;
 use super::names::{Submit, attr, fields};
 use crate::model::error::AppError;
 use crate::model::expiry::{Expiry, RollGrace};
 use crate::model::keys::{KeyId, KeyInput, validate_name};
 use crate::model::permissions::{Group, Level};
+
+/// What sending a dialog's form asks of the server.
+#[derive(Clone, Debug)]
+pub(super) enum Change {
+    Create(KeyInput),
+    Update(KeyId, KeyInput),
+    Roll(KeyId, RollGrace),
+    /// The key, and its name for the message.
+    Delete(KeyId, String),
+}
 
 /// What the form asks for, or why it cannot be sent (the name is checked
 /// here too, as the server will, for an instant answer).

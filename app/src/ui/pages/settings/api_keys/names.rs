@@ -146,13 +146,10 @@ impl DialogAction {
     }
 }
 
-/// The form field names the island reads.
+/// The form field names the island reads: the model's, which its refusals
+/// name too.
 pub mod fields {
-    pub const NAME: &str = "name";
-    pub const RESTRICTED: &str = "restricted";
-    pub const EXPIRES: &str = "expires";
-    pub const EXPIRY_DATE: &str = "expiry_date";
-    pub const GRACE: &str = "grace";
+    pub use crate::model::keys::fields::*;
 
     /// The radios of one permission group.
     pub use crate::ui::components::permission_grid::level_field as level;

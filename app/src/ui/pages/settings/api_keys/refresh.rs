@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::dom::restore_focus;
 use super::fragments::key_table;
 use crate::model::error::AppError;
+use crate::ui::components::dialog::{focus_by_label, focus_page_heading};
 use crate::ui::components::last_asked::LastAsked;
+use crate::ui::names::PAGE_HEADING;
 
 /// Where focus goes once a refreshed list is on screen.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,5 +82,25 @@ impl ListRefresh {
     /// **Try again**, after the list could not be read.
     pub fn retry(self) {
         self.reload.dispatch(None);
+    }
+}
+
+/// Focus after a refresh: where it was asked to go, when the control that
+/// had it was replaced. A closing dialog that found its opener gone has
+/// already put focus on the page heading, its fallback; that counts as
+/// lost too, or the list arriving after the dialog closed would leave it
+/// there.
+pub(super) fn restore_focus(target: FocusAfterRefresh) {
+    let lost = document()
+        .active_element()
+        .is_none_or(|el| el.tag_name() == "BODY" || el.id() == PAGE_HEADING);
+    match target {
+        FocusAfterRefresh::Button(label) if lost => {
+            if !focus_by_label(&label) {
+                focus_page_heading();
+            }
+        }
+        FocusAfterRefresh::Button(_) => {}
+        FocusAfterRefresh::Heading => focus_page_heading(),
     }
 }
