@@ -7,8 +7,9 @@
 
 use std::time::Duration;
 
+use app::domain::DomainError;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::{Config, StartupError};
 
@@ -67,9 +68,9 @@ pub fn retention_days(raw: &str, default: u32) -> Result<u32, String> {
 /// and did not stop the others.
 #[derive(Debug)]
 pub struct Pruned {
-    pub sessions: Result<u64, DbErr>,
-    pub deliveries: Result<u64, DbErr>,
-    pub audit_entries: Result<u64, DbErr>,
+    pub sessions: Result<u64, DomainError>,
+    pub deliveries: Result<u64, DomainError>,
+    pub audit_entries: Result<u64, DomainError>,
 }
 
 /// One pass at `now`: each table's rows past their expiry or retention go.

@@ -353,8 +353,24 @@ async fn webhook_server_functions_refuse_what_they_must() {
         (theirs["url"].clone(), theirs["deliveries"].clone()),
         (Value::Null, json!([]))
     );
+    // The page's HTML refresh: the first organization's log for it, none
+    // of it for the other.
+    let (_, mine) = app.call("/api/webhooks/panel", json!({})).await;
+    let (_, theirs, _) = app
+        .call_with(Some(&b), "/api/webhooks/panel", json!({}))
+        .await;
+    let resend = format!("Resend test delivery {id}");
+    assert!(
+        mine["deliveries"].as_str().unwrap().contains(&resend),
+        "{mine}"
+    );
+    for part in ["key_status", "deliveries"] {
+        let html = theirs[part].as_str().unwrap();
+        assert!(!html.contains(&format!("delivery {id}")), "{part}: {html}");
+    }
     for path in [
         "/api/webhooks/overview",
+        "/api/webhooks/panel",
         "/api/webhooks/save-url",
         "/api/webhooks/test",
         "/api/webhooks/resend",

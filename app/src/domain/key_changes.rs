@@ -15,8 +15,9 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement};
 
+use crate::domain::DomainError;
 use crate::domain::keys::secret::SecretDigest;
 
 /// The PostgreSQL notification channel of key changes; the payload is the
@@ -88,7 +89,7 @@ pub async fn commit_and_tell(
     txn: DatabaseTransaction,
     sink: &Arc<dyn KeyChangeSink>,
     change: &KeyChange,
-) -> Result<(), DbErr> {
+) -> Result<(), DomainError> {
     let tell = TellOnDrop {
         sink: sink.clone(),
         change: change.clone(),
@@ -98,9 +99,9 @@ pub async fn commit_and_tell(
         txn.commit().await
     });
     match committing.await {
-        Ok(committed) => committed,
+        Ok(committed) => Ok(committed?),
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        Err(_) => Err(DbErr::Custom(
+        Err(_) => Err(DomainError::Broken(
             "the commit's task was cancelled (shutting down)".to_owned(),
         )),
     }
@@ -122,7 +123,7 @@ impl Drop for TellOnDrop {
 
 /// Records `change` in the transaction `txn` that makes it. On SQLite, one
 /// instance serves the database, and its own cache is told directly.
-pub async fn record(txn: &impl ConnectionTrait, change: &KeyChange) -> Result<(), DbErr> {
+pub async fn record(txn: &impl ConnectionTrait, change: &KeyChange) -> Result<(), DomainError> {
     if txn.get_database_backend() != DatabaseBackend::Postgres || change.digests.is_empty() {
         return Ok(());
     }
@@ -144,7 +145,7 @@ pub const JOURNAL_KEPT_MINUTES: i32 = 60;
 /// Sends `payload` on [`CHANNEL`] (PostgreSQL). Listeners hear
 /// notifications in commit order, so an instance that hears its own
 /// heartbeat has heard every change committed before it.
-pub async fn notify(db: &impl ConnectionTrait, payload: &str) -> Result<(), DbErr> {
+pub async fn notify(db: &impl ConnectionTrait, payload: &str) -> Result<(), DomainError> {
     db.execute_raw(Statement::from_sql_and_values(
         DatabaseBackend::Postgres,
         "SELECT pg_notify($1, $2)",
@@ -159,7 +160,7 @@ pub async fn notify(db: &impl ConnectionTrait, payload: &str) -> Result<(), DbEr
 pub async fn read_journal(
     db: &impl ConnectionTrait,
     window: std::time::Duration,
-) -> Result<Vec<(i64, String)>, DbErr> {
+) -> Result<Vec<(i64, String)>, DomainError> {
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
@@ -175,7 +176,7 @@ pub async fn read_journal(
 
 /// Deletes the journal's rows older than [`JOURNAL_KEPT_MINUTES`]
 /// (PostgreSQL).
-pub async fn prune_journal(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+pub async fn prune_journal(db: &impl ConnectionTrait) -> Result<(), DomainError> {
     db.execute_raw(Statement::from_string(
         DatabaseBackend::Postgres,
         format!(

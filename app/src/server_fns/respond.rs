@@ -38,7 +38,10 @@ impl Failure {
             Failure::Refused(err) => err,
             Failure::Domain(err) => {
                 if err.is_ours() {
-                    tracing::error!(error = %err, "server function failed");
+                    let path = leptos::prelude::use_context::<axum::http::request::Parts>()
+                        .map(|parts| parts.uri.path().to_owned())
+                        .unwrap_or_default();
+                    tracing::error!(error = %err, path, "server function failed");
                 }
                 err.into()
             }

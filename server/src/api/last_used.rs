@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use app::domain::OrgId;
 use app::domain::keys::usage::{Counts, UsageKey, prune_usage, record_last_used, record_usage};
+use app::domain::{DomainError, OrgId};
 use app::model::permissions::Requirement;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -50,7 +50,7 @@ impl LastUsed {
     /// times); returns how many keys' last use it updated. A batch that
     /// cannot be written goes back, merged with the uses collected
     /// meanwhile (counts added, the later time winning), for the next flush.
-    pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, sea_orm::DbErr> {
+    pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, DomainError> {
         let batch = std::mem::take(&mut *self.pending.lock().expect("last-used lock"));
         let last_used: Vec<_> = batch.last_used.iter().map(|(id, at)| (*id, *at)).collect();
         if !batch.usage.is_empty()

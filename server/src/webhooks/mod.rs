@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use app::domain::keys::secret::ApiKeySecret;
 use app::domain::webhooks::sending::{self, ClaimedDelivery, Outcome, Signing};
-use app::domain::{OrgId, Sealer};
+use app::domain::{DomainError, OrgId, Sealer};
 use sea_orm::DatabaseConnection;
 
 pub mod address;
@@ -111,7 +111,7 @@ impl DeliveryWorker {
 
     /// One round, waited for: claims what is due (fairly, within the free
     /// slots) and sends it. Returns how many deliveries it attempted.
-    pub async fn run_once(&self) -> Result<usize, sea_orm::DbErr> {
+    pub async fn run_once(&self) -> Result<usize, DomainError> {
         let started = self.dispatch().await?;
         let count = started.len();
         for send in started {
@@ -126,7 +126,7 @@ impl DeliveryWorker {
 
     /// Offers the free slots to the organizations with due work, in turn,
     /// each taking its share; returns the sends started.
-    async fn dispatch(&self) -> Result<Vec<JoinHandle<()>>, sea_orm::DbErr> {
+    async fn dispatch(&self) -> Result<Vec<JoinHandle<()>>, DomainError> {
         if self.slots.available_permits() == 0 {
             return Ok(Vec::new());
         }

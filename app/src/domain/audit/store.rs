@@ -7,10 +7,11 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::IntoCondition;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
+use crate::domain::DomainError;
 use crate::domain::OrgId;
 use crate::domain::entities::api_key;
 use crate::domain::entities::audit_entry::{self, Column, Entity as AuditLog};
@@ -51,7 +52,7 @@ pub async fn record(
     action: AuditAction,
     key: Option<Subject<'_>>,
     detail: impl Into<String>,
-) -> Result<(), DbErr> {
+) -> Result<(), DomainError> {
     audit_entry::ActiveModel {
         organization_id: Set(org.0),
         at: Set(Utc::now()),
@@ -87,7 +88,7 @@ pub async fn page(
     db: &impl ConnectionTrait,
     org: OrgId,
     query: AuditQuery,
-) -> Result<AuditPage, DbErr> {
+) -> Result<AuditPage, DomainError> {
     let entries = match (query.before, query.after) {
         // Previous: the entries just newer than `after`, read upwards.
         (None, Some(after)) => {
@@ -143,7 +144,7 @@ async fn any(
     org: OrgId,
     key: Option<i64>,
     condition: impl IntoCondition,
-) -> Result<bool, DbErr> {
+) -> Result<bool, DomainError> {
     Ok(filtered(org, key)
         .filter(condition)
         .select_only()
@@ -157,7 +158,7 @@ async fn any(
 /// The organization's keys, and the `DELETED_KEY_CHOICES` most recently
 /// deleted ones the log still names: read newest first on the
 /// (organization, action, id) index, so never more entries than that.
-async fn key_choices(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeyChoice>, DbErr> {
+async fn key_choices(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeyChoice>, DomainError> {
     let live = api_key::Entity::find()
         .select_only()
         .column(api_key::Column::Id)
@@ -208,7 +209,7 @@ pub async fn older_than(
     key: Option<i64>,
     before: Option<i64>,
     batch: u64,
-) -> Result<Vec<AuditEntry>, DbErr> {
+) -> Result<Vec<AuditEntry>, DomainError> {
     let mut select = filtered(org, key);
     if let Some(before) = before {
         select = select.filter(Column::Id.lt(before));
@@ -225,7 +226,11 @@ pub async fn older_than(
 
 /// Deletes the entries older than `days` before `now`, of every
 /// organization; answers how many went.
-pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>, days: u32) -> Result<u64, DbErr> {
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Result<u64, DomainError> {
     let cutoff = now - Duration::days(i64::from(days));
     Ok(AuditLog::delete_many()
         .filter(Column::At.lt(cutoff))

@@ -8,11 +8,12 @@ use chrono::{DateTime, Duration, Utc};
 use cookie::{Cookie, SameSite};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
+use crate::domain::DomainError;
 use crate::domain::entities::{session, user};
 
 /// The cookie's name over plain HTTP (local use only).
@@ -64,7 +65,7 @@ impl SessionToken {
 }
 
 /// Starts a new session for `user_id`: always a fresh token.
-pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionToken, DbErr> {
+pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionToken, DomainError> {
     let token = SessionToken::generate();
     let now = Utc::now();
     session::ActiveModel {
@@ -84,7 +85,7 @@ pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionTo
 pub async fn lookup(
     db: &impl ConnectionTrait,
     token: &SessionToken,
-) -> Result<Option<user::Model>, DbErr> {
+) -> Result<Option<user::Model>, DomainError> {
     let Some((row, user)) = session::Entity::find()
         .filter(session::Column::TokenDigest.eq(token.digest()))
         .find_also_related(user::Entity)
@@ -112,7 +113,10 @@ pub async fn lookup(
 /// every user, and answers how many went. `lookup` already refuses them;
 /// this frees the rows of sessions nobody presents again. Deleting what is
 /// already gone is a no-op, so instances may run it at the same time.
-pub async fn delete_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<u64, DomainError> {
     let idle_or_too_old = Condition::any()
         .add(session::Column::LastSeenAt.lt(now - IDLE_EXPIRY))
         .add(session::Column::CreatedAt.lt(now - ABSOLUTE_EXPIRY));
@@ -123,7 +127,7 @@ pub async fn delete_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Re
         .rows_affected)
 }
 
-pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<(), DbErr> {
+pub async fn delete(db: &impl ConnectionTrait, token: &SessionToken) -> Result<(), DomainError> {
     session::Entity::delete_many()
         .filter(session::Column::TokenDigest.eq(token.digest()))
         .exec(db)

@@ -1,10 +1,11 @@
 //! The API guard's look-up: which key, of which organization, a presented
 //! secret belongs to. The server's key cache keeps what this answers.
 
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::secret::{ApiKeySecret, SecretDigest};
 use super::store::access_of;
+use crate::domain::DomainError;
 use crate::domain::OrgId;
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::entities::organization;
@@ -29,7 +30,7 @@ pub struct VerifiedKey {
 pub async fn by_secret(
     db: &impl ConnectionTrait,
     secret: &ApiKeySecret,
-) -> Result<Option<VerifiedKey>, DbErr> {
+) -> Result<Option<VerifiedKey>, DomainError> {
     let Some((row, slot)) = find_by_secret(db, secret).await? else {
         return Ok(None);
     };
@@ -60,7 +61,7 @@ pub async fn by_secret(
 pub async fn find_by_secret(
     db: &impl ConnectionTrait,
     secret: &ApiKeySecret,
-) -> Result<Option<(api_key::Model, SecretSlot)>, DbErr> {
+) -> Result<Option<(api_key::Model, SecretSlot)>, DomainError> {
     let digest = secret.digest();
     let hex = digest.to_hex();
     let row = ApiKey::find()

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::domain::DomainError;
 use crate::domain::OrgId;
 use crate::domain::entities::api_key::{Column, Entity as ApiKey};
 use crate::model::permissions::Requirement;
@@ -32,7 +33,7 @@ pub struct Counts {
 pub async fn record_last_used(
     db: &impl ConnectionTrait,
     uses: &[(i64, DateTime<Utc>)],
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), DomainError> {
     for (id, at) in uses {
         ApiKey::update_many()
             .col_expr(Column::LastUsedAt, Expr::value(*at))
@@ -49,7 +50,7 @@ pub async fn record_last_used(
 pub async fn record_usage(
     db: &DatabaseConnection,
     batch: &HashMap<UsageKey, Counts>,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), DomainError> {
     use crate::domain::entities::key_usage::{ActiveModel, Column, Entity as KeyUsage};
     use sea_orm::sea_query::{Alias, ExprTrait, OnConflict};
     use sea_orm::{ActiveValue::Set, TransactionTrait};
@@ -75,11 +76,11 @@ pub async fn record_usage(
         .exec(&txn)
         .await?;
     }
-    txn.commit().await
+    Ok(txn.commit().await?)
 }
 
 /// Deletes usage from before the `USAGE_DAYS` days that end `today`.
-pub async fn prune_usage(db: &DatabaseConnection, today: NaiveDate) -> Result<(), sea_orm::DbErr> {
+pub async fn prune_usage(db: &DatabaseConnection, today: NaiveDate) -> Result<(), DomainError> {
     use crate::domain::entities::key_usage::{Column, Entity as KeyUsage};
     let first = today - chrono::Duration::days(crate::model::keys::USAGE_DAYS as i64 - 1);
     KeyUsage::delete_many()

@@ -77,14 +77,14 @@ async fn pending(
     db: &impl ConnectionTrait,
     org: OrgId,
     except: Option<i64>,
-) -> Result<u64, sea_orm::DbErr> {
+) -> Result<u64, DomainError> {
     let mut query = delivery::Entity::find()
         .filter(delivery::Column::OrganizationId.eq(org.0))
         .filter(delivery::Column::Status.eq(DeliveryStatus::Pending));
     if let Some(id) = except {
         query = query.filter(delivery::Column::Id.ne(id));
     }
-    query.count(db).await
+    Ok(query.count(db).await?)
 }
 
 pub async fn overview(
@@ -231,7 +231,7 @@ pub async fn resend(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<()
 }
 
 /// Whether the organization has delivery `id`.
-async fn exists(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<bool, sea_orm::DbErr> {
+async fn exists(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<bool, DomainError> {
     Ok(delivery::Entity::find()
         .filter(delivery::Column::OrganizationId.eq(org.0))
         .filter(delivery::Column::Id.eq(id))
@@ -244,10 +244,10 @@ async fn exists(db: &impl ConnectionTrait, org: OrgId, id: i64) -> Result<bool, 
 pub async fn webhook_key(
     db: &impl ConnectionTrait,
     org: OrgId,
-) -> Result<Option<api_key::Model>, sea_orm::DbErr> {
-    api_key::Entity::find()
+) -> Result<Option<api_key::Model>, DomainError> {
+    Ok(api_key::Entity::find()
         .filter(api_key::Column::OrganizationId.eq(org.0))
         .filter(api_key::Column::IsWebhook.eq(true))
         .one(db)
-        .await
+        .await?)
 }

@@ -3,8 +3,9 @@
 //! retention, so its row (with the event's body) is deleted.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use crate::domain::DomainError;
 use crate::domain::entities::webhook_delivery as delivery;
 use crate::model::webhooks::DeliveryStatus;
 
@@ -15,7 +16,11 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 /// Deletes the deliveries, of every organization, last changed more than
 /// `days` before `now`, and answers how many went. A pending delivery is
 /// kept whatever its age: it is still to be sent, and a worker may hold it.
-pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>, days: u32) -> Result<u64, DbErr> {
+pub async fn prune(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    days: u32,
+) -> Result<u64, DomainError> {
     let cutoff = now - Duration::days(i64::from(days));
     Ok(delivery::Entity::delete_many()
         .filter(delivery::Column::Status.ne(DeliveryStatus::Pending))

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use super::deliveries::webhook_key;
+use crate::domain::DomainError;
 use crate::domain::entities::{webhook_delivery as delivery, webhook_setting};
 use crate::domain::keys::secret::{ApiKeySecret, SecretDigest};
 use crate::domain::{OrgId, Sealer};
@@ -45,15 +46,15 @@ fn unleased(now: DateTime<Utc>) -> Condition {
 
 /// The organizations with due deliveries (in no particular order: whose
 /// turn it is, is the worker's to say).
-pub async fn due_organizations(db: &impl ConnectionTrait) -> Result<Vec<i64>, sea_orm::DbErr> {
-    delivery::Entity::find()
+pub async fn due_organizations(db: &impl ConnectionTrait) -> Result<Vec<i64>, DomainError> {
+    Ok(delivery::Entity::find()
         .select_only()
         .column(delivery::Column::OrganizationId)
         .filter(due(Utc::now()))
         .distinct()
         .into_tuple()
         .all(db)
-        .await
+        .await?)
 }
 
 /// A delivery claimed for one attempt: its row as it was claimed, which
@@ -67,7 +68,7 @@ pub async fn claim(
     db: &impl ConnectionTrait,
     org: OrgId,
     limit: usize,
-) -> Result<Vec<ClaimedDelivery>, sea_orm::DbErr> {
+) -> Result<Vec<ClaimedDelivery>, DomainError> {
     let now = Utc::now();
     let candidates = delivery::Entity::find()
         .filter(delivery::Column::OrganizationId.eq(org.0))
@@ -111,7 +112,7 @@ pub async fn record(
     db: &impl ConnectionTrait,
     row: &ClaimedDelivery,
     outcome: Outcome,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<(), DomainError> {
     let now = Utc::now();
     let mut active: delivery::ActiveModel = row.clone().into();
     active.locked_until = Set(None);
@@ -163,7 +164,7 @@ pub async fn destination(
     sealer: &Sealer,
     org: OrgId,
     now: DateTime<Utc>,
-) -> Result<(Option<String>, Signing), sea_orm::DbErr> {
+) -> Result<(Option<String>, Signing), DomainError> {
     let url = webhook_setting::Entity::find_by_id(org.0)
         .one(db)
         .await?

@@ -34,6 +34,8 @@ enum SyncError {
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(transparent)]
+    Domain(#[from] app::domain::DomainError),
+    #[error(transparent)]
     Listen(#[from] sea_orm::sqlx::Error),
     /// A half-open connection never answers.
     #[error("no answer within {GIVE_UP_AFTER:?}")]

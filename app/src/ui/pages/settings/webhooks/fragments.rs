@@ -39,3 +39,54 @@ pub(super) fn panel_html(overview: crate::model::webhooks::WebhookOverview) -> P
 pub fn register() {
     leptos::server_fn::axum::register_explicit::<WebhookPanel>();
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use crate::model::webhooks::{
+        DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview,
+    };
+
+    /// The panel is placed with `innerHTML`: a key's name and what a
+    /// delivery says (its event, its error: text from the receiver's host)
+    /// come out as text.
+    #[test]
+    fn the_panels_text_is_escaped() {
+        let at = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+        let html = panel_html(WebhookOverview {
+            url: Some("https://hooks.example".into()),
+            webhook_key: Some(WebhookKeyStatus {
+                name: "<img src=x onerror=alert(1)>".into(),
+                expires_at: None,
+                expired: false,
+                previous_signs_until: None,
+            }),
+            deliveries: vec![DeliverySummary {
+                id: 7,
+                event: "<b>call_ended</b>".into(),
+                status: DeliveryStatus::Failed,
+                attempts: 6,
+                last_status_code: None,
+                last_error: Some("<script>alert(2)</script>".into()),
+                created_at: at,
+                next_attempt_at: at,
+            }],
+        });
+        for part in [&html.key_status, &html.deliveries] {
+            assert!(
+                !part.contains("<img") && !part.contains("<script") && !part.contains("<b>"),
+                "{part}"
+            );
+        }
+        assert!(
+            html.key_status.contains("&lt;img src=x"),
+            "{}",
+            html.key_status
+        );
+        assert!(
+            html.deliveries.contains("&lt;b&gt;call_ended"),
+            "{}",
+            html.deliveries
+        );
+    }
+}
