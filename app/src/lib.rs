@@ -1,5 +1,3 @@
-#![recursion_limit = "256"]
-
 //! Keyward's shared crate, in four layers. Each imports only the layers
 //! below it (`make lint` checks this with `.ci/layers`):
 //!

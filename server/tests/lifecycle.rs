@@ -2,7 +2,7 @@
 //! by the API, rolling with each grace period, two rolls in a row, and every
 //! refusal (bad choices, another organization's key, signed out). Instants
 //! past a boundary are reached by moving the stored time, never by sleeping;
-//! the boundary itself is checked with a fake clock in `keys::lifecycle`.
+//! the boundary itself is checked with a fake clock in `model::expiry`.
 
 mod common;
 

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use app::domain::OrgId;
 use app::domain::entities::{api_key, organization, webhook_delivery};
 use app::domain::keys::secret::ApiKeySecret;
-use app::domain::webhooks::sending::{self as outbox, Signing};
+use app::domain::webhooks::sending::{self, Signing};
 use app::model::keys::KeySettings;
 use app::model::permissions::Access;
 use app::model::webhooks::DeliveryStatus;
@@ -139,13 +139,13 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
     create_call(&app, &api_key, "+14155550101").await;
     let w = worker(&app);
     let mut waits = Vec::new();
-    for attempt in 1..=outbox::MAX_ATTEMPTS {
+    for attempt in 1..=sending::MAX_ATTEMPTS {
         let before = Utc::now();
         assert_eq!(w.run_once().await.unwrap(), 1, "attempt {attempt}");
         let d = deliveries(&app).await.remove(0);
         assert_eq!(d.attempts, attempt);
         assert_eq!(d.last_status_code, Some(500));
-        if attempt < outbox::MAX_ATTEMPTS {
+        if attempt < sending::MAX_ATTEMPTS {
             assert_eq!(d.status, DeliveryStatus::Pending);
             waits.push((d.next_attempt_at - before).num_seconds());
             // Not due yet: nothing is sent.
@@ -156,7 +156,7 @@ async fn failures_are_retried_with_growing_waits_then_given_up() {
         }
     }
     assert_eq!(waits, vec![30, 60, 120, 240, 480]);
-    assert_eq!(receiver.received().len(), outbox::MAX_ATTEMPTS as usize);
+    assert_eq!(receiver.received().len(), sending::MAX_ATTEMPTS as usize);
     // Resend starts it over.
     receiver.answer.store(204, Ordering::SeqCst);
     let id = deliveries(&app).await[0].id;
@@ -439,7 +439,7 @@ async fn during_a_rolls_grace_period_the_previous_secret_signs_then_the_new_one(
             .unwrap()
             .to_utc();
         for (at, expected) in [(until - Duration::seconds(1), &old), (until, &new)] {
-            let (_, signing) = outbox::destination(&app.db, &app.state.sealer, org, at)
+            let (_, signing) = sending::destination(&app.db, &app.state.sealer, org, at)
                 .await
                 .unwrap();
             let Signing::With(secret) = signing else {
@@ -553,7 +553,7 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
     setup(&app, &url).await;
     app.call("/api/webhooks/test", json!({})).await;
     // A worker has claimed it and is sending it.
-    let claimed = outbox::claim(&app.db, app.org().await, 10).await.unwrap();
+    let claimed = sending::claim(&app.db, app.org().await, 10).await.unwrap();
     assert_eq!(claimed.len(), 1);
     let lease = deliveries(&app).await[0].locked_until;
     assert!(lease.is_some());
@@ -573,10 +573,10 @@ async fn resend_leaves_a_delivery_in_flight_alone() {
         "the lease is kept"
     );
     // Once the attempt is recorded, Resend works.
-    outbox::record(
+    sending::record(
         &app.db,
         &claimed[0],
-        outbox::Outcome::Delivered { status_code: 200 },
+        sending::Outcome::Delivered { status_code: 200 },
     )
     .await
     .unwrap();

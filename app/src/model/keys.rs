@@ -1,5 +1,6 @@
 //! API keys as both sides see them: what the list shows and what the form sends.
-//! The secret itself, the database and the sealing live behind `ssr`.
+//! The secret itself, the database and the sealing are the domain's
+//! (`domain::keys`), on the server only.
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
-//! Outgoing webhooks: the organization's URL, the outbox of deliveries, and
-//! what the Webhooks page shows. Queuing lives behind `ssr`; signing and
-//! sending are the server's delivery worker (`server::webhooks`).
+//! Outgoing webhooks as both sides see them: the organization's URL, its
+//! deliveries, and what the Webhooks page shows. Queuing them is the
+//! domain's (`domain::webhooks`); signing and sending, the server's
+//! delivery worker (`server::webhooks`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

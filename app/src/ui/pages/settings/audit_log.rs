@@ -3,11 +3,11 @@
 //! time.
 //!
 //! Nothing in the log reacts to anything: it is links, a GET form and a
-//! table. So the server renders it to HTML (`fragment`, escaped like any
-//! view) and the browser only places that HTML, fetched again when the
-//! query changes. The table's rows, their types and their decoding stay
-//! out of the WASM bundle, and paging and the filter work before (and
-//! without) hydration. The router still takes the page links in place.
+//! table. So the server renders it to HTML (`render_audit_log`, escaped
+//! like any view), in the page it serves; each link and the filter are a
+//! new page load. No island, so the table's rows, their types and their
+//! decoding stay out of the WASM bundle, and paging and the filter work
+//! without JavaScript.
 
 use leptos::either::Either;
 use leptos::prelude::*;

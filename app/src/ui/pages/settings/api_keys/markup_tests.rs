@@ -162,3 +162,23 @@ fn the_suggestion_carries_its_levels() {
     carries(&html, names::attr::ACTION, DialogAction::Suggest.slug());
     carries(&html, attr::LEVELS, "history=read");
 }
+
+/// The stylesheet shows the permission grid and the date field by
+/// following the form's own controls (`:has()`): it names them by the ids
+/// and the value the form renders.
+#[test]
+fn the_stylesheet_follows_the_forms_controls_by_their_names() {
+    let css = include_str!("../../../../../../style/main.css");
+    let html = new_key_template();
+    for id in [ids::KEY_RESTRICTED, ids::KEY_EXPIRES] {
+        assert!(css.contains(&names::by_id(id)), "main.css lacks #{id}");
+        carries(&html, "id", id);
+    }
+    let on_a_date = format!(
+        "{} option[value=\"{}\"]",
+        names::by_id(ids::KEY_EXPIRES),
+        crate::model::expiry::Expiry::ON_A_DATE
+    );
+    assert!(css.contains(&on_a_date), "main.css lacks {on_a_date}");
+    carries(&html, "value", crate::model::expiry::Expiry::ON_A_DATE);
+}

@@ -1,7 +1,7 @@
 //! Settings > API Keys: list, add, edit, roll, delete, and the webhook key.
 //!
 //! Everything the page shows is HTML rendered on the server: the list
-//! (`KeyList`), and the dialogs (`key_dialogs.rs`): Add's form is in the
+//! (`list.rs`), and the dialogs (`dialogs/`): Add's form is in the
 //! page, Edit, Roll and Delete are rendered for their key when a row asks.
 //! One island, `KeyManager`, makes it interactive: the Add button, one
 //! `<dialog>` that shows whichever dialog is open and sends its form, and

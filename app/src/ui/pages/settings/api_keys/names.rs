@@ -24,6 +24,13 @@ pub mod ids {
     /// The heading of the new secret, which names the dialog then.
     pub const SECRET_TITLE: &str = "secret-title";
     pub const KEY_FORM_TITLE: &str = "key-form-title";
+    pub const KEY_NAME: &str = "key-name";
+    /// The switch and the select the stylesheet follows (`style/main.css`:
+    /// the grid shows while the switch is on, the date while the select
+    /// says "On a date").
+    pub const KEY_RESTRICTED: &str = "key-restricted";
+    pub const KEY_EXPIRES: &str = "key-expires";
+    pub const KEY_EXPIRY_DATE: &str = "key-expiry-date";
     /// The forms' own error places.
     pub const KEY_FORM_ERROR: &str = "key-form-error";
     // Roll and Delete are rendered on the server only.

@@ -34,12 +34,6 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
         Access::Full => BTreeMap::new(),
         Access::Restricted(r) => BTreeMap::from_iter(r.granted()),
     };
-    let (expiry_options, expiry_selected) = expiry_options(key.as_ref());
-    let expiry_date = key
-        .as_ref()
-        .and_then(|k| k.expires_at.as_ref())
-        .map(iso_date)
-        .unwrap_or_default();
     // What an edited key did lately, when it did anything.
     let usage = key
         .as_ref()
@@ -55,7 +49,7 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
             >
                 <h2 id=ids::KEY_FORM_TITLE class="dialog__title">{title}</h2>
                 <TextInput
-                    id="key-name"
+                    id=ids::KEY_NAME
                     label="Name"
                     hint=Some("Give your key a descriptive name to identify its purpose.".into())
                     field=fields::NAME
@@ -67,28 +61,43 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                 <RestrictSwitch checked=access.is_restricted() />
                 {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
                 <PermissionGrid levels />
-                <SelectField
-                    id="key-expires"
-                    label="Expires"
-                    name=fields::EXPIRES
-                    options=expiry_options
-                    selected=expiry_selected
-                />
-                <TextInput
-                    id="key-expiry-date"
-                    label="Expiry date"
-                    hint=Some("The key stops working at 00:00 UTC on this date.".into())
-                    field=fields::EXPIRY_DATE
-                    value=expiry_date
-                    input_type="date"
-                    autocomplete="off"
-                    class="field key-form__date"
-                />
+                <ExpiryFields key=key.clone() />
                 <FieldError id=ids::KEY_FORM_ERROR field="" class="form-error" />
                 <FormActions submit_label pending_label />
             </form>
             {key.is_none().then(|| view! { <SecretReveal title="Your new API key" /> })}
         </div>
+    }
+}
+
+/// **Expires**, and the date it shows when it says "On a date" (the
+/// stylesheet shows it then).
+#[component]
+fn ExpiryFields(key: Option<KeySummary>) -> impl IntoView {
+    let (options, selected) = expiry_options(key.as_ref());
+    let date = key
+        .as_ref()
+        .and_then(|k| k.expires_at.as_ref())
+        .map(iso_date)
+        .unwrap_or_default();
+    view! {
+        <SelectField
+            id=ids::KEY_EXPIRES
+            label="Expires"
+            name=fields::EXPIRES
+            options
+            selected
+        />
+        <TextInput
+            id=ids::KEY_EXPIRY_DATE
+            label="Expiry date"
+            hint=Some("The key stops working at 00:00 UTC on this date.".into())
+            field=fields::EXPIRY_DATE
+            value=date
+            input_type="date"
+            autocomplete="off"
+            class="field key-form__date"
+        />
     }
 }
 
@@ -99,14 +108,14 @@ fn RestrictSwitch(checked: bool) -> impl IntoView {
     view! {
         <div class="field field--check">
             <input
-                id="key-restricted"
+                id=ids::KEY_RESTRICTED
                 name=fields::RESTRICTED
                 type="checkbox"
                 role="switch"
                 checked=checked
                 aria-describedby="key-restricted-hint"
             />
-            <label for="key-restricted">"Restrict permissions"</label>
+            <label for=ids::KEY_RESTRICTED>"Restrict permissions"</label>
             <p class="field-hint" id="key-restricted-hint">
                 <span class="key-form__if-restricted">
                     "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
