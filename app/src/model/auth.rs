@@ -55,12 +55,14 @@ pub struct CurrentUser {
 pub const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
 /// Sign-in without a password.
 pub const PASSWORD_MISSING: &str = "Enter your password.";
+/// Sign-in or sign-up without an email.
+pub const EMAIL_MISSING: &str = "Enter your email address.";
 
 /// Trimmed and lower-cased; a plausible address, not a full RFC 5322 parse.
 pub fn validate_email(raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
-        return Err(AppError::invalid("email", "Enter your email address."));
+        return Err(AppError::invalid("email", EMAIL_MISSING));
     }
     let valid = email.chars().count() <= EMAIL_MAX_CHARS
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -117,6 +119,29 @@ pub fn validate_organization(raw: &str) -> Result<String, AppError> {
         ));
     }
     Ok(name.to_owned())
+}
+
+impl LoginInput {
+    /// The email as accounts are keyed (trimmed, lower-cased), or what is
+    /// missing. Any other text may be someone's address: a sign-in checks
+    /// no format, but an address longer than any account's is refused
+    /// before it is counted (or kept in the throttle's memory).
+    pub fn validate(&self) -> Result<String, AppError> {
+        let email = self.email.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(AppError::invalid("email", EMAIL_MISSING));
+        }
+        if email.chars().count() > EMAIL_MAX_CHARS {
+            return Err(AppError::invalid(
+                "email",
+                "Enter an email address like name@example.com.",
+            ));
+        }
+        if self.password.is_empty() {
+            return Err(AppError::invalid("password", PASSWORD_MISSING));
+        }
+        Ok(email)
+    }
 }
 
 impl SignupInput {

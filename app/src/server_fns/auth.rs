@@ -29,28 +29,15 @@ pub async fn signup(input: SignupInput) -> Result<(), AppError> {
             }
             // Signing up again with an account's own email and password
             // signs its owner in; anyone else is told to sign in instead.
-            if let Some(user) = accounts::find_user(&state.db, &email).await? {
+            if accounts::find_user(&state.db, &email).await?.is_some() {
                 // A password check like any sign-in: it spends the account's
                 // sign-in budget, so sign-up is no way round it.
-                let throttle = &state.sign_in_throttle;
-                if !throttle.allow(&email, address) {
-                    tracing::warn!("sign-in throttled (through sign-up)");
-                    return Err(AppError::TooManyAttempts.into());
-                }
-                let owner =
-                    password::verify_blocking(input.password, Some(user.password_hash.clone()))
-                        .await
-                        .inspect_err(|_| throttle.refund(&email, address))?;
-                if !owner {
-                    accounts::sign_in_failed(&state.db, &state.sign_in_throttle, &user, address)
-                        .await?;
-                    return Err(AppError::invalid("email", crate::model::auth::EMAIL_TAKEN).into());
-                }
-                throttle.refund(&email, address);
-                end_presented_session(&state).await?;
-                let token = accounts::sign_in(&state.db, &user, address).await?;
-                set_session_cookie(&token, state.cookie_secure);
-                return Ok(());
+                return match checked_password(&state, &email, input.password, address).await? {
+                    PasswordCheck::Right(user) => start_session(&state, &user, address).await,
+                    PasswordCheck::Wrong(_) => {
+                        Err(AppError::invalid("email", crate::model::auth::EMAIL_TAKEN).into())
+                    }
+                };
             }
             let hash = password::hash_blocking(input.password).await?;
             let token =
@@ -69,57 +56,61 @@ pub async fn login(input: LoginInput) -> Result<(), AppError> {
     respond(
         async {
             let state = state()?;
-            let email = input.email.trim().to_lowercase();
-            if email.is_empty() {
-                return Err(AppError::invalid("email", "Enter your email address.").into());
-            }
-            // No address is this long: refused before it is counted (or
-            // kept in the throttle's memory).
-            if email.chars().count() > crate::model::auth::EMAIL_MAX_CHARS {
-                return Err(AppError::invalid(
-                    "email",
-                    "Enter an email address like name@example.com.",
-                )
-                .into());
-            }
-            if input.password.is_empty() {
-                return Err(
-                    AppError::invalid("password", crate::model::auth::PASSWORD_MISSING).into(),
-                );
-            }
+            let email = input.validate()?;
             let address = crate::server_fns::client_address().await;
-            let throttle = &state.sign_in_throttle;
-            if !throttle.allow(&email, address) {
-                tracing::warn!("sign-in throttled");
-                return Err(AppError::TooManyAttempts.into());
+            match checked_password(&state, &email, input.password, address).await? {
+                PasswordCheck::Right(user) => start_session(&state, &user, address).await?,
+                PasswordCheck::Wrong(_) => return Err(AppError::SignInFailed.into()),
             }
-            // Only a failure stays counted: the right password, or no
-            // check at all (the server busy), gives the attempt back.
-            let checked = accounts::check_password(&state.db, &email, input.password)
-                .await
-                .inspect_err(|_| throttle.refund(&email, address))?;
-            let user = match checked {
-                PasswordCheck::Right(user) => {
-                    throttle.refund(&email, address);
-                    user
-                }
-                PasswordCheck::Wrong(Some(user)) => {
-                    accounts::sign_in_failed(&state.db, &state.sign_in_throttle, &user, address)
-                        .await?;
-                    return Err(AppError::SignInFailed.into());
-                }
-                // No account, no organization whose log it belongs in.
-                PasswordCheck::Wrong(None) => return Err(AppError::SignInFailed.into()),
-            };
-            // A fresh session id at every sign-in; any session the browser
-            // presented is ended.
-            end_presented_session(&state).await?;
-            let token = accounts::sign_in(&state.db, &user, address).await?;
-            set_session_cookie(&token, state.cookie_secure);
             Ok::<(), crate::server_fns::Failure>(())
         }
         .await,
     )
+}
+
+/// Checks `password` for `email` within the sign-in throttle's budget, for
+/// sign-in and for a sign-up with an account's email alike. Only a failure
+/// stays counted: the right password, or no check at all (the server
+/// busy), gives the attempt back. A wrong password for an account is
+/// logged in its organization's audit log (within the throttle's bound).
+#[cfg(feature = "ssr")]
+async fn checked_password(
+    state: &crate::server_fns::AppState,
+    email: &str,
+    password: String,
+    address: Option<std::net::IpAddr>,
+) -> Result<PasswordCheck, crate::server_fns::Failure> {
+    let throttle = &state.sign_in_throttle;
+    if !throttle.allow(email, address) {
+        tracing::warn!("sign-in throttled");
+        return Err(AppError::TooManyAttempts.into());
+    }
+    let checked = accounts::check_password(&state.db, email, password)
+        .await
+        .inspect_err(|_| throttle.refund(email, address))?;
+    match &checked {
+        PasswordCheck::Right(_) => throttle.refund(email, address),
+        PasswordCheck::Wrong(Some(user)) => {
+            accounts::sign_in_failed(&state.db, throttle, user, address).await?
+        }
+        // No account, no organization whose log it belongs in.
+        PasswordCheck::Wrong(None) => {}
+    }
+    Ok(checked)
+}
+
+/// A fresh session id at every sign-in: any session the browser presented
+/// is ended, and the new one's cookie set.
+#[cfg(feature = "ssr")]
+async fn start_session(
+    state: &crate::server_fns::AppState,
+    user: &crate::domain::entities::user::Model,
+    address: Option<std::net::IpAddr>,
+) -> Result<(), crate::server_fns::Failure> {
+    end_presented_session(state).await?;
+    let token = accounts::sign_in(&state.db, user, address).await?;
+    set_session_cookie(&token, state.cookie_secure);
+    Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
