@@ -130,10 +130,17 @@ async fn the_api_refuses_other_addresses_until_they_are_added() {
             body["error"]["message"],
             "This API key cannot be used from an unknown address."
         );
-        // Refusals are counted as refused in the key's usage.
+        // Every request is counted in the key's usage (3 allowed, 4
+        // refused); a refusal for the address is not one of a permission.
         app.last_used.flush(&app.db).await.unwrap();
         let (_, list) = app.call("/api/keys/list", json!({})).await;
-        assert_eq!(list[0]["usage"]["refused"][0][1], 4, "{list}");
+        let usage = &list[0]["usage"];
+        assert_eq!(
+            usage["daily"].as_array().unwrap().last(),
+            Some(&json!(7)),
+            "{list}"
+        );
+        assert_eq!(usage["refused"], json!([]), "{list}");
         // Added, and allowed on the next request.
         let (status, _) = save(&app, "/api/keys/update", Some(id), "10.0.0.0/8\n127.0.0.1").await;
         assert_eq!(status, StatusCode::OK);

@@ -13,6 +13,10 @@ use crate::model::key_fields as fields;
 
 /// The most lines a key's list may have.
 pub const MAX_RANGES: usize = 50;
+/// The most text the field may hold: 50 of the longest entries with room
+/// to spare. Longer text is refused before it is read, so its cost is
+/// bounded whatever a client sends.
+pub const MAX_TEXT_BYTES: usize = 8 * 1024;
 
 /// One address or CIDR range, its host bits cleared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +92,15 @@ impl AllowedIps {
     /// The text area's lines: blank ones are skipped, the rest must each be
     /// an address or range, and there may be at most `MAX_RANGES`.
     pub fn parse(text: &str) -> Result<Self, AppError> {
+        let too_many = || {
+            AppError::invalid(
+                fields::ALLOWED_IPS,
+                format!("Enter at most {MAX_RANGES} addresses or ranges."),
+            )
+        };
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(too_many());
+        }
         let mut ranges = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -105,14 +118,11 @@ impl AllowedIps {
                 ));
             };
             if !ranges.contains(&range) {
+                if ranges.len() == MAX_RANGES {
+                    return Err(too_many());
+                }
                 ranges.push(range);
             }
-        }
-        if ranges.len() > MAX_RANGES {
-            return Err(AppError::invalid(
-                fields::ALLOWED_IPS,
-                format!("Enter at most {MAX_RANGES} addresses or ranges."),
-            ));
         }
         Ok(AllowedIps(ranges))
     }
@@ -245,6 +255,13 @@ mod tests {
                 .unwrap_err()
                 .message_for(fields::ALLOWED_IPS)
                 .is_some()
+        );
+        // A megabyte of addresses is refused before it is read.
+        let huge = "1.1.1.1\n".repeat(130_000);
+        let err = AllowedIps::parse(&huge).unwrap_err();
+        assert_eq!(
+            err.message_for(fields::ALLOWED_IPS).as_deref(),
+            Some("Enter at most 50 addresses or ranges.")
         );
     }
 

@@ -98,10 +98,15 @@ pub async fn guard(
             .map(ApiError::Forbidden)
     };
     // Recorded allowed or not: the page shows what a key did and what a
-    // restriction refused it.
+    // restriction refused it. A refusal for its address is counted under
+    // no permission: it says nothing about the permissions the key needs.
+    let counted_need = match refusal {
+        Some(ApiError::AddressNotAllowed(_)) => None,
+        _ => required,
+    };
     state
         .last_used
-        .record(caller.key_id, caller.org, required, refusal.is_some());
+        .record(caller.key_id, caller.org, counted_need, refusal.is_some());
     if let Some(refusal) = refusal {
         return refusal.into_response();
     }
