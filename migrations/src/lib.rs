@@ -13,6 +13,7 @@ mod m20261127_000007_key_usage;
 mod m20261128_000008_audit_log;
 mod m20261202_000009_webhook_pending_by_org;
 mod m20261202_000010_prune_indexes;
+mod m20261203_000011_allowed_ips;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_audit_log::Migration),
             Box::new(m20261202_000009_webhook_pending_by_org::Migration),
             Box::new(m20261202_000010_prune_indexes::Migration),
+            Box::new(m20261203_000011_allowed_ips::Migration),
         ]
     }
 }

@@ -40,22 +40,34 @@ impl TrustedProxies {
         if !self.trusts(peer.ip()) {
             return peer;
         }
-        let hops: Vec<&str> = headers
+        // Split as bytes: an entry that is not text (or not an address)
+        // must not hide the entries after it, which the proxy appended.
+        let hops: Vec<Option<IpAddr>> = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .map(|hop| {
+                std::str::from_utf8(hop)
+                    .ok()
+                    .and_then(|h| h.trim().parse().ok())
+            })
             .collect();
+        if hops.is_empty() {
+            return peer;
+        }
         for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if self.trusts(ip) => continue,
-                Ok(ip) => return SocketAddr::new(ip.to_canonical(), 0),
+            match hop {
+                Some(ip) if self.trusts(*ip) => continue,
+                Some(ip) => return SocketAddr::new(ip.to_canonical(), 0),
                 // Not an address: nothing before it can be believed.
-                Err(_) => return peer,
+                None => break,
             }
         }
-        peer
+        // Forwarded, but by no client we can name: not the proxy itself
+        // (a key allowed from the proxy's address would then be usable
+        // from anywhere), but the unspecified address, which no allowlist
+        // holds and which shares one budget with every such request.
+        SocketAddr::new(IpAddr::from([0, 0, 0, 0]), 0)
     }
 }
 
@@ -100,12 +112,29 @@ mod tests {
         assert_eq!(ip(trusted.client(proxy, &h)), "198.51.100.7");
         // A peer that is not a trusted proxy is the client, whatever it says.
         assert_eq!(trusted.client(stranger, &h), stranger);
-        // No header, or garbage in it: the peer.
+        // No header: the proxy itself is the client. Garbage where the
+        // proxy's own entry should be: no client anyone can name (never
+        // the proxy, whose address a key may allow).
         assert_eq!(trusted.client(proxy, &HeaderMap::new()), proxy);
+        let nobody = "0.0.0.0";
         assert_eq!(
-            trusted.client(proxy, &forwarded(&["1.2.3.4, nonsense"])),
-            proxy
+            ip(trusted.client(proxy, &forwarded(&["1.2.3.4, nonsense"]))),
+            nobody
         );
+        assert_eq!(
+            ip(trusted.client(proxy, &forwarded(&["198.51.100.7:4000"]))),
+            nobody
+        );
+        // Bytes that are not text before the proxy's entry do not hide it.
+        let mut h = HeaderMap::new();
+        h.append(
+            "x-forwarded-for",
+            HeaderValue::from_bytes(b"\xff, 198.51.100.7").unwrap(),
+        );
+        assert_eq!(ip(trusted.client(proxy, &h)), "198.51.100.7");
+        // Through a trusted proxy, then garbage: nobody, not the proxy.
+        let h = forwarded(&["junk, 10.0.0.2"]);
+        assert_eq!(ip(trusted.client(proxy, &h)), nobody);
         // An IPv4-mapped peer is the IPv4 proxy it is.
         let mapped: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().unwrap();
         assert_eq!(

@@ -28,6 +28,7 @@ async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
         &KeySettings {
             name: "k".into(),
             access,
+            allowed_ips: Default::default(),
         },
         None,
     )
@@ -258,6 +259,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
             &KeySettings {
                 name: "gone".into(),
                 access: Access::Full,
+                allowed_ips: Default::default(),
             },
             None,
         )
@@ -322,6 +324,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             &KeySettings {
                 name: "k".into(),
                 access: Access::Full,
+                allowed_ips: Default::default(),
             },
             None,
         )
@@ -349,6 +352,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             &KeySettings {
                 name: "k".into(),
                 access: restricted(Group::Agent, Level::Read),
+                allowed_ips: Default::default(),
             },
             &Expiry::Keep,
             Utc::now(),
@@ -885,6 +889,7 @@ async fn last_use_is_recorded_in_batches() {
         &KeySettings {
             name: "k".into(),
             access: Access::Full,
+            allowed_ips: Default::default(),
         },
         None,
     )
@@ -936,6 +941,7 @@ async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
         &KeySettings {
             name: "k".into(),
             access: Access::Full,
+            allowed_ips: Default::default(),
         },
         None,
     )

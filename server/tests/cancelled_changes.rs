@@ -131,6 +131,7 @@ impl Change {
                             .with(Group::History, Level::Read)
                             .unwrap(),
                     ),
+                    allowed_ips: Default::default(),
                 },
                 &Expiry::Keep,
                 Utc::now(),
@@ -169,6 +170,7 @@ async fn cached_key(app: &TestApp, org: OrgId) -> CreatedKey {
         &KeySettings {
             name: "k".into(),
             access: Access::Full,
+            allowed_ips: Default::default(),
         },
         None,
     )

@@ -353,6 +353,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &KeySettings {
                 name: "a".into(),
                 access: Access::Full,
+                allowed_ips: Default::default(),
             },
             None,
         )
@@ -366,6 +367,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &KeySettings {
                 name: "b".into(),
                 access: Access::Full,
+                allowed_ips: Default::default(),
             },
             None,
         )
@@ -404,6 +406,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &KeySettings {
                 name: "c".into(),
                 access: Access::Full,
+                allowed_ips: Default::default(),
             },
             None,
         )
@@ -437,6 +440,7 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
                 &KeySettings {
                     name: format!("k{i}"),
                     access: Access::Full,
+                    allowed_ips: Default::default(),
                 },
                 None,
             )
@@ -499,6 +503,7 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
             &KeySettings {
                 name: "theirs".into(),
                 access: Access::Full,
+                allowed_ips: Default::default(),
             },
             None,
         )
@@ -549,6 +554,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
                         .with(Group::Agent, Level::Edit)
                         .unwrap(),
                 ),
+                allowed_ips: Default::default(),
             },
             None,
         )

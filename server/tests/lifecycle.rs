@@ -105,6 +105,7 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
             &KeySettings {
                 name: "brief".into(),
                 access: app::model::permissions::Access::Full,
+                allowed_ips: Default::default(),
             },
             Some(expires_at),
         )

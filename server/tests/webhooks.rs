@@ -762,6 +762,7 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
         &KeySettings {
             name: "signer".into(),
             access: Access::Full,
+            allowed_ips: Default::default(),
         },
         None,
     )

@@ -40,6 +40,8 @@ pub enum AuditAction {
     RestrictionsChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "expiry_changed"))]
     ExpiryChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "allowed_ips_changed"))]
+    AllowedIpsChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_rolled"))]
     KeyRolled,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_deleted"))]
@@ -62,6 +64,7 @@ impl AuditAction {
             AuditAction::KeyRenamed => "Key renamed",
             AuditAction::RestrictionsChanged => "Restrictions changed",
             AuditAction::ExpiryChanged => "Expiry changed",
+            AuditAction::AllowedIpsChanged => "Allowed IP addresses changed",
             AuditAction::KeyRolled => "Key rolled",
             AuditAction::KeyDeleted => "Key deleted",
             AuditAction::WebhookKeySet => "Set as webhook key",

@@ -7,3 +7,4 @@ pub const RESTRICTED: &str = "restricted";
 pub const EXPIRES: &str = "expires";
 pub const EXPIRY_DATE: &str = "expiry_date";
 pub const GRACE: &str = "grace";
+pub const ALLOWED_IPS: &str = "allowed_ips";

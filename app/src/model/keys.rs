@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::AppError;
 use crate::model::expiry::Expiry;
 use crate::model::permissions::{Access, Group, Level};
@@ -59,6 +60,9 @@ pub struct KeySummary {
     /// What the key was used for in the last `USAGE_DAYS` days.
     #[serde(default)]
     pub usage: KeyUsage,
+    /// Where the key may be used from; empty: anywhere.
+    #[serde(default)]
+    pub allowed_ips: AllowedIps,
 }
 
 /// The dialogs a row of the API Keys page opens. The server renders each
@@ -124,6 +128,10 @@ pub struct KeyInput {
     /// Absent means keep the key's expiry (none, for a new key).
     #[serde(default)]
     pub expires: Expiry,
+    /// **Allowed IP addresses** as typed: one address or range per line;
+    /// empty (or absent) means anywhere.
+    #[serde(default)]
+    pub allowed_ips: String,
 }
 
 /// A key's settings as the form sent them, checked: what the store writes
@@ -134,6 +142,7 @@ pub struct KeyInput {
 pub struct KeySettings {
     pub name: String,
     pub access: Access,
+    pub allowed_ips: AllowedIps,
 }
 
 impl KeyInput {
@@ -151,7 +160,12 @@ impl KeyInput {
         } else {
             Access::Full
         };
-        Ok(KeySettings { name, access })
+        let allowed_ips = AllowedIps::parse(&self.allowed_ips)?;
+        Ok(KeySettings {
+            name,
+            access,
+            allowed_ips,
+        })
     }
 }
 
@@ -259,12 +273,14 @@ mod tests {
             restricted: false,
             levels: [(Group::Call, Level::Read)].into(),
             expires: Expiry::Keep,
+            ..KeyInput::default()
         };
         assert_eq!(
             input.validate().unwrap(),
             KeySettings {
                 name: "ci".into(),
-                access: Access::Full
+                access: Access::Full,
+                allowed_ips: Default::default(),
             }
         );
     }
@@ -276,6 +292,7 @@ mod tests {
             restricted: true,
             levels: [(Group::Call, Level::Read)].into(),
             expires: Expiry::Keep,
+            ..KeyInput::default()
         };
         let err = input.validate().unwrap_err();
         assert!(
@@ -303,6 +320,7 @@ mod tests {
                 expired: false,
                 previous_secret_until: None,
                 usage: KeyUsage::default(),
+                allowed_ips: Default::default(),
             },
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };

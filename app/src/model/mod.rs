@@ -3,6 +3,7 @@
 
 // The API's route table: the server's router, its guard and the OpenAPI
 // document read it; no page does, so the browser bundle leaves it out.
+pub mod allowed_ips;
 #[cfg(feature = "ssr")]
 pub mod api_routes;
 pub mod audit;

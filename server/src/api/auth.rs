@@ -81,17 +81,34 @@ pub async fn guard(
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
-    let (required, refused) = match need {
-        Need::AnyKey => (None, false),
-        Need::Permission(required) => (Some(required), !caller.access.allows(required)),
+    let required = match need {
+        Need::AnyKey => None,
+        Need::Permission(required) => Some(required),
+    };
+    // The key's allowed addresses first, then the route's permission.
+    let refusal = if !address.is_some_and(|ip| caller.allowed_ips.allows(ip))
+        && !caller.allowed_ips.is_empty()
+    {
+        Some(ApiError::AddressNotAllowed(
+            address.map(|ip| ip.to_canonical()),
+        ))
+    } else {
+        required
+            .filter(|r| !caller.access.allows(*r))
+            .map(ApiError::Forbidden)
     };
     // Recorded allowed or not: the page shows what a key did and what a
-    // restriction refused it.
+    // restriction refused it. A refusal for its address is counted under
+    // no permission: it says nothing about the permissions the key needs.
+    let counted_need = match refusal {
+        Some(ApiError::AddressNotAllowed(_)) => None,
+        _ => required,
+    };
     state
         .last_used
-        .record(caller.key_id, caller.org, required, refused);
-    if let Some(required) = required.filter(|_| refused) {
-        return ApiError::Forbidden(required).into_response();
+        .record(caller.key_id, caller.org, counted_need, refusal.is_some());
+    if let Some(refusal) = refusal {
+        return refusal.into_response();
     }
     request.extensions_mut().insert(caller);
     next.run(request).await

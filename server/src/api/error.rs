@@ -26,6 +26,9 @@ pub enum ApiError {
     RolledOut { at: DateTime<Utc> },
     #[error("This API key does not have the permission this route needs: {0}.")]
     Forbidden(Requirement),
+    /// The key's **Allowed IP addresses** do not include the client's.
+    #[error("This API key cannot be used from {}.", .0.map_or("an unknown address".to_owned(), |ip| ip.to_string()))]
+    AddressNotAllowed(Option<std::net::IpAddr>),
     #[error("{message}")]
     BadRequest { field: String, message: String },
     #[error("{message}")]
@@ -83,7 +86,7 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::Expired { .. } | ApiError::RolledOut { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::AddressNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) | ApiError::UnknownReference { .. } => StatusCode::NOT_FOUND,

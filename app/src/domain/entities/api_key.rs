@@ -31,6 +31,9 @@ pub struct Model {
     pub previous_secret_digest: Option<String>,
     pub previous_sealed_secret: Option<Vec<u8>>,
     pub previous_secret_until: Option<DateTimeUtc>,
+    /// Where the key may be used from: normalized lines (`AllowedIps`),
+    /// empty for anywhere.
+    pub allowed_ips: String,
 }
 
 impl Model {

@@ -4,11 +4,12 @@
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::secret::{ApiKeySecret, SecretDigest};
-use super::store::access_of;
+use super::store::{access_of, allowed_ips_of};
 use crate::domain::DomainError;
 use crate::domain::OrgId;
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::entities::organization;
+use crate::model::allowed_ips::AllowedIps;
 use crate::model::expiry::{Lifetimes, SecretSlot};
 use crate::model::permissions::Access;
 
@@ -23,6 +24,8 @@ pub struct VerifiedKey {
     pub lifetimes: Lifetimes,
     /// Which of the key's secrets the digest is.
     pub slot: SecretSlot,
+    /// Where the key may be used from.
+    pub allowed_ips: AllowedIps,
 }
 
 /// What the API guard needs of a presented secret: its key and the key's
@@ -43,6 +46,7 @@ pub async fn by_secret(
     Ok(Some(VerifiedKey {
         key_id: row.id,
         access: access_of(&row),
+        allowed_ips: allowed_ips_of(&row),
         lifetimes: row.lifetimes(),
         slot,
         key_name: row.name,

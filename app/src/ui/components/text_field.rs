@@ -4,6 +4,7 @@
 //! the island hydrated is never lost), and shows errors with
 //! `field_error::show_error`.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::field_error::FieldError;
@@ -26,6 +27,9 @@ pub fn TextInput(
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] maxlength: Option<usize>,
     #[prop(default = None)] error: Option<String>,
+    /// Several lines: a `<textarea>` of this many rows.
+    #[prop(optional)]
+    rows: Option<u32>,
 ) -> impl IntoView {
     let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
     let error_id = format!("{id}-error");
@@ -40,22 +44,48 @@ pub fn TextInput(
         <div class=class>
             <label for=id>{label}</label>
             {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
-            <input
-                id=id
-                name=name.unwrap_or(field)
-                type=input_type
-                autocomplete=autocomplete
-                maxlength=maxlength.map(|n| n.to_string())
-                autofocus=autofocus
-                value=value
-                data-field=field
-                aria-invalid=invalid.then_some("true")
-                aria-describedby=(!described.is_empty()).then_some(described)
-                data-describedby=hint_id
-            />
+            {match rows {
+                None => Either::Left(view! {
+                    <input
+                        id=id
+                        name=name.unwrap_or(field)
+                        type=input_type
+                        autocomplete=autocomplete
+                        maxlength=maxlength.map(|n| n.to_string())
+                        autofocus=autofocus
+                        value=value
+                        data-field=field
+                        aria-invalid=invalid.then_some("true")
+                        aria-describedby=(!described.is_empty()).then_some(described)
+                        data-describedby=hint_id
+                    />
+                }),
+                // The renderer writes a textarea's text unescaped: it is
+                // escaped here (the browser reads the entities back).
+                Some(rows) => Either::Right(view! {
+                    <textarea
+                        id=id
+                        name=name.unwrap_or(field)
+                        rows=rows.to_string()
+                        autocomplete=autocomplete
+                        spellcheck="false"
+                        data-field=field
+                        aria-invalid=invalid.then_some("true")
+                        aria-describedby=(!described.is_empty()).then_some(described)
+                        data-describedby=hint_id
+                        inner_html=escape_text(&value)
+                    ></textarea>
+                }),
+            }}
             <FieldError id=error_id field message=error />
         </div>
     }
+}
+
+/// Text as a textarea's contents: `&` and `<` as entities, so that no
+/// text can end the element.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;")
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -97,5 +127,19 @@ mod tests {
         );
         assert!(html.contains(">Wrong.</p>"), "{html}");
         assert!(!html.contains("hidden"), "{html}");
+    }
+
+    /// A textarea's text cannot end the element or add markup.
+    #[test]
+    fn a_textareas_text_stays_text() {
+        let value = "10.0.0.0/8\n</textarea><img src=x onerror=alert(1)>&amp;".to_owned();
+        let html =
+            view! { <TextInput id="t-ips" label="IPs" field="ips" value rows=4 /> }.to_html();
+        assert!(!html.contains("</textarea><img"), "{html}");
+        assert!(
+            html.contains("10.0.0.0/8\n&lt;/textarea>&lt;img src=x onerror=alert(1)>&amp;amp;"),
+            "{html}"
+        );
+        assert!(html.contains(&rendered(attr::FIELD, "ips")), "{html}");
     }
 }

@@ -213,6 +213,7 @@ mod tests {
             access: Access::Full,
             lifetimes: Lifetimes::default(),
             slot: SecretSlot::Current,
+            allowed_ips: Default::default(),
         }
     }
 

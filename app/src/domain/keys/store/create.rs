@@ -6,7 +6,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, TransactionTrait,
 };
 
-use super::rows::{expiry_words, lock_organization, subject, summary, write_settings};
+use super::rows::{expiry_words, ips_words, lock_organization, subject, summary, write_settings};
 use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::entities::api_key::{ActiveModel, Column, Entity as ApiKey};
 use crate::domain::keys::secret::ApiKeySecret;
@@ -63,11 +63,7 @@ pub async fn create(
         actor,
         AuditAction::KeyCreated,
         Some(subject(&row)),
-        format!(
-            "Access: {}. Expires: {}.",
-            settings.access.summary(),
-            expiry_words(expires_at)
-        ),
+        created_words(settings, expires_at),
     )
     .await?;
     txn.commit().await?;
@@ -76,4 +72,21 @@ pub async fn create(
         key: summary(row, now),
         secret: secret.expose().to_owned(),
     })
+}
+
+/// The "Key created" entry's detail: its access and expiry, and where it
+/// may be used from when that is not anywhere.
+fn created_words(settings: &KeySettings, expires_at: Option<DateTime<Utc>>) -> String {
+    let mut words = format!(
+        "Access: {}. Expires: {}.",
+        settings.access.summary(),
+        expiry_words(expires_at)
+    );
+    if !settings.allowed_ips.is_empty() {
+        words.push_str(&format!(
+            " Allowed from: {}.",
+            ips_words(&settings.allowed_ips)
+        ));
+    }
+    words
 }

@@ -14,7 +14,7 @@ pub use create::create;
 pub use delete::delete;
 pub use read::{find, list};
 pub use roll::roll;
-pub use rows::access_of;
 pub(crate) use rows::lock_organization;
+pub use rows::{access_of, allowed_ips_of};
 pub use update::update;
 pub use webhook::set_webhook;

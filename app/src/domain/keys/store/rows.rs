@@ -9,6 +9,7 @@ use crate::domain::audit::store::Subject;
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::entities::organization;
 use crate::domain::{DomainError, OrgId};
+use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::Missing;
 use crate::model::keys::{KeyId, KeySettings, KeySummary, KeyUsage};
 use crate::model::permissions::{Access, Restrictions};
@@ -65,6 +66,7 @@ pub(super) fn write_settings(row: &mut api_key::ActiveModel, settings: &KeySetti
     row.name = Set(settings.name.clone());
     row.restricted = Set(restricted);
     row.permissions = Set(permissions);
+    row.allowed_ips = Set(settings.allowed_ips.to_lines());
 }
 
 fn encode_access(access: &Access) -> (bool, String) {
@@ -75,6 +77,24 @@ fn encode_access(access: &Access) -> (bool, String) {
             serde_json::to_string(r).expect("restrictions serialize to JSON"),
         ),
     }
+}
+
+/// Allowed addresses in the audit log's words: "Anywhere", or the list.
+pub(super) fn ips_words(ips: &AllowedIps) -> String {
+    if ips.is_empty() {
+        "Anywhere".to_owned()
+    } else {
+        ips.to_lines().replace('\n', ", ")
+    }
+}
+
+/// Where a row's key may be used from. A stored list that no longer
+/// decodes allows no address rather than every one.
+pub fn allowed_ips_of(row: &api_key::Model) -> AllowedIps {
+    AllowedIps::parse(&row.allowed_ips).unwrap_or_else(|err| {
+        tracing::error!(key = row.id, error = %err, "stored allowed addresses do not decode; allowing none");
+        AllowedIps::nowhere()
+    })
 }
 
 /// The access stored on a row. A restriction that no longer decodes denies
@@ -97,6 +117,7 @@ pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
     KeySummary {
         id: KeyId(row.id),
         access: access_of(&row),
+        allowed_ips: allowed_ips_of(&row),
         expires_at: row.expires_at,
         expired: lifetimes.expired(now),
         previous_secret_until: lifetimes.previous_live_until(now),

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DbErr, TransactionTrait};
 
 use super::rows::{
-    access_of, expiry_words, find_row, lock_organization, subject, summary, write_settings,
+    access_of, allowed_ips_of, expiry_words, find_row, ips_words, lock_organization, subject,
+    summary, write_settings,
 };
 use crate::domain::audit::store::{self as audit, Actor, before_after};
 use crate::domain::entities::api_key::{self, ActiveModel};
@@ -72,6 +73,13 @@ fn audit_entries(
         entries.push((
             AuditAction::RestrictionsChanged,
             before_after(&before.summary(), &settings.access.summary()),
+        ));
+    }
+    let before = allowed_ips_of(row);
+    if before != settings.allowed_ips {
+        entries.push((
+            AuditAction::AllowedIpsChanged,
+            before_after(&ips_words(&before), &ips_words(&settings.allowed_ips)),
         ));
     }
     if row.expires_at != expires_at {

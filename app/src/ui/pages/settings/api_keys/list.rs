@@ -65,7 +65,20 @@ fn KeyRow(key: KeySummary) -> impl IntoView {
             <td data-label="Key">
                 <code>{key.display.clone()}</code>
             </td>
-            <td data-label="Access">{key.access.summary()}</td>
+            <td data-label="Access">
+                {key.access.summary()}
+                {(!key.allowed_ips.is_empty()).then(|| {
+                    let ranges = key.allowed_ips.to_lines().replace('\n', ", ");
+                    let title = ranges.clone();
+                    view! {
+                        <span class="key-meta" title=title>
+                            {key.allowed_ips.summary()}
+                            {(key.allowed_ips.len() > 1)
+                                .then(|| view! { <span class="visually-hidden">": " {ranges}</span> })}
+                        </span>
+                    }
+                })}
+            </td>
             <td data-label="Created">
                 <time datetime=key.created_at.to_rfc3339()>{format_date(&key.created_at)}</time>
             </td>

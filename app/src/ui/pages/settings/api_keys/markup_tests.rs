@@ -26,6 +26,7 @@ pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
         expired: false,
         previous_secret_until: None,
         usage: KeyUsage::default(),
+        allowed_ips: Default::default(),
     }
 }
 
@@ -81,10 +82,11 @@ fn the_key_form_has_each_field_the_island_reads() {
         fields::RESTRICTED,
         fields::EXPIRES,
         fields::EXPIRY_DATE,
+        fields::ALLOWED_IPS,
     ] {
         carries(&html, "name", field);
     }
-    for field in [fields::NAME, fields::EXPIRY_DATE] {
+    for field in [fields::NAME, fields::EXPIRY_DATE, fields::ALLOWED_IPS] {
         carries(&html, names::attr::FIELD, field);
         carries(&html, names::attr::ERROR_FOR, field);
     }

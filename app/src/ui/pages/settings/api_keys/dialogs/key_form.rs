@@ -62,6 +62,15 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                 {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
                 <PermissionGrid levels />
                 <ExpiryFields key=key.clone() />
+                <TextInput
+                    id=ids::KEY_ALLOWED_IPS
+                    label="Allowed IP addresses"
+                    hint=Some(ALLOWED_IPS_HINT.into())
+                    field=fields::ALLOWED_IPS
+                    value=key.as_ref().map(|k| k.allowed_ips.to_lines()).unwrap_or_default()
+                    rows=3
+                    autocomplete="off"
+                />
                 <FieldError id=ids::KEY_FORM_ERROR field="" class="form-error" />
                 <FormActions submit_label pending_label />
             </form>
@@ -69,6 +78,10 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
         </div>
     }
 }
+
+/// Under **Allowed IP addresses**.
+const ALLOWED_IPS_HINT: &str =
+    "One IPv4 or IPv6 address or CIDR range per line, up to 50. Leave empty to allow any address.";
 
 /// **Expires**, and the date it shows when it says "On a date" (the
 /// stylesheet shows it then).
