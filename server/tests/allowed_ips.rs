@@ -87,6 +87,18 @@ async fn the_form_saves_normalized_ranges_and_refuses_a_bad_line() {
         );
         assert!(html.contains("10.0.0.0/8, 2001:db8::/32"), "{html}");
         assert!(html.contains("Anywhere"), "{html}");
+        // An update that does not mention them keeps them.
+        let (status, _) = save(&app, "/api/keys/update", Some(id), "10.0.0.0/8").await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app
+            .call(
+                "/api/keys/update",
+                json!({ "id": id, "input": { "name": "Renamed", "restricted": false } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, list) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(list[0]["allowed_ips"], json!(["10.0.0.0/8"]));
         // Another organization cannot change them.
         let b = app.signup("owner@b.example", "Org B").await;
         let (status, _, _) = app

@@ -128,10 +128,12 @@ pub struct KeyInput {
     /// Absent means keep the key's expiry (none, for a new key).
     #[serde(default)]
     pub expires: Expiry,
-    /// **Allowed IP addresses** as typed: one address or range per line;
-    /// empty (or absent) means anywhere.
+    /// **Allowed IP addresses** as typed: one address or range per line,
+    /// empty for anywhere. Absent keeps the key's list (none, for a new
+    /// key), so that a client that does not know the field never widens
+    /// where a key may be used from.
     #[serde(default)]
-    pub allowed_ips: String,
+    pub allowed_ips: Option<String>,
 }
 
 /// A key's settings as the form sent them, checked: what the store writes
@@ -142,7 +144,8 @@ pub struct KeyInput {
 pub struct KeySettings {
     pub name: String,
     pub access: Access,
-    pub allowed_ips: AllowedIps,
+    /// `None`: keep the stored list (anywhere, for a new key).
+    pub allowed_ips: Option<AllowedIps>,
 }
 
 impl KeyInput {
@@ -160,7 +163,10 @@ impl KeyInput {
         } else {
             Access::Full
         };
-        let allowed_ips = AllowedIps::parse(&self.allowed_ips)?;
+        let allowed_ips = match &self.allowed_ips {
+            Some(text) => Some(AllowedIps::parse(text)?),
+            None => None,
+        };
         Ok(KeySettings {
             name,
             access,

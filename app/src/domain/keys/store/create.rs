@@ -82,11 +82,8 @@ fn created_words(settings: &KeySettings, expires_at: Option<DateTime<Utc>>) -> S
         settings.access.summary(),
         expiry_words(expires_at)
     );
-    if !settings.allowed_ips.is_empty() {
-        words.push_str(&format!(
-            " Allowed from: {}.",
-            ips_words(&settings.allowed_ips)
-        ));
+    if let Some(ips) = settings.allowed_ips.as_ref().filter(|ips| !ips.is_empty()) {
+        words.push_str(&format!(" Allowed from: {}.", ips_words(ips)));
     }
     words
 }

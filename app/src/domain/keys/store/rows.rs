@@ -66,7 +66,9 @@ pub(super) fn write_settings(row: &mut api_key::ActiveModel, settings: &KeySetti
     row.name = Set(settings.name.clone());
     row.restricted = Set(restricted);
     row.permissions = Set(permissions);
-    row.allowed_ips = Set(settings.allowed_ips.to_lines());
+    if let Some(ips) = &settings.allowed_ips {
+        row.allowed_ips = Set(ips.to_lines());
+    }
 }
 
 fn encode_access(access: &Access) -> (bool, String) {

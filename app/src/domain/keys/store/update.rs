@@ -76,10 +76,14 @@ fn audit_entries(
         ));
     }
     let before = allowed_ips_of(row);
-    if before != settings.allowed_ips {
+    if let Some(after) = settings
+        .allowed_ips
+        .as_ref()
+        .filter(|after| **after != before)
+    {
         entries.push((
             AuditAction::AllowedIpsChanged,
-            before_after(&ips_words(&before), &ips_words(&settings.allowed_ips)),
+            before_after(&ips_words(&before), &ips_words(after)),
         ));
     }
     if row.expires_at != expires_at {

@@ -43,7 +43,7 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
                 .filter_map(|g| Some((g, Level::from_slug(&text(&fields::level(g)))?)))
                 .collect(),
             expires: Expiry::from_form(&text(fields::EXPIRES), text(fields::EXPIRY_DATE)),
-            allowed_ips: text(fields::ALLOWED_IPS),
+            allowed_ips: Some(text(fields::ALLOWED_IPS)),
         })
     };
     let unreadable = || AppError::Transport("The form could not be read.".into());
