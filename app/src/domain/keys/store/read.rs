@@ -22,7 +22,7 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
         .all(db)
         .await?;
     let now = Utc::now();
-    let mut usage = usage_since(db, org, now).await?;
+    let mut usage = usage_since(db, org, None, now).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -39,19 +39,23 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
 }
 
 /// The organization's key use in the last `USAGE_DAYS` days (UTC), by key.
+/// `only` reads one key's rows, for a dialog, not the organization's.
 async fn usage_since(
     db: &impl ConnectionTrait,
     org: OrgId,
+    only: Option<KeyId>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<i64, KeyUsage>, DomainError> {
     use crate::domain::entities::key_usage;
     let today = now.date_naive();
     let first = today - chrono::Duration::days(USAGE_DAYS as i64 - 1);
-    let rows = key_usage::Entity::find()
+    let mut query = key_usage::Entity::find()
         .filter(key_usage::Column::OrganizationId.eq(org.0))
-        .filter(key_usage::Column::Day.gte(crate::model::dates::iso_day(first)))
-        .all(db)
-        .await?;
+        .filter(key_usage::Column::Day.gte(crate::model::dates::iso_day(first)));
+    if let Some(id) = only {
+        query = query.filter(key_usage::Column::ApiKeyId.eq(id.0));
+    }
+    let rows = query.all(db).await?;
     let mut by_key: HashMap<i64, KeyUsage> = HashMap::new();
     for row in rows {
         let Some(day) = crate::model::dates::parse_iso_date(&row.day) else {
@@ -95,7 +99,7 @@ pub async fn find(
 ) -> Result<KeySummary, DomainError> {
     let row = find_row(db, org, id).await?;
     let now = Utc::now();
-    let usage = usage_since(db, org, now)
+    let usage = usage_since(db, org, Some(id), now)
         .await?
         .remove(&row.id)
         .unwrap_or_else(|| KeyUsage {
