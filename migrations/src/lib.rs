@@ -14,6 +14,7 @@ mod m20261128_000008_audit_log;
 mod m20261202_000009_webhook_pending_by_org;
 mod m20261202_000010_prune_indexes;
 mod m20261203_000011_allowed_ips;
+mod m20261203_000012_teams;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_webhook_pending_by_org::Migration),
             Box::new(m20261202_000010_prune_indexes::Migration),
             Box::new(m20261203_000011_allowed_ips::Migration),
+            Box::new(m20261203_000012_teams::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ fn carries_a_secret(path: &str) -> bool {
     [
         <app::server_fns::keys::CreateKey as ServerFn>::PATH,
         <app::server_fns::keys::RollKey as ServerFn>::PATH,
+        <app::server_fns::members::InviteMember as ServerFn>::PATH,
     ]
     .contains(&path)
 }

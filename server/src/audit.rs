@@ -1,11 +1,11 @@
 //! The audit log's CSV download. Writing and reading entries is
 //! `app::domain::audit::store`; its retention is `prune`.
 
-use app::domain::OrgId;
 use app::domain::audit::csv;
 use app::domain::audit::store::older_than;
 use app::domain::auth::session::Authenticated;
 use app::model::error::AppError;
+use app::model::roles::Capability;
 use app::server_fns::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
@@ -21,9 +21,12 @@ const CSV_BATCH: u64 = 500;
 /// organization's log, filtered like the page, newest first. The session
 /// guard has redirected anyone not signed in to the sign-in page.
 pub async fn export_csv(State(state): State<AppState>, request: Request) -> Response {
-    let Some(Authenticated(user)) = request.extensions().get::<Authenticated>().cloned() else {
+    let Some(Authenticated(member)) = request.extensions().get::<Authenticated>().cloned() else {
         return refuse(AppError::Unauthorized);
     };
+    if let Err(message) = member.role.check(Capability::ViewAuditLog) {
+        return refuse(AppError::Forbidden(message));
+    }
     let params = Query::<Vec<(String, String)>>::try_from_uri(request.uri())
         .map(|Query(params)| params)
         .unwrap_or_default();
@@ -41,7 +44,7 @@ pub async fn export_csv(State(state): State<AppState>, request: Request) -> Resp
             }
         },
     };
-    let org = OrgId(user.organization_id);
+    let org = member.org;
     let db = state.db.clone();
     // The header, then the entries a batch at a time, each batch read
     // below the last id sent.

@@ -61,6 +61,7 @@ async fn the_form_saves_normalized_ranges_and_refuses_a_bad_line() {
         .await;
         assert_eq!(status, StatusCode::OK, "{created}");
         let (_, list) = app.call("/api/keys/list", json!({})).await;
+        let list = list["keys"].clone();
         assert_eq!(
             list[0]["allowed_ips"],
             json!(["10.0.0.0/8", "2001:db8::/32"])
@@ -98,6 +99,7 @@ async fn the_form_saves_normalized_ranges_and_refuses_a_bad_line() {
             .await;
         assert_eq!(status, StatusCode::OK);
         let (_, list) = app.call("/api/keys/list", json!({})).await;
+        let list = list["keys"].clone();
         assert_eq!(list[0]["allowed_ips"], json!(["10.0.0.0/8"]));
         // Another organization cannot change them.
         let b = app.signup("owner@b.example", "Org B").await;
@@ -146,6 +148,7 @@ async fn the_api_refuses_other_addresses_until_they_are_added() {
         // refused); a refusal for the address is not one of a permission.
         app.last_used.flush(&app.db).await.unwrap();
         let (_, list) = app.call("/api/keys/list", json!({})).await;
+        let list = list["keys"].clone();
         let usage = &list[0]["usage"];
         assert_eq!(
             usage["daily"].as_array().unwrap().last(),

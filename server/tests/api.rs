@@ -25,6 +25,7 @@ async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
         &app.state.sealer,
         org,
         &common::actor(),
+        common::NO_USER,
         &KeySettings {
             name: "k".into(),
             access,
@@ -256,6 +257,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
             &app.state.sealer,
             org,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "gone".into(),
                 access: Access::Full,
@@ -321,6 +323,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
             &app.state.sealer,
             org,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "k".into(),
                 access: Access::Full,
@@ -886,6 +889,7 @@ async fn last_use_is_recorded_in_batches() {
         &app.state.sealer,
         org,
         &common::actor(),
+        common::NO_USER,
         &KeySettings {
             name: "k".into(),
             access: Access::Full,
@@ -923,6 +927,7 @@ async fn last_use_is_recorded_in_batches() {
         .unwrap();
     assert!(row.last_used_at.is_some());
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
+    let keys = keys["keys"].clone();
     assert!(
         keys[0]["last_used_at"].is_i64(),
         "shown on the API Keys page"
@@ -938,6 +943,7 @@ async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
         &app.state.sealer,
         org,
         &common::actor(),
+        common::NO_USER,
         &KeySettings {
             name: "k".into(),
             access: Access::Full,
@@ -1517,6 +1523,7 @@ async fn usage_is_counted_per_day_and_permission_with_refusals_apart() {
         app.last_used.flush(&app.db).await.unwrap();
 
         let (_, keys) = app.call("/api/keys/list", json!({})).await;
+        let keys = keys["keys"].clone();
         let usage = &keys[0]["usage"];
         let daily = usage["daily"].as_array().unwrap();
         assert_eq!(daily.len(), 30, "{}", app.backend);
@@ -1545,6 +1552,7 @@ async fn usage_is_counted_per_day_and_permission_with_refusals_apart() {
         )
         .await;
         let (_, theirs, _) = app.call_with(Some(&b), "/api/keys/list", json!({})).await;
+        let theirs = theirs["keys"].clone();
         assert_eq!(theirs[0]["usage"]["used"], json!([]), "{}", app.backend);
         assert!(
             theirs[0]["usage"]["daily"]
@@ -1562,6 +1570,7 @@ async fn usage_is_counted_per_day_and_permission_with_refusals_apart() {
         .await
         .unwrap();
         let (_, keys) = app.call("/api/keys/list", json!({})).await;
+        let keys = keys["keys"].clone();
         assert_eq!(keys[0]["usage"]["used"], json!([]));
     }
 }

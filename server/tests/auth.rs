@@ -59,7 +59,13 @@ async fn signup_stores_an_argon2id_hash_and_signs_in() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             me,
-            json!({ "email": "owner@a.example", "organization": "Org A" })
+            json!({
+                "email": "owner@a.example",
+                "organization": "Org A",
+                "organization_id": me["organization_id"],
+                "role": "admin",
+                "organizations": [{ "id": me["organization_id"], "name": "Org A" }],
+            })
         );
     }
 }
@@ -226,6 +232,7 @@ async fn signed_out_and_forged_sessions_are_refused_by_every_server_function() {
             }
         }
         let (_, keys) = app.call("/api/keys/list", json!({})).await;
+        let keys = keys["keys"].clone();
         assert_eq!(keys.as_array().unwrap().len(), 1, "nothing changed");
     }
 }
@@ -244,6 +251,7 @@ async fn organization_b_cannot_see_or_touch_organization_a() {
         let b = app.signup("owner@b.example", "Org B").await;
 
         let (status, listed, _) = app.call_with(Some(&b), "/api/keys/list", json!({})).await;
+        let listed = listed["keys"].clone();
         assert_eq!((status, listed), (StatusCode::OK, json!([])));
         // The page's server-rendered list, too: no row of A's.
         let (status, table, _) = app.call_with(Some(&b), "/api/keys/table", json!({})).await;
@@ -282,6 +290,7 @@ async fn organization_b_cannot_see_or_touch_organization_a() {
             .await;
         assert_eq!(status, StatusCode::OK);
         let (_, a_view) = app.call("/api/keys/list", json!({})).await;
+        let a_view = a_view["keys"].clone();
         let names: Vec<_> = a_view
             .as_array()
             .unwrap()
@@ -343,6 +352,7 @@ async fn cross_site_state_changes_are_refused() {
         StatusCode::OK
     );
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
+    let keys = keys["keys"].clone();
     let names: Vec<_> = keys
         .as_array()
         .unwrap()

@@ -167,6 +167,7 @@ async fn cached_key(app: &TestApp, org: OrgId) -> CreatedKey {
         &app.state.sealer,
         org,
         &common::actor(),
+        common::NO_USER,
         &KeySettings {
             name: "k".into(),
             access: Access::Full,

@@ -157,7 +157,7 @@ async fn every_acknowledged_key_survives_a_kill() {
         )
         .await
         .unwrap();
-        let names: std::collections::HashSet<&str> = listed
+        let names: std::collections::HashSet<&str> = listed["keys"]
             .as_array()
             .unwrap()
             .iter()

@@ -27,6 +27,7 @@ async fn create(app: &TestApp, name: &str) -> Value {
 
 async fn list(app: &TestApp) -> Vec<Value> {
     let (status, body) = app.call("/api/keys/list", json!({})).await;
+    let body = body["keys"].clone();
     assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
     body.as_array().unwrap().clone()
 }
@@ -350,6 +351,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.state.sealer,
             org,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "a".into(),
                 access: Access::Full,
@@ -364,6 +366,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.state.sealer,
             org,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "b".into(),
                 access: Access::Full,
@@ -403,6 +406,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
             &app.state.sealer,
             other,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "c".into(),
                 access: Access::Full,
@@ -437,6 +441,7 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
                 &app.state.sealer,
                 org,
                 &common::actor(),
+                common::NO_USER,
                 &KeySettings {
                     name: format!("k{i}"),
                     access: Access::Full,
@@ -500,6 +505,7 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
             &app.state.sealer,
             other,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "theirs".into(),
                 access: Access::Full,
@@ -547,6 +553,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
             &app.state.sealer,
             app.org().await,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "r".into(),
                 access: Access::Restricted(

@@ -31,6 +31,7 @@ async fn create(app: &TestApp, name: &str, expires: Value) -> (i64, String) {
 
 async fn listed(app: &TestApp, id: i64) -> Value {
     let (status, body) = app.call("/api/keys/list", json!({})).await;
+    let body = body["keys"].clone();
     assert_eq!(status, StatusCode::OK, "{body}");
     body.as_array()
         .unwrap()
@@ -102,6 +103,7 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
             &app.state.sealer,
             org,
             &common::actor(),
+            common::NO_USER,
             &KeySettings {
                 name: "brief".into(),
                 access: app::model::permissions::Access::Full,
@@ -255,6 +257,7 @@ async fn bad_expiry_choices_are_refused_naming_the_field() {
         }
         // Nothing was created, and the refused edits changed nothing.
         let (_, all) = app.call("/api/keys/list", json!({})).await;
+        let all = all["keys"].clone();
         assert_eq!(all.as_array().unwrap().len(), 1);
         assert_eq!(listed(&app, id).await["name"], "k");
         // An unknown kind does not decode at all.

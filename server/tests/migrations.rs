@@ -46,3 +46,85 @@ async fn starting_twice_on_the_same_database_is_harmless() {
         second.close().await.unwrap();
     }
 }
+
+/// Teams arrive on a database that has accounts: each user becomes the
+/// Admin of the organization they signed up with, their sessions work on
+/// it, and its keys were created by them.
+#[tokio::test]
+async fn teams_carry_over_each_existing_account_as_its_organizations_admin() {
+    use app::domain::entities::{api_key, membership, organization, session, user};
+    use app::model::roles::Role;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    for backend in backends() {
+        let test_db = TestDb::create(&backend).await;
+        let db = Database::connect(test_db.url()).await.unwrap();
+        let before_teams = Migrator::migrations().len() as u32 - 1;
+        Migrator::up(&db, Some(before_teams)).await.unwrap();
+        let now = chrono::Utc::now();
+        organization::Entity::insert(organization::ActiveModel {
+            id: Set(7),
+            name: Set("Old Org".into()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        user::Entity::insert(user::ActiveModel {
+            id: Set(3),
+            organization_id: Set(7),
+            email: Set("old@a.example".into()),
+            password_hash: Set("x".into()),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        session::Entity::insert(session::ActiveModel {
+            id: Set(1),
+            token_digest: Set("d".repeat(64)),
+            user_id: Set(3),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        api_key::Entity::insert(api_key::ActiveModel {
+            organization_id: Set(7),
+            name: Set("old key".into()),
+            display_form: Set("key_x".into()),
+            secret_digest: Set("e".repeat(64)),
+            sealed_secret: Set(vec![1, 2, 3]),
+            is_webhook: Set(false),
+            restricted: Set(false),
+            permissions: Set("{}".into()),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+
+        Migrator::up(&db, None).await.unwrap();
+        let memberships = membership::Entity::find().all(&db).await.unwrap();
+        assert_eq!(memberships.len(), 1, "{}", backend.name());
+        assert_eq!(
+            (
+                memberships[0].organization_id,
+                memberships[0].user_id,
+                memberships[0].role
+            ),
+            (7, 3, Role::Admin)
+        );
+        let sessions = session::Entity::find().all(&db).await.unwrap();
+        assert_eq!(sessions[0].organization_id, 7);
+        let keys = api_key::Entity::find().all(&db).await.unwrap();
+        assert_eq!(keys[0].created_by, Some(3));
+        let users = user::Entity::find().all(&db).await.unwrap();
+        assert!(users[0].last_signed_in_at.is_some());
+        db.close().await.unwrap();
+    }
+}

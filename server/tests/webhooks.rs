@@ -385,6 +385,7 @@ async fn webhook_server_functions_refuse_what_they_must() {
 /// The id of the organization's webhook key (the one `setup` made).
 async fn webhook_key_id(app: &TestApp) -> i64 {
     let (_, keys) = app.call("/api/keys/list", json!({})).await;
+    let keys = keys["keys"].clone();
     keys.as_array()
         .unwrap()
         .iter()
@@ -759,6 +760,7 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
         &app.state.sealer,
         org,
         &actor,
+        common::NO_USER,
         &KeySettings {
             name: "signer".into(),
             access: Access::Full,

@@ -23,6 +23,9 @@ pub enum DomainError {
     /// from a key that has since expired): `field` names the form field.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The caller's role does not allow it; the message names the role.
+    #[error("{0}")]
+    Forbidden(String),
     /// Too much password hashing is queued already.
     #[error("the password hashing queue is full")]
     Busy,
@@ -48,6 +51,7 @@ impl From<DomainError> for AppError {
             DomainError::NotFound(what) => AppError::NotFound(what),
             DomainError::Conflict(message) => AppError::Conflict(message),
             DomainError::Invalid { field, message } => AppError::Invalid { field, message },
+            DomainError::Forbidden(message) => AppError::Forbidden(message),
             DomainError::Busy => AppError::Busy,
             DomainError::Db(_) | DomainError::Broken(_) => AppError::Internal,
         }

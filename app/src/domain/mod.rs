@@ -10,6 +10,7 @@ pub mod error;
 pub mod key_changes;
 pub mod keys;
 pub mod sealing;
+pub mod teams;
 pub mod webhooks;
 
 pub use error::DomainError;

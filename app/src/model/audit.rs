@@ -54,6 +54,16 @@ pub enum AuditAction {
     SignedIn,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "sign_in_failed"))]
     SignInFailed,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member_invited"))]
+    MemberInvited,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "invitation_revoked"))]
+    InvitationRevoked,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member_joined"))]
+    MemberJoined,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "role_changed"))]
+    RoleChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "member_removed"))]
+    MemberRemoved,
 }
 
 impl AuditAction {
@@ -71,6 +81,11 @@ impl AuditAction {
             AuditAction::WebhookUrlChanged => "Webhook URL changed",
             AuditAction::SignedIn => "Signed in",
             AuditAction::SignInFailed => "Sign-in failed",
+            AuditAction::MemberInvited => "Member invited",
+            AuditAction::InvitationRevoked => "Invitation revoked",
+            AuditAction::MemberJoined => "Member joined",
+            AuditAction::RoleChanged => "Role changed",
+            AuditAction::MemberRemoved => "Member removed",
         }
     }
 }

@@ -49,10 +49,27 @@ impl std::fmt::Debug for LoginInput {
 pub struct CurrentUser {
     pub email: String,
     pub organization: String,
+    /// The current organization's id, among `organizations`.
+    pub organization_id: i64,
+    pub role: crate::model::roles::Role,
+    /// Every organization the person belongs to; the switch shows when
+    /// there are several.
+    pub organizations: Vec<OrganizationChoice>,
+}
+
+/// One organization the signed-in person belongs to, for the switch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationChoice {
+    pub id: i64,
+    pub name: String,
 }
 
 /// Sign-up with an email that has an account, and the wrong password.
 pub const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
+/// The right password for an account that belongs to no organization
+/// any more (removed from every one).
+pub const NO_ORGANIZATION: &str =
+    "This account is not a member of any organization. Ask an Admin for an invitation.";
 /// Sign-in without a password.
 pub const PASSWORD_MISSING: &str = "Enter your password.";
 /// Sign-in or sign-up without an email.

@@ -23,6 +23,9 @@ pub enum AppError {
     /// the webhook key; the message says what to do instead.
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role does not allow it; the message names the role.
+    #[error("{0}")]
+    Forbidden(String),
     /// A state-changing request from another site.
     #[error("This request came from another site and was refused.")]
     CrossSite,
@@ -45,6 +48,8 @@ pub enum AppError {
 pub enum Missing {
     ApiKey,
     Delivery,
+    Member,
+    Invitation,
 }
 
 impl std::fmt::Display for Missing {
@@ -55,6 +60,12 @@ impl std::fmt::Display for Missing {
             }
             Missing::Delivery => {
                 "That delivery no longer exists. Refresh the page to see the current deliveries."
+            }
+            Missing::Member => {
+                "That person is no longer a member. Refresh the page to see the current members."
+            }
+            Missing::Invitation => {
+                "That invitation is no longer pending. Refresh the page to see the current invitations."
             }
         })
     }
@@ -88,7 +99,7 @@ impl AppError {
             AppError::TooLarge => 413,
             AppError::Conflict(_) => 409,
             AppError::Busy => 503,
-            AppError::CrossSite => 403,
+            AppError::CrossSite | AppError::Forbidden(_) => 403,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -63,6 +63,18 @@ pub struct KeySummary {
     /// Where the key may be used from; empty: anywhere.
     #[serde(default)]
     pub allowed_ips: AllowedIps,
+    /// The email of the member who created the key; `None` once they
+    /// have left the organization (the row says "a former member").
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+/// The API Keys page's list, and whether the viewer's role may change it
+/// (Add, Edit, Roll, Delete, Set as Webhook Key).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyList {
+    pub keys: Vec<KeySummary>,
+    pub may_manage: bool,
 }
 
 /// The dialogs a row of the API Keys page opens. The server renders each
@@ -327,6 +339,7 @@ mod tests {
                 previous_secret_until: None,
                 usage: KeyUsage::default(),
                 allowed_ips: Default::default(),
+                created_by: None,
             },
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };

@@ -13,5 +13,7 @@ pub mod error;
 pub mod expiry;
 pub mod key_fields;
 pub mod keys;
+pub mod members;
 pub mod permissions;
+pub mod roles;
 pub mod webhooks;

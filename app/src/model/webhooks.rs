@@ -19,6 +19,10 @@ pub struct WebhookOverview {
     /// The organization's webhook key, if one is set.
     pub webhook_key: Option<WebhookKeyStatus>,
     pub deliveries: Vec<DeliverySummary>,
+    /// Whether the viewer's role may save the URL, send a test and
+    /// resend; the page shows those controls only then.
+    #[serde(default)]
+    pub may_manage: bool,
 }
 
 /// Which key signs deliveries, and with which of its secrets.

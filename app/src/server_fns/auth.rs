@@ -5,10 +5,13 @@ use leptos::server_fn::codec::Json;
 
 use crate::model::auth::{CurrentUser, LoginInput, SignupInput};
 use crate::model::error::AppError;
+use crate::model::members::JoinInput;
 #[cfg(feature = "ssr")]
 use {
     crate::domain::auth::accounts::{self, PasswordCheck},
     crate::domain::auth::{password, session},
+    crate::domain::teams::invitations::{self, InvitationToken, Joiner},
+    crate::model::members::{INVITATION_GONE, INVITATION_OTHER_EMAIL},
     crate::server_fns::{respond, state},
     cookies::{end_presented_session, set_session_cookie},
 };
@@ -113,6 +116,67 @@ async fn start_session(
     Ok(())
 }
 
+/// Accepts an invitation: a new email sets its password, an account's
+/// email signs in with its own (within the sign-in throttle). A URL-encoded
+/// form, like `signup`, so the join page works before hydration.
+#[server(prefix = "/api", endpoint = "auth/join")]
+pub async fn join(input: JoinInput) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = state()?;
+            let email = input.validate()?;
+            let gone = || AppError::invalid("token", INVITATION_GONE);
+            let token = InvitationToken::from_link(&input.token).ok_or_else(gone)?;
+            let (invitation, _) = invitations::find_pending(&state.db, &token)
+                .await?
+                .ok_or_else(gone)?;
+            if invitation.email != email {
+                return Err(AppError::invalid("email", INVITATION_OTHER_EMAIL).into());
+            }
+            let address = crate::server_fns::client_address().await;
+            let joiner = if accounts::find_user(&state.db, &email).await?.is_some() {
+                match checked_password(&state, &email, input.password, address).await? {
+                    PasswordCheck::Right(user) => Joiner::Existing(user),
+                    PasswordCheck::Wrong(_) => return Err(AppError::SignInFailed.into()),
+                }
+            } else {
+                input.check_new_password()?;
+                if !state.sign_in_throttle.allow_signup(address) {
+                    return Err(AppError::TooManyAttempts.into());
+                }
+                let password_hash = password::hash_blocking(input.password).await?;
+                Joiner::New {
+                    email,
+                    password_hash,
+                }
+            };
+            end_presented_session(&state).await?;
+            let session = invitations::accept(&state.db, &token, joiner, address).await?;
+            set_session_cookie(&session, state.cookie_secure);
+            Ok::<(), crate::server_fns::Failure>(())
+        }
+        .await,
+    )
+}
+
+/// The name of the organization an invitation link is for, while the
+/// link works; otherwise the one message for every link that does not.
+#[server(prefix = "/api", endpoint = "auth/invitation", input = Json)]
+pub async fn invitation_organization(token: String) -> Result<String, AppError> {
+    respond(
+        async {
+            let state = state()?;
+            let gone = || AppError::invalid("token", INVITATION_GONE);
+            let token = InvitationToken::from_link(&token).ok_or_else(gone)?;
+            let (_, name) = invitations::find_pending(&state.db, &token)
+                .await?
+                .ok_or_else(gone)?;
+            Ok::<String, crate::server_fns::Failure>(name)
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
 pub async fn logout() -> Result<(), AppError> {
     respond(
@@ -135,10 +199,19 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "auth/me", input = Json)]
 pub async fn signed_in_user() -> Result<CurrentUser, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
-        let org = accounts::organization_name(&state.db, caller.org).await?;
+        let organizations =
+            crate::domain::teams::organizations_of(&state.db, caller.user.id).await?;
+        let organization = organizations
+            .iter()
+            .find(|o| o.id == caller.org.0)
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
         Ok(CurrentUser {
             email: caller.user.email,
-            organization: org,
+            organization,
+            organization_id: caller.org.0,
+            role: caller.role,
+            organizations,
         })
     })
     .await
@@ -151,6 +224,8 @@ pub fn register() {
     register_explicit::<Login>();
     register_explicit::<Logout>();
     register_explicit::<SignedInUser>();
+    register_explicit::<Join>();
+    register_explicit::<InvitationOrganization>();
 }
 
 /// Request-side steps of signing in and out: the cookie the browser
@@ -164,9 +239,7 @@ mod cookies {
     use crate::server_fns::{AppState, Failure};
 
     pub async fn end_presented_session(state: &AppState) -> Result<(), Failure> {
-        if let Some(parts) = use_context::<axum::http::request::Parts>()
-            && let Some(token) = session::token_from_headers(&parts.headers, state.cookie_secure)
-        {
+        if let Some(token) = crate::server_fns::presented_session(state) {
             session::delete(&state.db, &token).await?;
         }
         Ok(())

@@ -12,12 +12,15 @@ use crate::domain::audit::store::Actor;
 use crate::domain::auth::session;
 use crate::domain::entities::user;
 use crate::model::error::AppError;
+use crate::model::roles::{Capability, Role};
 
-/// The signed-in caller of a server function.
+/// The signed-in caller of a server function: who, in which organization
+/// and with which role there.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user: user::Model,
     pub org: OrgId,
+    pub role: Role,
     /// The client's address (behind a trusted proxy, the one it names).
     pub address: Option<IpAddr>,
 }
@@ -26,6 +29,13 @@ impl Caller {
     /// The caller as the audit log names them.
     pub fn actor(&self) -> Actor {
         Actor::user(&self.user.email, self.address)
+    }
+
+    /// `Forbidden`, naming the role, unless it allows `capability`.
+    pub fn require(&self, capability: Capability) -> Result<(), Failure> {
+        self.role
+            .check(capability)
+            .map_err(|message| AppError::Forbidden(message).into())
     }
 }
 
@@ -46,14 +56,20 @@ pub fn state() -> Result<AppState, AppError> {
     })
 }
 
+/// The session token the request presented, if any.
+pub fn presented_session(state: &AppState) -> Option<session::SessionToken> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    session::token_from_headers(&parts.headers, state.cookie_secure)
+}
+
 /// Establishes the signed-in caller from the session cookie, or refuses
 /// with `Unauthorized`; hands back the state to act with.
 pub async fn caller() -> Result<(Caller, AppState), Failure> {
     let state = state()?;
     let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Unauthorized)?;
-    let user = match parts.extensions.get::<session::Authenticated>() {
+    let member = match parts.extensions.get::<session::Authenticated>() {
         // Already looked up for this request (a page being rendered).
-        Some(session::Authenticated(user)) => user.clone(),
+        Some(session::Authenticated(member)) => member.clone(),
         None => {
             let token = session::token_from_headers(&parts.headers, state.cookie_secure)
                 .ok_or(AppError::Unauthorized)?;
@@ -62,11 +78,11 @@ pub async fn caller() -> Result<(Caller, AppState), Failure> {
                 .ok_or(AppError::Unauthorized)?
         }
     };
-    let org = OrgId(user.organization_id);
     Ok((
         Caller {
-            user,
-            org,
+            user: member.user,
+            org: member.org,
+            role: member.role,
             address: client_address().await,
         },
         state,
@@ -87,4 +103,22 @@ where
         Err(err) => Err(err),
     };
     super::respond(result)
+}
+
+/// `with_caller` for what only some roles may do: the caller is refused
+/// with `Forbidden`, naming their role, before `body` runs unless their
+/// role allows `capability`.
+pub async fn with_caller_who_may<T, Body, Fut>(
+    capability: Capability,
+    body: Body,
+) -> Result<T, AppError>
+where
+    Body: FnOnce(Caller, AppState) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Failure>>,
+{
+    with_caller(|caller, state| async move {
+        caller.require(capability)?;
+        body(caller, state).await
+    })
+    .await
 }

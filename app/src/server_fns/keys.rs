@@ -8,21 +8,29 @@ use leptos::server_fn::codec::Json;
 use crate::domain::keys::store;
 use crate::model::error::AppError;
 use crate::model::expiry::RollGrace;
-use crate::model::keys::{KeyId, KeyInput, KeySummary, NewSecret};
+use crate::model::keys::{KeyId, KeyInput, KeyList, NewSecret};
+#[cfg(feature = "ssr")]
+use crate::model::{keys::KeySummary, roles::Capability};
 
+/// Every member sees the list; whether they may change it decides the
+/// page's controls.
 #[server(prefix = "/api", endpoint = "keys/list", input = Json)]
-pub async fn list_keys() -> Result<Vec<KeySummary>, AppError> {
+pub async fn list_keys() -> Result<KeyList, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
-        Ok(store::list(&state.db, caller.org).await?)
+        Ok(KeyList {
+            keys: store::list(&state.db, caller.org).await?,
+            may_manage: caller.role.may(Capability::ManageKeys),
+        })
     })
     .await
 }
 
 /// One key of the caller's organization, as the list shows it: what a
-/// row's dialog is rendered from.
+/// row's dialog (Edit, Roll, Delete) is rendered from, so only for those
+/// who may change it.
 #[cfg(feature = "ssr")]
 pub async fn find_key(id: KeyId) -> Result<KeySummary, AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         Ok(store::find(&state.db, caller.org, id).await?)
     })
     .await
@@ -30,7 +38,7 @@ pub async fn find_key(id: KeyId) -> Result<KeySummary, AppError> {
 
 #[server(prefix = "/api", endpoint = "keys/create", input = Json)]
 pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         let settings = input.validate()?;
         let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
         store::create(
@@ -38,6 +46,7 @@ pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
             &state.sealer,
             caller.org,
             &caller.actor(),
+            caller.user.id,
             &settings,
             expires_at,
         )
@@ -51,7 +60,7 @@ pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
 /// Answers the key's name as saved (trimmed).
 #[server(prefix = "/api", endpoint = "keys/update", input = Json)]
 pub async fn update_key(id: KeyId, input: KeyInput) -> Result<String, AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         let settings = input.validate()?;
         store::update(
             &state.db,
@@ -72,7 +81,7 @@ pub async fn update_key(id: KeyId, input: KeyInput) -> Result<String, AppError> 
 
 #[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
 pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         store::delete(
             &state.db,
             &state.key_changes,
@@ -88,7 +97,7 @@ pub async fn delete_key(id: KeyId) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "keys/set-webhook", input = Json)]
 pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         store::set_webhook(&state.db, caller.org, &caller.actor(), id)
             .await
             .map_err(Into::into)
@@ -100,7 +109,7 @@ pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
 /// answer carries the new secret, the only time it is shown.
 #[server(prefix = "/api", endpoint = "keys/roll", input = Json)]
 pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<NewSecret, AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         store::roll(
             &state.db,
             &state.sealer,

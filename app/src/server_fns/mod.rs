@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod keys;
+pub mod members;
 pub mod webhooks;
 
 mod framework_error;
@@ -17,7 +18,9 @@ mod respond;
 mod state;
 
 #[cfg(feature = "ssr")]
-pub use caller::{Caller, caller, client_address, state, with_caller};
+pub use caller::{
+    Caller, caller, client_address, presented_session, state, with_caller, with_caller_who_may,
+};
 #[cfg(feature = "ssr")]
 pub use respond::{Failure, respond};
 #[cfg(feature = "ssr")]
@@ -30,4 +33,5 @@ pub fn register() {
     keys::register();
     auth::register();
     webhooks::register();
+    members::register();
 }

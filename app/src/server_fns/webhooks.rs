@@ -6,12 +6,17 @@ use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
 use crate::domain::webhooks::deliveries;
 use crate::model::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::model::roles::Capability;
 use crate::model::webhooks::WebhookOverview;
 
 #[server(prefix = "/api", endpoint = "webhooks/overview", input = Json)]
 pub async fn load_webhooks() -> Result<WebhookOverview, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
-        Ok(deliveries::overview(&state.db, caller.org).await?)
+        Ok(WebhookOverview {
+            may_manage: caller.role.may(Capability::ManageWebhooks),
+            ..deliveries::overview(&state.db, caller.org).await?
+        })
     })
     .await
 }
@@ -19,7 +24,7 @@ pub async fn load_webhooks() -> Result<WebhookOverview, AppError> {
 /// A URL-encoded form (`url`), so the page's form works before hydration.
 #[server(prefix = "/api", endpoint = "webhooks/save-url")]
 pub async fn save_webhook_url(url: String) -> Result<(), AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageWebhooks, |caller, state| async move {
         let url = crate::model::webhooks::validate_url(&url)?;
         Ok(deliveries::save_url(&state.db, caller.org, &caller.actor(), &url).await?)
     })
@@ -29,7 +34,7 @@ pub async fn save_webhook_url(url: String) -> Result<(), AppError> {
 /// Queues a `test` event, signed and sent like any other.
 #[server(prefix = "/api", endpoint = "webhooks/test", input = Json)]
 pub async fn send_test_event() -> Result<(), AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageWebhooks, |caller, state| async move {
         if !state.manual_sends.allow(caller.org) {
             return Err(AppError::TooManyAttempts.into());
         }
@@ -51,7 +56,7 @@ pub async fn send_test_event() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "webhooks/resend", input = Json)]
 pub async fn resend_delivery(id: i64) -> Result<(), AppError> {
-    crate::server_fns::with_caller(|caller, state| async move {
+    crate::server_fns::with_caller_who_may(Capability::ManageWebhooks, |caller, state| async move {
         if !state.manual_sends.allow(caller.org) {
             return Err(AppError::TooManyAttempts.into());
         }

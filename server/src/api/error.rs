@@ -112,14 +112,17 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid { field, message } => ApiError::Unprocessable { field, message },
             DomainError::NotFound(Missing::ApiKey) => ApiError::NotFound("API key"),
             DomainError::NotFound(Missing::Delivery) => ApiError::NotFound("Delivery"),
+            DomainError::NotFound(Missing::Member) => ApiError::NotFound("Member"),
+            DomainError::NotFound(Missing::Invitation) => ApiError::NotFound("Invitation"),
             DomainError::Conflict(message) => ApiError::Conflict {
                 field: "body".into(),
                 message,
             },
-            // Password hashing never happens in the API.
-            err @ (DomainError::Db(_) | DomainError::Broken(_) | DomainError::Busy) => {
-                ApiError::Internal(Some(err))
-            }
+            // Password hashing and members' roles never happen in the API.
+            err @ (DomainError::Db(_)
+            | DomainError::Broken(_)
+            | DomainError::Busy
+            | DomainError::Forbidden(_)) => ApiError::Internal(Some(err)),
         }
     }
 }

@@ -152,6 +152,8 @@ pub const FORM_ENCODED: &[&str] = &[
     <app::server_fns::auth::Signup as ServerFn>::PATH,
     <app::server_fns::auth::Login as ServerFn>::PATH,
     <app::server_fns::webhooks::SaveWebhookUrl as ServerFn>::PATH,
+    <app::server_fns::auth::Join as ServerFn>::PATH,
+    <app::server_fns::members::SwitchOrganization as ServerFn>::PATH,
 ];
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -221,6 +223,17 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// Calls a server function on this instance, as `TestApp::call_with`.
+    pub async fn call_with(
+        &self,
+        cookie: Option<&str>,
+        path: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
+        let (status, body, _) = call_on(&self.router, cookie, path, body).await;
+        (status, body)
+    }
+
     /// Calls the public API on this instance, as `TestApp::api`.
     pub async fn api(
         &self,
@@ -389,37 +402,7 @@ impl TestApp {
         path: &str,
         body: Value,
     ) -> (StatusCode, Value, Option<String>) {
-        // Each server function is sent in its own input encoding, as the
-        // server function client sends it.
-        let (content_type, body) = if FORM_ENCODED.contains(&path) {
-            (FORM, form_encoded(&body))
-        } else {
-            ("application/json", body.to_string())
-        };
-        let mut request = Request::post(path)
-            .header(header::CONTENT_TYPE, content_type)
-            .header(header::ACCEPT, "application/json");
-        if let Some(cookie) = cookie {
-            request = request.header(header::COOKIE, cookie);
-        }
-        let response = self
-            .router
-            .clone()
-            .oneshot(request.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let set_cookie = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("keyward_session=") && !c.contains("Max-Age=0"))
-            .map(|c| c.split(';').next().unwrap().to_owned());
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, json, set_cookie)
+        call_on(&self.router, cookie, path, body).await
     }
 
     /// Calls the public API with `Authorization: Bearer <key>` (if any) and
@@ -468,6 +451,10 @@ impl TestApp {
     }
 }
 
+/// The creator the tests that call the store directly give a key: no
+/// member (the row says "a former member").
+pub const NO_USER: i64 = 0;
+
 /// Who the tests that call the store directly act as, in the audit log.
 pub fn actor() -> app::domain::audit::store::Actor {
     app::domain::audit::store::Actor::user("owner@a.example", None)
@@ -510,4 +497,45 @@ pub fn page(path: &str, cookie: Option<&str>) -> Request<Body> {
         request = request.header(header::COOKIE, cookie);
     }
     request.body(Body::empty()).unwrap()
+}
+
+/// POSTs JSON to a server function on `router` with the given `Cookie`
+/// header (or none); returns the status, the JSON body and the session
+/// cookie set, if any.
+pub async fn call_on(
+    router: &Router,
+    cookie: Option<&str>,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value, Option<String>) {
+    // Each server function is sent in its own input encoding, as the
+    // server function client sends it.
+    let (content_type, body) = if FORM_ENCODED.contains(&path) {
+        (FORM, form_encoded(&body))
+    } else {
+        ("application/json", body.to_string())
+    };
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ACCEPT, "application/json");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let set_cookie = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("keyward_session=") && !c.contains("Max-Age=0"))
+        .map(|c| c.split(';').next().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, json, set_cookie)
 }

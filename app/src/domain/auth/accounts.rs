@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, SqlErr, TransactionTrait,
@@ -12,9 +13,11 @@ use sea_orm::{
 use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::auth::session::{self, SessionToken};
 use crate::domain::auth::throttle::SignInThrottle;
-use crate::domain::entities::{organization, user};
+use crate::domain::entities::{membership, organization, user};
+use crate::domain::teams;
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
+use crate::model::roles::Role;
 
 /// Organization, user, first session and its "Signed in" entry in one
 /// transaction.
@@ -38,6 +41,7 @@ pub async fn create_account(
         email: Set(email.to_owned()),
         password_hash: Set(password_hash),
         created_at: Set(Utc::now()),
+        last_signed_in_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -52,10 +56,22 @@ pub async fn create_account(
         }
         Err(err) => return Err(err.into()),
     };
-    let token = session::create(&txn, user.id).await?;
+    // Its first member is its Admin.
+    membership::ActiveModel {
+        organization_id: Set(org.id),
+        user_id: Set(user.id),
+        role: Set(Role::Admin),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let org = OrgId(org.id);
+    let token = start_session(&txn, &user, org).await?;
     log_sign_in(
         &txn,
         &user,
+        org,
         address,
         AuditAction::SignedIn,
         "Account created",
@@ -100,27 +116,40 @@ pub async fn find_user(
         .await?)
 }
 
-pub async fn organization_name(
-    db: &impl ConnectionTrait,
-    org: OrgId,
-) -> Result<String, DomainError> {
-    Ok(organization::Entity::find_by_id(org.0)
-        .one(db)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default())
-}
-
-/// A new session for `user`, and its "Signed in" entry, together.
+/// A new session for `user` on its home organization (`teams::
+/// home_organization`), and its "Signed in" entry, together. An account
+/// that belongs to no organization any more cannot sign in.
 pub async fn sign_in(
     db: &DatabaseConnection,
     user: &user::Model,
     address: Option<IpAddr>,
 ) -> Result<SessionToken, DomainError> {
     let txn = db.begin().await?;
-    let token = session::create(&txn, user.id).await?;
-    log_sign_in(&txn, user, address, AuditAction::SignedIn, "").await?;
+    let Some(org) = teams::home_organization(&txn, user).await? else {
+        return Err(DomainError::Invalid {
+            field: "email".into(),
+            message: crate::model::auth::NO_ORGANIZATION.into(),
+        });
+    };
+    let token = start_session(&txn, user, org).await?;
+    log_sign_in(&txn, user, org, address, AuditAction::SignedIn, "").await?;
     txn.commit().await?;
+    Ok(token)
+}
+
+/// A session for `user` on `org`, and the account's last sign-in, on the
+/// transaction that signs them in.
+pub(crate) async fn start_session(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    org: OrgId,
+) -> Result<SessionToken, DomainError> {
+    let token = session::create(txn, user.id, org).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::LastSignedInAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(txn)
+        .await?;
     Ok(token)
 }
 
@@ -138,9 +167,14 @@ pub async fn sign_in_failed(
     if !throttle.log_failure(&user.email) {
         return Ok(());
     }
+    // In the log of the organization a sign-in would have opened.
+    let Some(org) = teams::home_organization(db, user).await? else {
+        return Ok(());
+    };
     log_sign_in(
         db,
         user,
+        org,
         address,
         AuditAction::SignInFailed,
         "Wrong password",
@@ -148,17 +182,17 @@ pub async fn sign_in_failed(
     .await
 }
 
-/// A sign-in's (or failed sign-in's) entry in the user's organization's
-/// log, written on `db`.
+/// A sign-in's (or failed sign-in's) entry in `org`'s log, written on
+/// `db`.
 async fn log_sign_in(
     db: &impl ConnectionTrait,
     user: &user::Model,
+    org: OrgId,
     address: Option<IpAddr>,
     action: AuditAction,
     detail: &str,
 ) -> Result<(), DomainError> {
     let actor = Actor::user(&user.email, address);
-    let org = OrgId(user.organization_id);
     audit::record(db, org, &actor, action, None, detail).await?;
     Ok(())
 }

@@ -13,8 +13,9 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::domain::DomainError;
 use crate::domain::entities::{session, user};
+use crate::domain::teams::{self, Member};
+use crate::domain::{DomainError, OrgId};
 
 /// The cookie's name over plain HTTP (local use only).
 pub const COOKIE_NAME: &str = "keyward_session";
@@ -39,11 +40,11 @@ pub fn cookie_name(secure: bool) -> &'static str {
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_EVERY: Duration = Duration::minutes(1);
 
-/// The signed-in user, attached to a request by the server's guard after it
-/// looked the session up, so that rendering the page does not look it up
+/// The signed-in member, attached to a request by the server's guard after
+/// it looked the session up, so that rendering the page does not look it up
 /// again. Request extensions are set by the server only.
 #[derive(Clone, Debug)]
-pub struct Authenticated(pub user::Model);
+pub struct Authenticated(pub Member);
 
 /// The cookie's value. No `Debug`: it is as good as a password.
 pub struct SessionToken(String);
@@ -64,13 +65,18 @@ impl SessionToken {
     }
 }
 
-/// Starts a new session for `user_id`: always a fresh token.
-pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionToken, DomainError> {
+/// Starts a new session for `user_id` on `org`: always a fresh token.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    org: OrgId,
+) -> Result<SessionToken, DomainError> {
     let token = SessionToken::generate();
     let now = Utc::now();
     session::ActiveModel {
         token_digest: Set(token.digest()),
         user_id: Set(user_id),
+        organization_id: Set(org.0),
         created_at: Set(now),
         last_seen_at: Set(now),
         ..Default::default()
@@ -80,13 +86,15 @@ pub async fn create(db: &impl ConnectionTrait, user_id: i64) -> Result<SessionTo
     Ok(token)
 }
 
-/// The user behind a live session, refreshing its idle timer. An expired
-/// session is removed and treated as absent.
+/// The member behind a live session, with their role as it is now, and
+/// refreshing its idle timer. An expired session, or one on an
+/// organization the user is no longer a member of, is removed and treated
+/// as absent: a removal ends the person's next request, on any instance.
 pub async fn lookup(
     db: &impl ConnectionTrait,
     token: &SessionToken,
-) -> Result<Option<user::Model>, DomainError> {
-    let Some((row, user)) = session::Entity::find()
+) -> Result<Option<Member>, DomainError> {
+    let Some((row, Some(user))) = session::Entity::find()
         .filter(session::Column::TokenDigest.eq(token.digest()))
         .find_also_related(user::Entity)
         .one(db)
@@ -95,10 +103,16 @@ pub async fn lookup(
         return Ok(None);
     };
     let now = Utc::now();
-    if now - row.last_seen_at > IDLE_EXPIRY || now - row.created_at > ABSOLUTE_EXPIRY {
+    let org = OrgId(row.organization_id);
+    let role = if now - row.last_seen_at > IDLE_EXPIRY || now - row.created_at > ABSOLUTE_EXPIRY {
+        None
+    } else {
+        teams::role_of(db, user.id, org).await?
+    };
+    let Some(role) = role else {
         session::Entity::delete_by_id(row.id).exec(db).await?;
         return Ok(None);
-    }
+    };
     if now - row.last_seen_at > TOUCH_EVERY {
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, Expr::value(now))
@@ -106,7 +120,36 @@ pub async fn lookup(
             .exec(db)
             .await?;
     }
-    Ok(user)
+    Ok(Some(Member { user, org, role }))
+}
+
+/// Moves a session to another organization of its user's (checked by the
+/// caller). The token stays: it is the same person, signed in once.
+pub async fn switch(
+    db: &impl ConnectionTrait,
+    token: &SessionToken,
+    org: OrgId,
+) -> Result<(), DomainError> {
+    session::Entity::update_many()
+        .col_expr(session::Column::OrganizationId, Expr::value(org.0))
+        .filter(session::Column::TokenDigest.eq(token.digest()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user` on `org`: they were removed from it.
+pub async fn end_on(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    org: OrgId,
+) -> Result<(), DomainError> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::OrganizationId.eq(org.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Deletes every session past its idle or absolute expiry at `now`, of

@@ -34,6 +34,9 @@ pub struct Model {
     /// Where the key may be used from: normalized lines (`AllowedIps`),
     /// empty for anywhere.
     pub allowed_ips: String,
+    /// The member who created the key (a user id); the key stays the
+    /// organization's when they leave.
+    pub created_by: Option<i64>,
 }
 
 impl Model {

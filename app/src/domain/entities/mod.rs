@@ -2,7 +2,9 @@
 
 pub mod api_key;
 pub mod audit_entry;
+pub mod invitation;
 pub mod key_usage;
+pub mod membership;
 pub mod organization;
 pub mod session;
 pub mod user;

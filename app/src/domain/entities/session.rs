@@ -8,6 +8,9 @@ pub struct Model {
     /// SHA-256 (hex) of the cookie's token.
     pub token_digest: String,
     pub user_id: i64,
+    /// The organization the session works on: one the user is a member
+    /// of, or the session is over.
+    pub organization_id: i64,
     pub created_at: DateTimeUtc,
     pub last_seen_at: DateTimeUtc,
 }

@@ -5,12 +5,15 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The organization the account was made in or first joined. Which
+    /// organizations it belongs to, and as what, is `membership`'s.
     pub organization_id: i64,
     /// Lower-cased.
     pub email: String,
     /// argon2id PHC string.
     pub password_hash: String,
     pub created_at: DateTimeUtc,
+    pub last_signed_in_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -28,6 +31,7 @@ impl std::fmt::Debug for Model {
             .field("email", &self.email)
             .field("password_hash", &"<redacted>")
             .field("created_at", &self.created_at)
+            .field("last_signed_in_at", &self.last_signed_in_at)
             .finish()
     }
 }
@@ -44,6 +48,7 @@ mod tests {
             email: "ada@example.com".into(),
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into(),
             created_at: chrono::Utc::now(),
+            last_signed_in_at: None,
         };
         let shown = format!("{user:?} {user:#?}");
         assert!(

@@ -127,6 +127,8 @@ pub async fn overview(
         url,
         webhook_key,
         deliveries,
+        // The role's to say: the server function sets it.
+        may_manage: false,
     })
 }
 

@@ -23,6 +23,7 @@ pub async fn create(
     sealer: &Sealer,
     org: OrgId,
     actor: &Actor,
+    created_by: i64,
     settings: &KeySettings,
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<CreatedKey, DomainError> {
@@ -53,6 +54,7 @@ pub async fn create(
         previous_secret_digest: Set(None),
         previous_sealed_secret: Set(None),
         previous_secret_until: Set(None),
+        created_by: Set(Some(created_by)),
         ..Default::default()
     };
     write_settings(&mut row, settings);

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::rows::{find_row, summary};
 use crate::domain::entities::api_key::{Column, Entity as ApiKey};
+use crate::domain::teams::members;
 use crate::domain::{DomainError, OrgId};
 use crate::model::keys::{KeyId, KeySummary, KeyUsage, USAGE_DAYS};
 use crate::model::permissions::Requirement;
@@ -23,6 +24,7 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
         .await?;
     let now = Utc::now();
     let mut usage = usage_since(db, org, None, now).await?;
+    let members = members::emails(db, org).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -32,10 +34,19 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
             });
             KeySummary {
                 usage: used,
+                created_by: creator(&row, &members),
                 ..summary(row, now)
             }
         })
         .collect())
+}
+
+/// The email of the key's creator while they are a member.
+fn creator(
+    row: &crate::domain::entities::api_key::Model,
+    members: &HashMap<i64, String>,
+) -> Option<String> {
+    row.created_by.and_then(|id| members.get(&id).cloned())
 }
 
 /// The organization's key use in the last `USAGE_DAYS` days (UTC), by key.
@@ -106,8 +117,10 @@ pub async fn find(
             daily: vec![0; USAGE_DAYS],
             ..KeyUsage::default()
         });
+    let members = members::emails(db, org).await?;
     Ok(KeySummary {
         usage,
+        created_by: creator(&row, &members),
         ..summary(row, now)
     })
 }

@@ -120,6 +120,8 @@ pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
         id: KeyId(row.id),
         access: access_of(&row),
         allowed_ips: allowed_ips_of(&row),
+        // Named by the readers, who know the organization's members.
+        created_by: None,
         expires_at: row.expires_at,
         expired: lifetimes.expired(now),
         previous_secret_until: lifetimes.previous_live_until(now),
