@@ -15,5 +15,6 @@ pub mod security;
 pub fn register() {
     pages::settings::api_keys::register();
     pages::settings::audit_log::register();
+    pages::settings::members::register();
     pages::settings::webhooks::register();
 }

@@ -6,10 +6,12 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::ui::pages::auth::{LoginPage, SignupPage};
+use crate::ui::pages::join::JoinPage;
 use crate::ui::pages::not_found::NotFound;
 use crate::ui::pages::settings::SettingsLayout;
 use crate::ui::pages::settings::api_keys::ApiKeysPage;
 use crate::ui::pages::settings::audit_log::AuditLogPage;
+use crate::ui::pages::settings::members::MembersPage;
 use crate::ui::pages::settings::webhooks::WebhooksPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -48,6 +50,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=|| view! { <Redirect path="/settings/api-keys" /> } />
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/signup") view=SignupPage />
+                <Route path=path!("/join/:token") view=JoinPage ssr=SsrMode::Async />
                 // Each settings page is sent whole, once its data is read,
                 // rather than streamed: streamed parts only take their place
                 // by script, and the pages' forms and links work before
@@ -56,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-keys") view=ApiKeysPage ssr=SsrMode::Async />
                     <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async />
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />
                 </ParentRoute>
             </Routes>

@@ -1,16 +1,17 @@
-//! The page's one `<dialog>`: it shows markup from the server, keeps Tab
-//! inside, and gives focus back when it closes.
+//! A page's one `<dialog>`: it shows markup from the server, keeps Tab
+//! inside, and gives focus back when it closes. Every page with dialogs
+//! (API Keys, Members) opens them through one of these.
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use super::dom::name_dialog;
 use crate::ui::components::dialog::{focus_by_label, focus_page_heading, wrap_focus};
+use crate::ui::names::{self, has};
 
 #[derive(Clone, Copy)]
-pub(super) struct DialogHost {
+pub struct DialogHost {
     pub node: NodeRef<leptos::html::Dialog>,
     /// What had focus when the dialog opened, to give it back. A browser
     /// object, set only in the browser: empty on the server, where the
@@ -88,5 +89,23 @@ impl DialogHost {
             }
             _ => {}
         }
+    }
+}
+
+/// Names the dialog after the heading its content says
+/// (`data-labelledby`), and describes it the same way.
+fn name_dialog(dialog: &web_sys::HtmlDialogElement) {
+    let root = dialog
+        .query_selector(&has(names::attr::LABELLEDBY))
+        .ok()
+        .flatten();
+    for (data, aria) in [
+        (names::attr::LABELLEDBY, "aria-labelledby"),
+        (names::attr::DESCRIBEDBY, "aria-describedby"),
+    ] {
+        let _ = match root.as_ref().and_then(|r| r.get_attribute(data)) {
+            Some(id) => dialog.set_attribute(aria, &id),
+            None => dialog.remove_attribute(aria),
+        };
     }
 }

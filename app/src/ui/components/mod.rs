@@ -1,5 +1,6 @@
 pub mod data_table;
 pub mod dialog;
+pub mod dialog_host;
 pub mod field_error;
 pub mod hydrated;
 pub mod icons;

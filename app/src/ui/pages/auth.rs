@@ -32,16 +32,16 @@ use crate::ui::pages::form_post::form_post_error;
 /// A field of these forms: the name the server's errors give it, and the
 /// name it is posted under (server_fn's form encoding of `input`).
 #[derive(Clone, Copy)]
-struct AuthField {
-    field: &'static str,
-    post: &'static str,
+pub(super) struct AuthField {
+    pub field: &'static str,
+    pub post: &'static str,
 }
 
-const EMAIL: AuthField = AuthField {
+pub(super) const EMAIL: AuthField = AuthField {
     field: "email",
     post: "input[email]",
 };
-const PASSWORD: AuthField = AuthField {
+pub(super) const PASSWORD: AuthField = AuthField {
     field: "password",
     post: "input[password]",
 };
@@ -51,7 +51,7 @@ const ORGANIZATION: AuthField = AuthField {
 };
 
 /// The form inside an island's wrapper, and what it holds for `field`.
-fn form_in(wrapper: NodeRef<leptos::html::Div>) -> Option<HtmlFormElement> {
+pub(super) fn form_in(wrapper: NodeRef<leptos::html::Div>) -> Option<HtmlFormElement> {
     wrapper
         .get_untracked()?
         .query_selector("form")
@@ -61,7 +61,7 @@ fn form_in(wrapper: NodeRef<leptos::html::Div>) -> Option<HtmlFormElement> {
         .ok()
 }
 
-fn read(form: &HtmlFormElement, field: AuthField) -> String {
+pub(super) fn read(form: &HtmlFormElement, field: AuthField) -> String {
     web_sys::FormData::new_with_form(form)
         .ok()
         .and_then(|data| data.get(field.post).as_string())
@@ -77,7 +77,7 @@ fn refuse(form: &HtmlFormElement, errs: &[AppError]) {
 
 /// The form's busy state while its action runs, and its answer: `on_ok`,
 /// or the refusal shown in the form.
-fn show_answers(
+pub(super) fn show_answers(
     result: impl Get<Value = Option<Result<(), AppError>>> + 'static,
     pending: Memo<bool>,
     wrapper: NodeRef<leptos::html::Div>,
@@ -102,7 +102,7 @@ fn show_answers(
 }
 
 #[component]
-fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
+pub(super) fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
     view! {
         <Title text=format!("{title} · Keyward") />
         <header class="topbar">
@@ -135,7 +135,7 @@ pub fn LoginPage() -> impl IntoView {
 
 /// The email and password inputs both forms start with.
 #[component]
-fn EmailAndPassword(
+pub(super) fn EmailAndPassword(
     ids: [&'static str; 2],
     password_autocomplete: &'static str,
     #[prop(default = None)] password_hint: Option<String>,

@@ -37,7 +37,7 @@ fn is_ours(err: &AppError) -> bool {
         AppError::Invalid { field, message } => known_field_errors()
             .iter()
             .any(|known| known.message_for(field).as_ref() == Some(message)),
-        AppError::Conflict(_) | AppError::Transport(_) => false,
+        AppError::Conflict(_) | AppError::Forbidden(_) | AppError::Transport(_) => false,
         AppError::NotFound(_)
         | AppError::Unauthorized
         | AppError::SignInFailed
@@ -66,6 +66,18 @@ fn known_field_errors() -> Vec<AppError> {
         validate_url(&format!("https://{}", long(URL_MAX_CHARS))).err(),
         Some(AppError::invalid("email", EMAIL_TAKEN)),
         Some(AppError::invalid("password", PASSWORD_MISSING)),
+        Some(AppError::invalid(
+            "email",
+            crate::model::auth::NO_ORGANIZATION,
+        )),
+        Some(AppError::invalid(
+            "token",
+            crate::model::members::INVITATION_GONE,
+        )),
+        Some(AppError::invalid(
+            "email",
+            crate::model::members::INVITATION_OTHER_EMAIL,
+        )),
     ]
     .into_iter()
     .flatten()

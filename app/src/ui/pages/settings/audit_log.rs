@@ -15,6 +15,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::model::audit::AuditQuery;
+use crate::model::error::AppError;
 use crate::ui::names::PAGE_HEADING;
 
 #[component]
@@ -35,12 +36,16 @@ pub fn AuditLogPage() -> impl IntoView {
                 log.get()
                     .map(|result| match result {
                         Ok(html) => Either::Left(view! { <div class="audit" inner_html=html></div> }),
+                        // A role without the audit log: that, and no "could not".
+                        Err(AppError::Forbidden(message)) => {
+                            Either::Right(Either::Left(view! { <p class="notice">{message}</p> }))
+                        }
                         Err(err) => {
-                            Either::Right(view! {
+                            Either::Right(Either::Right(view! {
                                 <p class="form-error" role="alert">
                                     "The audit log could not be loaded. " {err.to_string()}
                                 </p>
-                            })
+                            }))
                         }
                     })
             }}

@@ -6,13 +6,13 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlFormElement;
 
-use super::dialog_host::DialogHost;
 use super::dom::{reveal_secret, show_form_error};
 use super::form::{Change, read_form};
 use super::refresh::{FocusAfterRefresh, ListRefresh};
 use crate::model::error::AppError;
 use crate::model::keys::NewSecret;
 use crate::server_fns::keys::{create_key, delete_key, roll_key, update_key};
+use crate::ui::components::dialog_host::DialogHost;
 use crate::ui::components::field_error::clear_errors;
 use crate::ui::components::pending::is_pending;
 use crate::ui::components::submit::show_pending;

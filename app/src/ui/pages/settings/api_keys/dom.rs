@@ -21,24 +21,6 @@ pub(super) fn closest(ev: &leptos::ev::MouseEvent, selector: &str) -> Option<Ele
         .and_then(|el| el.closest(selector).ok().flatten())
 }
 
-/// Names the dialog after the heading its content says
-/// (`data-labelledby`), and describes it the same way.
-pub(super) fn name_dialog(dialog: &web_sys::HtmlDialogElement) {
-    let root = dialog
-        .query_selector(&has(names::attr::LABELLEDBY))
-        .ok()
-        .flatten();
-    for (data, aria) in [
-        (names::attr::LABELLEDBY, "aria-labelledby"),
-        (names::attr::DESCRIBEDBY, "aria-describedby"),
-    ] {
-        let _ = match root.as_ref().and_then(|r| r.get_attribute(data)) {
-            Some(id) => dialog.set_attribute(aria, &id),
-            None => dialog.remove_attribute(aria),
-        };
-    }
-}
-
 /// Shows the error beside its field, and puts focus on a name that was
 /// refused, to correct it.
 pub(super) fn show_form_error(form: &HtmlFormElement, err: &AppError) {

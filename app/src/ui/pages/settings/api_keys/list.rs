@@ -7,15 +7,20 @@ use leptos::prelude::*;
 use super::names::{RowAction, ids};
 use crate::model::dates::format_date;
 use crate::model::expiry::format_time;
-use crate::model::keys::{KeyDialog, KeyId, KeySummary};
+use crate::model::keys::{KeyDialog, KeyId, KeyList as Listing, KeySummary};
 use crate::ui::components::data_table::DataTable;
 use crate::ui::components::icons::TrashIcon;
 use crate::ui::components::sparkline::Sparkline;
 
 /// The list as the server renders it: the empty state, or a table whose
-/// buttons carry what `KeyManager` needs to act on their key.
+/// buttons carry what `KeyManager` needs to act on their key. A viewer
+/// whose role may not change keys gets the rows without their buttons.
 #[component]
-pub(super) fn KeyList(list: Vec<KeySummary>) -> impl IntoView {
+pub(super) fn KeyList(list: Listing) -> impl IntoView {
+    let Listing {
+        keys: list,
+        may_manage,
+    } = list;
     if list.is_empty() {
         return Either::Left(view! {
             <div class="empty">
@@ -26,7 +31,7 @@ pub(super) fn KeyList(list: Vec<KeySummary>) -> impl IntoView {
     }
     let rows = list
         .into_iter()
-        .map(|key| view! { <KeyRow key /> })
+        .map(|key| view! { <KeyRow key may_manage /> })
         .collect_view();
     Either::Right(view! {
         <DataTable caption="API keys" columns=&["Name", "Key", "Access", "Created", "Last used"]>
@@ -36,7 +41,7 @@ pub(super) fn KeyList(list: Vec<KeySummary>) -> impl IntoView {
 }
 
 #[component]
-fn KeyRow(key: KeySummary) -> impl IntoView {
+fn KeyRow(key: KeySummary, may_manage: bool) -> impl IntoView {
     let id = key.id;
     let name_id = ids::key_name(id);
     let label = |verb: &str| format!("{verb} {}", key.name);
@@ -81,6 +86,7 @@ fn KeyRow(key: KeySummary) -> impl IntoView {
             </td>
             <td data-label="Created">
                 <time datetime=key.created_at.to_rfc3339()>{format_date(&key.created_at)}</time>
+                <span class="key-meta">{created_by(key.created_by.as_deref())}</span>
             </td>
             <td data-label="Last used">
                 <span class="last-used">
@@ -94,6 +100,7 @@ fn KeyRow(key: KeySummary) -> impl IntoView {
                 </span>
             </td>
             <td class="actions">
+                {may_manage.then(|| view! {
                 <div class="actions__inner">
                     {(!key.is_webhook).then(|| view! {
                         <RowButton action=RowAction::SetWebhook id describedby=name_id>
@@ -106,8 +113,17 @@ fn KeyRow(key: KeySummary) -> impl IntoView {
                         <TrashIcon />
                     </RowButton>
                 </div>
+                })}
             </td>
         </tr>
+    }
+}
+
+/// Who made the key, while they are a member.
+fn created_by(email: Option<&str>) -> String {
+    match email {
+        Some(email) => format!("Created by {email}"),
+        None => "Created by a former member".to_owned(),
     }
 }
 
@@ -138,7 +154,7 @@ fn RowButton(
 
 /// The list as `KeyManager` puts it in place after a change.
 #[cfg(feature = "ssr")]
-pub(super) fn list_html(list: Vec<KeySummary>) -> String {
+pub(super) fn list_html(list: Listing) -> String {
     use leptos::tachys::view::RenderHtml;
     view! { <KeyList list /> }.to_html()
 }
@@ -152,7 +168,10 @@ mod tests {
     /// server's markup: each row's buttons must carry both.
     #[test]
     fn each_rows_buttons_name_their_key_and_action() {
-        let html = list_html(vec![key(7, "Zapier", false), key(9, "Hooks", true)]);
+        let html = list_html(managed(vec![
+            key(7, "Zapier", false),
+            key(9, "Hooks", true),
+        ]));
         for action in ["webhook", "edit", "roll", "delete"] {
             assert!(
                 html.contains(&format!(r#"data-action="{action}" data-key="7""#)),
@@ -177,7 +196,7 @@ mod tests {
     /// The list is markup placed with `innerHTML`: a name must come out as text.
     #[test]
     fn a_keys_name_is_escaped() {
-        let html = list_html(vec![key(1, "<img src=x onerror=alert(1)>", false)]);
+        let html = list_html(managed(vec![key(1, "<img src=x onerror=alert(1)>", false)]));
         assert!(!html.contains("<img"), "{html}");
         assert!(
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),
@@ -188,6 +207,28 @@ mod tests {
 
     #[test]
     fn no_keys_shows_the_empty_state() {
-        assert!(list_html(vec![]).contains("No API keys yet"));
+        assert!(list_html(managed(vec![])).contains("No API keys yet"));
+    }
+
+    fn managed(keys: Vec<KeySummary>) -> Listing {
+        Listing {
+            keys,
+            may_manage: true,
+        }
+    }
+
+    /// A Member sees every row, who made it, and no button to change it.
+    #[test]
+    fn a_role_that_may_not_manage_gets_no_buttons() {
+        let mut former = key(9, "Hooks", false);
+        former.created_by = None;
+        let html = list_html(Listing {
+            keys: vec![key(7, "Zapier", false), former],
+            may_manage: false,
+        });
+        assert!(html.contains("Zapier") && html.contains("Hooks"), "{html}");
+        assert!(!html.contains("<button"), "{html}");
+        assert!(html.contains("Created by ada@example.com"), "{html}");
+        assert!(html.contains("Created by a former member"), "{html}");
     }
 }

@@ -8,18 +8,20 @@ use leptos::prelude::*;
 
 use super::LoadError;
 use super::changes::Changes;
-use super::dialog_host::DialogHost;
 use super::dom::{closest, copy_secret, restrict_to};
 use super::names::{DialogAction, NEW_KEY_TEMPLATE};
 use super::refresh::ListRefresh;
 use super::rows::Rows;
+use crate::ui::components::dialog_host::DialogHost;
 use crate::ui::components::hydrated::island_hydrated;
 use crate::ui::names::{PAGE_HEADING, attr, has};
 
 /// Everything on the page that responds to input. `children` is the list
-/// as the server rendered it; each refresh replaces it.
+/// as the server rendered it; each refresh replaces it. `may_manage`: the
+/// viewer's role may change keys, so the page has Add (the server refuses
+/// the changes of any other role whatever the page shows).
 #[island]
-pub(super) fn KeyManager(children: Children) -> impl IntoView {
+pub(super) fn KeyManager(may_manage: bool, children: Children) -> impl IntoView {
     island_hydrated();
     let refresh = ListRefresh::new();
     let host = DialogHost::new();
@@ -33,9 +35,11 @@ pub(super) fn KeyManager(children: Children) -> impl IntoView {
     view! {
         <div class="page-header">
             <h1 id=PAGE_HEADING tabindex="-1">"API Keys"</h1>
-            <button type="button" class="btn btn--primary" on:click=on_add>
-                "Add"
-            </button>
+            {may_manage.then(|| view! {
+                <button type="button" class="btn btn--primary" on:click=on_add>
+                    "Add"
+                </button>
+            })}
         </div>
         <p class="lead">
             "The “API Keys” section allows you to manage your authentication credentials for accessing the API."

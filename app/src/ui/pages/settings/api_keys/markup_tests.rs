@@ -27,6 +27,7 @@ pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
         previous_secret_until: None,
         usage: KeyUsage::default(),
         allowed_ips: Default::default(),
+        created_by: Some("ada@example.com".into()),
     }
 }
 
@@ -52,7 +53,10 @@ fn new_key_template() -> String {
 
 #[test]
 fn the_rows_name_their_key_action_and_name() {
-    let html = list_html(vec![key(7, "Zapier", false)]);
+    let html = list_html(crate::model::keys::KeyList {
+        keys: vec![key(7, "Zapier", false)],
+        may_manage: true,
+    });
     for action in RowAction::ALL {
         carries(&html, names::attr::ACTION, action.slug());
     }

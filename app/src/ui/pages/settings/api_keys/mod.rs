@@ -12,7 +12,6 @@
 //! bundle: the island is behaviour only.
 
 mod changes;
-mod dialog_host;
 mod dialogs;
 mod dom;
 mod form;
@@ -47,11 +46,14 @@ pub fn ApiKeysPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading API keys…"</p> }>
             {move || Suspend::new(async move {
                 match keys.await {
-                    Ok(list) => Either::Left(view! {
-                        <KeyManager>
-                            <KeyList list />
-                        </KeyManager>
-                        <NewKeyTemplate />
+                    Ok(list) => Either::Left({
+                        let may_manage = list.may_manage;
+                        view! {
+                            <KeyManager may_manage>
+                                <KeyList list />
+                            </KeyManager>
+                            {may_manage.then(|| view! { <NewKeyTemplate /> })}
+                        }
                     }),
                     Err(err) => Either::Right(view! {
                         <div class="page-header">

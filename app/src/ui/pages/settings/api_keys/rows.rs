@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::dialog_host::DialogHost;
 use super::dom::closest;
 use super::fragments::render_key_dialog;
 use super::names::{RowAction, attr, ids};
@@ -12,6 +11,7 @@ use super::refresh::{FocusAfterRefresh, ListRefresh};
 use crate::model::error::AppError;
 use crate::model::keys::{KeyDialog, KeyId};
 use crate::server_fns::keys::set_webhook_key;
+use crate::ui::components::dialog_host::DialogHost;
 use crate::ui::components::last_asked::LastAsked;
 use crate::ui::components::pending::is_pending;
 use crate::ui::names::{self, has, is};

@@ -29,7 +29,9 @@ pub(super) fn panel_html(overview: crate::model::webhooks::WebhookOverview) -> P
     use leptos::tachys::view::RenderHtml;
     PanelHtml {
         key_status: view! { <KeyStatus webhook_key=overview.webhook_key /> }.to_html(),
-        deliveries: view! { <DeliveryLog deliveries=overview.deliveries /> }.to_html(),
+        deliveries:
+            view! { <DeliveryLog deliveries=overview.deliveries may_manage=overview.may_manage /> }
+                .to_html(),
     }
 }
 
@@ -71,6 +73,7 @@ mod tests {
                 created_at: at,
                 next_attempt_at: at,
             }],
+            may_manage: true,
         });
         for part in [&html.key_status, &html.deliveries] {
             assert!(

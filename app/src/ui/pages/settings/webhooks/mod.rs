@@ -83,17 +83,28 @@ fn PanelMarkup(overview: WebhookOverview, known: KnownError) -> impl IntoView {
         url,
         webhook_key,
         deliveries,
+        may_manage,
     } = overview;
+    // A role that may not change the settings reads the URL, not a form.
+    let url_view = if may_manage {
+        Either::Left(view! { <WebhookForm url known /> })
+    } else {
+        Either::Right(view! {
+            <p class="webhook-url">
+                "Webhook URL: " {url.unwrap_or_else(|| "not set".into())}
+            </p>
+        })
+    };
     view! {
         <div id=ids::KEY_STATUS>
             <KeyStatus webhook_key />
         </div>
-        <WebhookForm url known />
+        {url_view}
         <p class="status" role="status" id=ids::STATUS></p>
         <p class="form-error" role="alert" id=ids::ERROR hidden></p>
         <h2>"Recent deliveries"</h2>
         <div id=ids::DELIVERIES>
-            <DeliveryLog deliveries />
+            <DeliveryLog deliveries may_manage />
         </div>
     }
 }
@@ -178,8 +189,10 @@ mod tests {
             url: Some("https://example.com/hook".into()),
             webhook_key: None,
             deliveries: vec![delivery],
+            may_manage: true,
         };
-        let html = view! { <PanelMarkup overview known=KnownError::default() /> }.to_html();
+        let html = view! { <PanelMarkup overview=overview.clone() known=KnownError::default() /> }
+            .to_html();
         for id in [ids::KEY_STATUS, ids::DELIVERIES, ids::STATUS, ids::ERROR] {
             assert!(html.contains(&rendered("id", id)), "{id}: {html}");
         }
@@ -194,5 +207,32 @@ mod tests {
         for a in WebhookAction::ALL {
             assert_eq!(WebhookAction::from_slug(a.slug()), Some(a));
         }
+    }
+
+    /// A role that may not manage webhooks reads the URL and the log, and
+    /// gets no form, no test and no Resend.
+    #[test]
+    fn a_role_without_webhooks_gets_no_controls() {
+        let overview = WebhookOverview {
+            url: Some("https://example.com/hook".into()),
+            webhook_key: None,
+            deliveries: vec![DeliverySummary {
+                id: 3,
+                event: "test".into(),
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                last_status_code: None,
+                last_error: None,
+                created_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+                next_attempt_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            }],
+            may_manage: false,
+        };
+        let html = view! { <PanelMarkup overview known=KnownError::default() /> }.to_html();
+        assert!(html.contains("https://example.com/hook"), "{html}");
+        assert!(
+            !html.contains("<form") && !html.contains("<button"),
+            "{html}"
+        );
     }
 }

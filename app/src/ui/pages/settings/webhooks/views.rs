@@ -63,9 +63,10 @@ pub(super) fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView 
     }
 }
 
-/// The latest deliveries, each with its **Resend** button.
+/// The latest deliveries, each with its **Resend** button for a role that
+/// may resend.
 #[component]
-pub(super) fn DeliveryLog(deliveries: Vec<DeliverySummary>) -> impl IntoView {
+pub(super) fn DeliveryLog(deliveries: Vec<DeliverySummary>, may_manage: bool) -> impl IntoView {
     if deliveries.is_empty() {
         return Either::Left(view! { <p class="empty">"No deliveries yet."</p> });
     }
@@ -90,6 +91,7 @@ pub(super) fn DeliveryLog(deliveries: Vec<DeliverySummary>) -> impl IntoView {
                         </time>
                     </td>
                     <td class="actions">
+                        {may_manage.then(|| view! {
                         <div class="actions__inner">
                             <button
                                 type="button"
@@ -101,6 +103,7 @@ pub(super) fn DeliveryLog(deliveries: Vec<DeliverySummary>) -> impl IntoView {
                                 "Resend"
                             </button>
                         </div>
+                        })}
                     </td>
                 </tr>
             }
