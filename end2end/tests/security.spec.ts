@@ -16,7 +16,7 @@ async function violations(page: Page) {
 
 test('every page hydrates under its Content-Security-Policy with no violation', async ({ page }) => {
   await watchViolations(page);
-  for (const path of ['/login', '/signup']) {
+  for (const path of ['/login', '/signup', '/join/no-such-link']) {
     const response = await page.goto(path);
     const csp = response?.headers()['content-security-policy'] ?? '';
     expect(csp).toMatch(/script-src 'nonce-[^']+' 'strict-dynamic'/);
@@ -31,7 +31,7 @@ test('every page hydrates under its Content-Security-Policy with no violation', 
   await expect(page.getByRole('dialog', { name: 'Roll API key' })).toBeVisible();
   await page.keyboard.press('Escape');
   expect(await violations(page)).toEqual([]);
-  for (const path of ['/settings/webhooks', '/settings/audit-log']) {
+  for (const path of ['/settings/webhooks', '/settings/audit-log', '/settings/members']) {
     const response = await page.goto(path);
     expect(response?.headers()['cache-control']).toBe('no-store');
     await hydrated(page);

@@ -26,7 +26,8 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of files whose names do not change between builds.
 const REVALIDATE: &str = "no-cache";
 
-/// Server functions whose answer carries a key's full secret.
+/// Server functions whose answer carries a secret: a key's full secret, or
+/// an invitation link.
 fn carries_a_secret(path: &str) -> bool {
     [
         <app::server_fns::keys::CreateKey as ServerFn>::PATH,

@@ -110,9 +110,9 @@ pub async fn session_redirects(
     let needs_session = path == "/settings" || path.starts_with("/settings/");
     let is_sign_in_page = path == "/login" || path == "/signup";
     if (needs_session || is_sign_in_page) && request.method() == Method::GET {
-        let user = match session::token_from_headers(request.headers(), state.cookie_secure) {
+        let member = match session::token_from_headers(request.headers(), state.cookie_secure) {
             Some(token) => match session::lookup(&state.db, &token).await {
-                Ok(user) => user,
+                Ok(member) => member,
                 Err(err) => {
                     tracing::error!(error = %err, "session look-up failed");
                     return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -120,12 +120,12 @@ pub async fn session_redirects(
             },
             None => None,
         };
-        let signed_in = user.is_some();
-        if let Some(user) = user {
+        let signed_in = member.is_some();
+        if let Some(member) = member {
             // The page's server functions take the caller from here.
             request
                 .extensions_mut()
-                .insert(session::Authenticated(user));
+                .insert(session::Authenticated(member));
         }
         if needs_session && !signed_in {
             let back = request

@@ -1,5 +1,5 @@
 //! Deleting rows that nothing reads any more: sessions past their idle or
-//! absolute expiry, and webhook deliveries and audit log entries past their
+//! absolute expiry, invitations past theirs, and webhook deliveries and audit log entries past their
 //! retention. Every instance runs a pass at start-up and then every
 //! `PRUNE_EVERY`. Each table's delete is one statement by age, so passes on
 //! several instances at once (on one PostgreSQL) delete each row once and
@@ -71,6 +71,7 @@ pub struct Pruned {
     pub sessions: Result<u64, DomainError>,
     pub deliveries: Result<u64, DomainError>,
     pub audit_entries: Result<u64, DomainError>,
+    pub invitations: Result<u64, DomainError>,
 }
 
 /// One pass at `now`: each table's rows past their expiry or retention go.
@@ -83,6 +84,7 @@ pub async fn prune_once(
         sessions: app::domain::auth::session::delete_expired(db, now).await,
         deliveries: app::domain::webhooks::retention::prune(db, now, retention.delivery_days).await,
         audit_entries: app::domain::audit::store::prune(db, now, retention.audit_days).await,
+        invitations: app::domain::teams::invitations::delete_expired(db, now).await,
     }
 }
 
@@ -93,6 +95,7 @@ impl Pruned {
             ("sessions", &self.sessions),
             ("webhook_deliveries", &self.deliveries),
             ("audit_log", &self.audit_entries),
+            ("invitations", &self.invitations),
         ] {
             match result {
                 Ok(0) => {}

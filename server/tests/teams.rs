@@ -224,6 +224,18 @@ async fn an_invitation_works_once_for_its_email_and_only_while_pending() {
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
 
         // Inviting a member or a pending email again is refused by field.
+        invite(&app, "twice@a.example", "member").await;
+        let (status, body) = app
+            .call(
+                "/api/members/invite",
+                json!({ "input": { "email": "Twice@a.example", "role": "admin" } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body["Invalid"]["message"],
+            app::model::members::ALREADY_INVITED
+        );
         let (status, body) = app
             .call(
                 "/api/members/invite",
@@ -499,5 +511,191 @@ async fn each_change_to_the_team_is_in_the_audit_log() {
             "{}",
             app.backend
         );
+    }
+}
+
+/// An Admin on the way out leaves no working link behind: removing or
+/// demoting them revokes the invitations they made; and a request they
+/// started before that is refused once it gets the organization's lock.
+#[tokio::test]
+async fn an_admin_who_leaves_takes_their_invitations_and_their_rights_along() {
+    use app::domain::audit::store::Actor;
+    use app::domain::teams::{invitations, members};
+    use app::model::members::UserId;
+    use app::model::roles::Role;
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let second = member(&app, "second@a.example", "admin").await;
+        let second_id = user_id(&app, &second, "second@a.example").await;
+        let (_, link, _) = app
+            .call_with(
+                Some(&second),
+                "/api/members/invite",
+                json!({ "input": { "email": "friend@x.example", "role": "admin" } }),
+            )
+            .await;
+        let token = link
+            .as_str()
+            .unwrap()
+            .trim_start_matches("/join/")
+            .to_owned();
+        let (status, _) = app
+            .call(
+                "/api/members/role",
+                json!({ "user": second_id, "role": "developer" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body, _) = join_with(&app, &token, "friend@x.example", PASSWORD).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
+
+        // Demoted already: what they asked for as an Admin is refused
+        // under the lock, whatever their session said when it started.
+        let org = app.org().await;
+        let them = (&Actor::user("second@a.example", None), UserId(second_id));
+        let refused = invitations::create(&app.db, org, them, "late@x.example", Role::Admin).await;
+        assert!(
+            matches!(refused, Err(app::domain::DomainError::Forbidden(_))),
+            "{refused:?}"
+        );
+        let me = user_id(&app, &second, OWNER).await;
+        let refused = members::change_role(&app.db, org, them, UserId(me), Role::Member).await;
+        assert!(matches!(
+            refused,
+            Err(app::domain::DomainError::Forbidden(_))
+        ));
+        let refused = members::remove(&app.db, org, them, UserId(me)).await;
+        assert!(matches!(
+            refused,
+            Err(app::domain::DomainError::Forbidden(_))
+        ));
+    }
+}
+
+/// Two Admins demoting each other at the same moment: the organization
+/// keeps one.
+#[tokio::test]
+async fn concurrent_demotions_leave_an_admin() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        for round in 0..5 {
+            let email = format!("other{round}@a.example");
+            let other = member(&app, &email, "admin").await;
+            let other_id = user_id(&app, &other, &email).await;
+            let me = user_id(&app, &other, OWNER).await;
+            let (a, b) = tokio::join!(
+                app.call(
+                    "/api/members/role",
+                    json!({ "user": other_id, "role": "member" })
+                ),
+                app.call_with(
+                    Some(&other),
+                    "/api/members/role",
+                    json!({ "user": me, "role": "member" })
+                ),
+            );
+            let (_, overview) = app.call("/api/members/overview", json!({})).await;
+            let admins = overview["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["role"] == "admin")
+                .count();
+            assert_eq!(admins, 1, "{}: {a:?} {b:?}", app.backend);
+            // The owner stays the Admin for the next round.
+            if a.0 != StatusCode::OK {
+                let (status, _, _) = app
+                    .call_with(
+                        Some(&other),
+                        "/api/members/role",
+                        json!({ "user": me, "role": "admin" }),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK);
+                app.call(
+                    "/api/members/role",
+                    json!({ "user": other_id, "role": "member" }),
+                )
+                .await;
+            }
+        }
+    }
+}
+
+/// The join form posted as plain HTML (no JavaScript) goes on to the API
+/// Keys page; a join that fails leaves the presented session alone.
+#[tokio::test]
+async fn a_plain_join_goes_on_and_a_failed_one_signs_nobody_out() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = invite(&app, "plain@a.example", "member").await;
+        // The owner's browser opens a link for someone else: refused, and
+        // the owner is still signed in.
+        let (status, _, _) = app
+            .call_with(
+                Some(&app.session.clone()),
+                "/api/auth/join",
+                json!({ "input": { "token": token, "email": OWNER, "password": PASSWORD } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            app.call("/api/keys/list", json!({})).await.0,
+            StatusCode::OK
+        );
+
+        let form = format!(
+            "input%5Btoken%5D={token}&input%5Bemail%5D=plain%40a.example&input%5Bpassword%5D={}",
+            PASSWORD.replace(' ', "+")
+        );
+        let request = Request::post("/api/auth/join")
+            .header(header::CONTENT_TYPE, common::FORM)
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, format!("http://localhost/join/{token}"))
+            .body(Body::from(form))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{}", app.backend);
+        assert_eq!(
+            response.headers()[header::LOCATION],
+            app::model::auth::DEFAULT_NEXT
+        );
+        assert!(response.headers().contains_key(header::SET_COOKIE));
+    }
+}
+
+/// Invitations go once past their expiry, used or not; a pending one
+/// stays.
+#[tokio::test]
+async fn expired_invitations_are_pruned() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        invite(&app, "old@a.example", "member").await;
+        invite(&app, "new@a.example", "member").await;
+        invitation::Entity::update_many()
+            .col_expr(
+                invitation::Column::ExpiresAt,
+                Expr::value(Utc::now() - Duration::days(1)),
+            )
+            .filter(invitation::Column::Email.eq("old@a.example"))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        let pruned =
+            server::prune::prune_once(&app.db, Utc::now(), server::prune::Retention::default())
+                .await;
+        assert_eq!(pruned.invitations.unwrap(), 1);
+        let left: Vec<String> = invitation::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| i.email)
+            .collect();
+        assert_eq!(left, ["new@a.example"]);
     }
 }

@@ -13,6 +13,12 @@ pub const INVITATION_DAYS: i64 = 7;
 /// Pending invitations an organization may hold at once: each is a row
 /// anyone with the link can use, so there is a bound.
 pub const MAX_PENDING_INVITATIONS: u64 = 100;
+/// Invitations an organization may have made within one expiry period
+/// (rows are deleted once expired), so that inviting and revoking in a
+/// loop has a bounded cost.
+pub const MAX_INVITATION_ROWS: u64 = 1000;
+/// The join form's field for the link's token, as its errors name it.
+pub const JOIN_TOKEN: &str = "token";
 /// Where an invitation link points; the token follows.
 pub const JOIN_PATH: &str = "/join/";
 
@@ -26,8 +32,7 @@ pub const INVITATION_OTHER_EMAIL: &str = "This invitation is for another email a
 pub const ALREADY_MEMBER: &str = "This person is already a member.";
 pub const ALREADY_INVITED: &str =
     "This email already has a pending invitation. Revoke it to invite again.";
-pub const TOO_MANY_INVITATIONS: &str =
-    "This organization has 100 pending invitations. Revoke some to invite more.";
+pub const TOO_MANY_INVITATIONS: &str = "This organization has too many invitations: at most 100 pending, and 1,000 made in 7 days. Revoke some, or wait for old ones to expire.";
 
 /// A member's id in an organization (the user's id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

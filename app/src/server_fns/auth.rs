@@ -1,4 +1,5 @@
-//! Sign-up, sign-in, sign-out and "who am I".
+//! Sign-up, sign-in, sign-out, "who am I", and joining an organization
+//! by an invitation link.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -10,8 +11,8 @@ use crate::model::members::JoinInput;
 use {
     crate::domain::auth::accounts::{self, PasswordCheck},
     crate::domain::auth::{password, session},
-    crate::domain::teams::invitations::{self, InvitationToken, Joiner},
-    crate::model::members::{INVITATION_GONE, INVITATION_OTHER_EMAIL},
+    crate::domain::teams::invitations::{self, InvitationToken, Joiner, PendingInvitation},
+    crate::model::members::{INVITATION_GONE, INVITATION_OTHER_EMAIL, JOIN_TOKEN},
     crate::server_fns::{respond, state},
     cookies::{end_presented_session, set_session_cookie},
 };
@@ -118,45 +119,76 @@ async fn start_session(
 
 /// Accepts an invitation: a new email sets its password, an account's
 /// email signs in with its own (within the sign-in throttle). A URL-encoded
-/// form, like `signup`, so the join page works before hydration.
+/// form, like `signup`, so the join page works before hydration; such a
+/// plain post goes on to the API Keys page once joined (back to the link,
+/// used now, would say it has expired).
 #[server(prefix = "/api", endpoint = "auth/join")]
 pub async fn join(input: JoinInput) -> Result<(), AppError> {
     respond(
         async {
             let state = state()?;
             let email = input.validate()?;
-            let gone = || AppError::invalid("token", INVITATION_GONE);
-            let token = InvitationToken::from_link(&input.token).ok_or_else(gone)?;
-            let (invitation, _) = invitations::find_pending(&state.db, &token)
-                .await?
-                .ok_or_else(gone)?;
+            let (token, (invitation, _)) = pending_invitation(&state, &input.token).await?;
+            // Before any password work: the link is for one email only.
             if invitation.email != email {
                 return Err(AppError::invalid("email", INVITATION_OTHER_EMAIL).into());
             }
             let address = crate::server_fns::client_address().await;
-            let joiner = if accounts::find_user(&state.db, &email).await?.is_some() {
-                match checked_password(&state, &email, input.password, address).await? {
-                    PasswordCheck::Right(user) => Joiner::Existing(user),
-                    PasswordCheck::Wrong(_) => return Err(AppError::SignInFailed.into()),
-                }
-            } else {
-                input.check_new_password()?;
-                if !state.sign_in_throttle.allow_signup(address) {
-                    return Err(AppError::TooManyAttempts.into());
-                }
-                let password_hash = password::hash_blocking(input.password).await?;
-                Joiner::New {
-                    email,
-                    password_hash,
-                }
-            };
-            end_presented_session(&state).await?;
+            let joiner = joiner(&state, email, input, address).await?;
             let session = invitations::accept(&state.db, &token, joiner, address).await?;
+            // The session the browser presented ends only once the new one
+            // exists: a join that fails signs nobody out.
+            end_presented_session(&state).await?;
             set_session_cookie(&session, state.cookie_secure);
+            if crate::server_fns::respond::is_plain_form_post() {
+                leptos_axum::redirect(crate::model::auth::DEFAULT_NEXT);
+            }
             Ok::<(), crate::server_fns::Failure>(())
         }
         .await,
     )
+}
+
+/// The invitation behind a link while it is pending; otherwise the one
+/// refusal for every link that does not work.
+#[cfg(feature = "ssr")]
+async fn pending_invitation(
+    state: &crate::server_fns::AppState,
+    link: &str,
+) -> Result<(InvitationToken, PendingInvitation), crate::server_fns::Failure> {
+    let gone = || AppError::invalid(JOIN_TOKEN, INVITATION_GONE);
+    let token = InvitationToken::from_link(link).ok_or_else(gone)?;
+    let pending = invitations::find_pending(&state.db, &token)
+        .await?
+        .ok_or_else(gone)?;
+    Ok((token, pending))
+}
+
+/// Who accepts: the account with this email, if its password is right
+/// (a check within the sign-in budget, like sign-in's), or a new account
+/// with this password (within the sign-up budget, like sign-up's).
+#[cfg(feature = "ssr")]
+async fn joiner(
+    state: &crate::server_fns::AppState,
+    email: String,
+    input: JoinInput,
+    address: Option<std::net::IpAddr>,
+) -> Result<Joiner, crate::server_fns::Failure> {
+    if accounts::find_user(&state.db, &email).await?.is_some() {
+        return match checked_password(state, &email, input.password, address).await? {
+            PasswordCheck::Right(user) => Ok(Joiner::Existing(user)),
+            PasswordCheck::Wrong(_) => Err(AppError::SignInFailed.into()),
+        };
+    }
+    input.check_new_password()?;
+    if !state.sign_in_throttle.allow_signup(address) {
+        return Err(AppError::TooManyAttempts.into());
+    }
+    let password_hash = password::hash_blocking(input.password).await?;
+    Ok(Joiner::New {
+        email,
+        password_hash,
+    })
 }
 
 /// The name of the organization an invitation link is for, while the
@@ -166,12 +198,8 @@ pub async fn invitation_organization(token: String) -> Result<String, AppError> 
     respond(
         async {
             let state = state()?;
-            let gone = || AppError::invalid("token", INVITATION_GONE);
-            let token = InvitationToken::from_link(&token).ok_or_else(gone)?;
-            let (_, name) = invitations::find_pending(&state.db, &token)
-                .await?
-                .ok_or_else(gone)?;
-            Ok::<String, crate::server_fns::Failure>(name)
+            let (_, (_, organization)) = pending_invitation(&state, &token).await?;
+            Ok::<String, crate::server_fns::Failure>(organization)
         }
         .await,
     )

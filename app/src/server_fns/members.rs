@@ -32,11 +32,8 @@ pub async fn load_members() -> Result<MembersOverview, AppError> {
 pub async fn invite_member(input: InviteInput) -> Result<InvitationLink, AppError> {
     with_caller_who_may(Capability::ManageMembers, |caller, state| async move {
         let (email, role) = input.validate()?;
-        let actor = caller.actor();
-        Ok(
-            invitations::create(&state.db, caller.org, &actor, caller.user.id, &email, role)
-                .await?,
-        )
+        let acting = (&caller.actor(), UserId(caller.user.id));
+        Ok(invitations::create(&state.db, caller.org, acting, &email, role).await?)
     })
     .await
 }
@@ -44,7 +41,8 @@ pub async fn invite_member(input: InviteInput) -> Result<InvitationLink, AppErro
 #[server(prefix = "/api", endpoint = "members/revoke", input = Json)]
 pub async fn revoke_invitation(id: InvitationId) -> Result<(), AppError> {
     with_caller_who_may(Capability::ManageMembers, |caller, state| async move {
-        Ok(invitations::revoke(&state.db, caller.org, &caller.actor(), id).await?)
+        let acting = (&caller.actor(), UserId(caller.user.id));
+        Ok(invitations::revoke(&state.db, caller.org, acting, id).await?)
     })
     .await
 }
@@ -52,7 +50,8 @@ pub async fn revoke_invitation(id: InvitationId) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "members/role", input = Json)]
 pub async fn change_role(user: UserId, role: Role) -> Result<(), AppError> {
     with_caller_who_may(Capability::ManageMembers, |caller, state| async move {
-        Ok(members::change_role(&state.db, caller.org, &caller.actor(), user, role).await?)
+        let acting = (&caller.actor(), UserId(caller.user.id));
+        Ok(members::change_role(&state.db, caller.org, acting, user, role).await?)
     })
     .await
 }
@@ -60,7 +59,8 @@ pub async fn change_role(user: UserId, role: Role) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "members/remove", input = Json)]
 pub async fn remove_member(user: UserId) -> Result<(), AppError> {
     with_caller_who_may(Capability::ManageMembers, |caller, state| async move {
-        Ok(members::remove(&state.db, caller.org, &caller.actor(), user).await?)
+        let acting = (&caller.actor(), UserId(caller.user.id));
+        Ok(members::remove(&state.db, caller.org, acting, user).await?)
     })
     .await
 }

@@ -79,7 +79,7 @@ pub fn set_status(err: &AppError) {
 /// Whether the server function being answered was posted by a plain HTML
 /// form: such a request accepts `text/html`, as any navigation does, where
 /// the server function client asks for its encoding only.
-fn is_plain_form_post() -> bool {
+pub(crate) fn is_plain_form_post() -> bool {
     leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|parts| {
         parts
             .headers

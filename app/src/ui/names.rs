@@ -28,6 +28,10 @@ pub mod attr {
     pub const PENDING_LABEL: &str = "data-pending-label";
     /// A send button's own text, kept while it shows its busy label.
     pub const LABEL: &str = "data-label";
+    /// What a dialog shows once (`ShownOnce`), hidden until then; and
+    /// what its **Copy** says it did.
+    pub const REVEAL: &str = "data-reveal";
+    pub const COPY_STATUS: &str = "data-copy-status";
 }
 
 /// `[data-x]`: any element that has the attribute.

@@ -13,7 +13,7 @@ use sea_orm::{
 use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::auth::session::{self, SessionToken};
 use crate::domain::auth::throttle::SignInThrottle;
-use crate::domain::entities::{membership, organization, user};
+use crate::domain::entities::{organization, user};
 use crate::domain::teams;
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
@@ -57,16 +57,8 @@ pub async fn create_account(
         Err(err) => return Err(err.into()),
     };
     // Its first member is its Admin.
-    membership::ActiveModel {
-        organization_id: Set(org.id),
-        user_id: Set(user.id),
-        role: Set(Role::Admin),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
     let org = OrgId(org.id);
+    teams::add_member(&txn, org, user.id, Role::Admin).await?;
     let token = start_session(&txn, &user, org).await?;
     log_sign_in(
         &txn,

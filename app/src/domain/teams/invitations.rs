@@ -1,6 +1,7 @@
 //! Invitations: made by an Admin for one email and role, used once
-//! through a link that carries 256 random bits, for 7 days. The table
-//! keeps only the bits' SHA-256.
+//! through a link that carries 256 random bits, for `INVITATION_DAYS`.
+//! The table keeps only the bits' SHA-256. An invitation stops working
+//! when the Admin who made it leaves or stops being an Admin.
 
 use std::net::IpAddr;
 
@@ -14,7 +15,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::members;
+use super::{add_member, still_may};
 use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::auth::accounts::start_session;
 use crate::domain::auth::session::SessionToken;
@@ -25,10 +26,10 @@ use crate::model::audit::AuditAction;
 use crate::model::error::Missing;
 use crate::model::members::{
     ALREADY_INVITED, ALREADY_MEMBER, INVITATION_DAYS, INVITATION_GONE, INVITATION_OTHER_EMAIL,
-    InvitationId, InvitationLink, InvitationSummary, JOIN_PATH, MAX_PENDING_INVITATIONS,
-    TOO_MANY_INVITATIONS,
+    InvitationId, InvitationLink, InvitationSummary, JOIN_PATH, MAX_INVITATION_ROWS,
+    MAX_PENDING_INVITATIONS, TOO_MANY_INVITATIONS, UserId,
 };
-use crate::model::roles::Role;
+use crate::model::roles::{Capability, Role};
 
 /// The token an invitation link carries. No `Debug`: it is the invitation.
 pub struct InvitationToken(String);
@@ -81,18 +82,19 @@ async fn pending_rows(
         .await?)
 }
 
-/// Invites `email` to `org` as `role`: answers the link, shown once.
-/// Someone already a member, or already invited, is refused by field.
+/// Invites `email` to `org` as `role`, as `by`: answers the link, shown
+/// once. Someone already a member, or already invited, is refused by
+/// field.
 pub async fn create(
     db: &DatabaseConnection,
     org: OrgId,
-    actor: &Actor,
-    invited_by: i64,
+    (actor, by): (&Actor, UserId),
     email: &str,
     role: Role,
 ) -> Result<InvitationLink, DomainError> {
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
+    still_may(&txn, org, by, Capability::ManageMembers).await?;
     let member = membership::Entity::find()
         .filter(membership::Column::OrganizationId.eq(org.0))
         .inner_join(user::Entity)
@@ -106,7 +108,13 @@ pub async fn create(
     if pending.iter().any(|p| p.email == email) {
         return Err(invalid("email", ALREADY_INVITED));
     }
-    if pending.len() as u64 >= MAX_PENDING_INVITATIONS {
+    // Pending ones, and every row until it is pruned after its expiry: a
+    // loop of inviting and revoking cannot grow the table without bound.
+    let held = invitation::Entity::find()
+        .filter(invitation::Column::OrganizationId.eq(org.0))
+        .count(&txn)
+        .await?;
+    if pending.len() as u64 >= MAX_PENDING_INVITATIONS || held >= MAX_INVITATION_ROWS {
         return Err(DomainError::Conflict(TOO_MANY_INVITATIONS.into()));
     }
     let token = InvitationToken::generate();
@@ -116,7 +124,7 @@ pub async fn create(
         email: Set(email.to_owned()),
         role: Set(role),
         token_digest: Set(token.digest()),
-        invited_by: Set(Some(invited_by)),
+        invited_by: Set(Some(by.0)),
         created_at: Set(now),
         expires_at: Set(now + Duration::days(INVITATION_DAYS)),
         used_at: Set(None),
@@ -132,14 +140,17 @@ pub async fn create(
     Ok(InvitationLink(format!("{JOIN_PATH}{}", token.0)))
 }
 
-/// Revokes a pending invitation of `org`: its link stops working.
+/// Revokes a pending invitation of `org`, as `by`: its link stops
+/// working.
 pub async fn revoke(
     db: &DatabaseConnection,
     org: OrgId,
-    actor: &Actor,
+    (actor, by): (&Actor, UserId),
     id: InvitationId,
 ) -> Result<(), DomainError> {
     let txn = db.begin().await?;
+    lock_organization(&txn, org).await?;
+    still_may(&txn, org, by, Capability::ManageMembers).await?;
     let revoked = invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(invitation::Column::Id.eq(id.0))
@@ -165,12 +176,61 @@ pub async fn revoke(
     Ok(())
 }
 
+/// Revokes the pending invitations `inviter` made in `org`, on the
+/// transaction that removes or demotes them: an Admin on the way out
+/// cannot leave a link behind that lets someone in.
+pub(super) async fn revoke_made_by(
+    txn: &impl ConnectionTrait,
+    org: OrgId,
+    actor: &Actor,
+    inviter: UserId,
+) -> Result<(), DomainError> {
+    let revoked = invitation::Entity::update_many()
+        .col_expr(invitation::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(invitation::Column::OrganizationId.eq(org.0))
+        .filter(invitation::Column::InvitedBy.eq(inviter.0))
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec_with_returning(txn)
+        .await?;
+    for row in revoked {
+        let detail = format!("{} (the Admin who invited them left)", row.email);
+        audit::record(
+            txn,
+            org,
+            actor,
+            AuditAction::InvitationRevoked,
+            None,
+            detail,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Deletes every invitation past its expiry, used or not, of every
+/// organization: a link past it works for nobody, and the audit log keeps
+/// what happened. Answers how many went; instances may run it at once.
+pub async fn delete_expired(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<Utc>,
+) -> Result<u64, DomainError> {
+    Ok(invitation::Entity::delete_many()
+        .filter(invitation::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// A pending invitation and its organization's name.
+pub type PendingInvitation = (invitation::Model, String);
+
 /// A pending invitation by its link, with its organization's name; `None`
 /// for a link that is used, revoked, expired or unknown alike.
 pub async fn find_pending(
     db: &impl ConnectionTrait,
     token: &InvitationToken,
-) -> Result<Option<(invitation::Model, String)>, DomainError> {
+) -> Result<Option<PendingInvitation>, DomainError> {
     let found = invitation::Entity::find()
         .filter(invitation::Column::TokenDigest.eq(token.digest()))
         .one(db)
@@ -229,7 +289,7 @@ pub async fn accept(
     if user.email != invitation.email {
         return Err(invalid("email", INVITATION_OTHER_EMAIL));
     }
-    members::add(&txn, org, user.id, invitation.role).await?;
+    add_member(&txn, org, user.id, invitation.role).await?;
     let token = start_session(&txn, &user, org).await?;
     let actor = Actor::user(&user.email, address);
     let detail = format!("{} as {}", user.email, invitation.role.label());

@@ -3,7 +3,6 @@
 //! first writes the organization's row, so that two changes in one
 //! organization queue and cannot together leave it without an Admin.
 
-use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -14,11 +13,12 @@ use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::auth::session;
 use crate::domain::entities::{membership, user};
 use crate::domain::keys::store::lock_organization;
+use crate::domain::teams::{invitations, still_may};
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
 use crate::model::error::Missing;
 use crate::model::members::{LAST_ADMIN, MemberSummary, UserId};
-use crate::model::roles::Role;
+use crate::model::roles::{Capability, Role};
 
 /// Everyone in `org`, Admins first, then by email.
 pub async fn list(
@@ -62,22 +62,25 @@ pub async fn emails(
         .collect())
 }
 
-/// Gives `target` the role `role`. Demoting the last Admin is refused.
+/// Gives `target` the role `role`, as `by`. Demoting the last Admin is
+/// refused; a demoted Admin's pending invitations are revoked.
 pub async fn change_role(
     db: &DatabaseConnection,
     org: OrgId,
-    actor: &Actor,
+    (actor, by): (&Actor, UserId),
     target: UserId,
     role: Role,
 ) -> Result<(), DomainError> {
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
+    still_may(&txn, org, by, Capability::ManageMembers).await?;
     let (row, email) = find(&txn, org, target).await?;
     if row.role == role {
         return Ok(());
     }
     if row.role == Role::Admin {
         refuse_last_admin(&txn, org).await?;
+        invitations::revoke_made_by(&txn, org, actor, target).await?;
     }
     membership::Entity::update_many()
         .col_expr(membership::Column::Role, Expr::value(role))
@@ -91,20 +94,23 @@ pub async fn change_role(
     Ok(())
 }
 
-/// Removes `target` from `org` and ends their sessions on it. Removing
-/// the last Admin is refused. Their keys stay the organization's.
+/// Removes `target` from `org`, as `by`, and ends their sessions on it.
+/// Removing the last Admin is refused. Their keys stay the
+/// organization's; the invitations they made stop working.
 pub async fn remove(
     db: &DatabaseConnection,
     org: OrgId,
-    actor: &Actor,
+    (actor, by): (&Actor, UserId),
     target: UserId,
 ) -> Result<(), DomainError> {
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
+    still_may(&txn, org, by, Capability::ManageMembers).await?;
     let (row, email) = find(&txn, org, target).await?;
     if row.role == Role::Admin {
         refuse_last_admin(&txn, org).await?;
     }
+    invitations::revoke_made_by(&txn, org, actor, target).await?;
     membership::Entity::delete_by_id(row.id).exec(&txn).await?;
     session::end_on(&txn, target.0, org).await?;
     audit::record(&txn, org, actor, AuditAction::MemberRemoved, None, email).await?;
@@ -139,36 +145,5 @@ async fn refuse_last_admin(db: &impl ConnectionTrait, org: OrgId) -> Result<(), 
     if admins <= 1 {
         return Err(DomainError::Conflict(LAST_ADMIN.into()));
     }
-    Ok(())
-}
-
-/// Makes `user` a member of `org` as `role`, on the transaction that
-/// accepts their invitation. Already a member: their role stays.
-pub(super) async fn add(
-    txn: &impl ConnectionTrait,
-    org: OrgId,
-    user_id: i64,
-    role: Role,
-) -> Result<(), DomainError> {
-    use sea_orm::ActiveValue::Set;
-    use sea_orm::sea_query::OnConflict;
-    membership::Entity::insert(membership::ActiveModel {
-        organization_id: Set(org.0),
-        user_id: Set(user_id),
-        role: Set(role),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            membership::Column::OrganizationId,
-            membership::Column::UserId,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
-    .try_insert()
-    .exec(txn)
-    .await?;
     Ok(())
 }

@@ -1,15 +1,22 @@
 //! Teams: who belongs to which organization and as what, and the
-//! invitations that bring people in. Every read and write here is scoped
-//! by an organization, like the keys'.
+//! invitations that bring people in. What an organization's members read
+//! and change is scoped by that organization; a person's own look-ups
+//! (their organizations, an invitation by its link) are keyed by the
+//! person or the link.
 
 pub mod invitations;
 pub mod members;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use crate::domain::entities::{membership, organization, user};
 use crate::domain::{DomainError, OrgId};
 use crate::model::auth::OrganizationChoice;
+use crate::model::members::UserId;
 use crate::model::roles::{Capability, Role};
 
 /// A signed-in person, the organization their session works on, and
@@ -19,14 +26,6 @@ pub struct Member {
     pub user: user::Model,
     pub org: OrgId,
     pub role: Role,
-}
-
-impl Member {
-    /// `Ok` when the role allows `capability`; otherwise the refusal that
-    /// names the role.
-    pub fn check(&self, capability: Capability) -> Result<(), DomainError> {
-        self.role.check(capability).map_err(DomainError::Forbidden)
-    }
 }
 
 /// `user`'s role in `org`, or `None` when not a member.
@@ -41,6 +40,24 @@ pub async fn role_of(
         .one(db)
         .await?
         .map(|m| m.role))
+}
+
+/// Refuses unless `user` may still do `capability` in `org`, as the
+/// database says inside the change's transaction, after the organization's
+/// lock: the role the request started with may have been taken away while
+/// it waited there.
+pub(crate) async fn still_may(
+    txn: &impl ConnectionTrait,
+    org: OrgId,
+    user: UserId,
+    capability: Capability,
+) -> Result<(), DomainError> {
+    match role_of(txn, user.0, org).await? {
+        Some(role) => role.check(capability).map_err(DomainError::Forbidden),
+        None => Err(DomainError::Forbidden(
+            "You are no longer a member of this organization.".into(),
+        )),
+    }
 }
 
 /// Every organization `user` belongs to, by name.
@@ -87,4 +104,34 @@ pub async fn home_organization(
         .find(|m| m.organization_id == user.organization_id)
         .or(memberships.first());
     Ok(home.map(|m| OrgId(m.organization_id)))
+}
+
+/// Makes `user` a member of `org` as `role`, on the transaction that
+/// accepts their invitation or creates the organization. Already a
+/// member: their role stays.
+pub(crate) async fn add_member(
+    txn: &impl ConnectionTrait,
+    org: OrgId,
+    user_id: i64,
+    role: Role,
+) -> Result<(), DomainError> {
+    membership::Entity::insert(membership::ActiveModel {
+        organization_id: Set(org.0),
+        user_id: Set(user_id),
+        role: Set(role),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            membership::Column::OrganizationId,
+            membership::Column::UserId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .try_insert()
+    .exec(txn)
+    .await?;
+    Ok(())
 }

@@ -20,6 +20,12 @@ pub struct DialogHost {
     opener: StoredValue<Option<SendWrapper<HtmlElement>>>,
 }
 
+impl Default for DialogHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl DialogHost {
     pub fn new() -> Self {
         Self {

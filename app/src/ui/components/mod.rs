@@ -9,6 +9,7 @@ pub mod pending;
 pub mod permission_grid;
 pub mod preload;
 pub mod select_field;
+pub mod shown_once;
 pub mod sparkline;
 pub mod submit;
 pub mod text_field;

@@ -31,8 +31,8 @@ pub(super) fn expiry_words(at: Option<DateTime<Utc>>) -> String {
 }
 
 /// Writes the organization's row without changing it: the write lock it
-/// takes makes concurrent changes to the organization's keys (and its
-/// webhook settings) queue here (on SQLite, rather than fail to upgrade a
+/// takes makes concurrent changes to the organization's keys, its webhook
+/// settings and its members and invitations queue here (on SQLite, rather than fail to upgrade a
 /// read lock to a write).
 pub(crate) async fn lock_organization(txn: &impl ConnectionTrait, org: OrgId) -> Result<(), DbErr> {
     organization::Entity::update_many()

@@ -2,16 +2,16 @@
 //! click came from, naming and filling the dialog, showing errors, the
 //! busy state and the new secret, and putting focus back.
 
-use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, HtmlFormElement};
+use web_sys::{Element, HtmlFormElement};
 
 use super::names::{DialogAction, attr, fields, ids, parse_levels_attr};
 use crate::model::error::AppError;
 use crate::model::keys::NewSecret;
 use crate::model::permissions::{Group, Level};
 use crate::ui::components::field_error::show_error;
-use crate::ui::names::{self, by_id, has, is};
+use crate::ui::components::shown_once::{copy_shown, show_once};
+use crate::ui::names::{has, is};
 
 /// The element the event came from, or its nearest ancestor, matching
 /// `selector`.
@@ -31,58 +31,25 @@ pub(super) fn show_form_error(form: &HtmlFormElement, err: &AppError) {
     }
 }
 
-/// The form makes way for the new secret, shown this once.
+/// The form makes way for the new secret, shown this once, with the
+/// key's name.
 pub(super) fn reveal_secret(form: &HtmlFormElement, new: &NewSecret) {
-    let Some(content) = form.parent_element() else {
-        return;
-    };
-    let find = |selector: &str| content.query_selector(selector).ok().flatten();
-    let (Some(reveal), Some(secret)) =
-        (find(&has(attr::REVEAL)), find(&by_id(ids::NEW_KEY_SECRET)))
-    else {
-        return;
-    };
-    if let Some(name) = find(&has(attr::REVEAL_NAME)) {
-        name.set_text_content(Some(&new.name));
-    }
-    secret.set_text_content(Some(&new.secret));
-    form.set_hidden(true);
-    let _ = reveal.remove_attribute("hidden");
-    if let Some(dialog) = content.parent_element() {
-        let _ = dialog.set_attribute("aria-labelledby", ids::SECRET_TITLE);
-        let _ = dialog.remove_attribute("aria-describedby");
-    }
-    if let Some(done) = reveal
-        .query_selector(&is(names::attr::ACTION, DialogAction::Close.slug()))
-        .ok()
-        .flatten()
-        .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+    let shown = show_once(
+        form,
+        ids::NEW_KEY_SECRET,
+        ids::SECRET_TITLE,
+        &new.secret,
+        DialogAction::Close.slug(),
+    );
+    if let Some(name) = shown.and_then(|s| s.query_selector(&has(attr::REVEAL_NAME)).ok().flatten())
     {
-        let _ = done.focus();
+        name.set_text_content(Some(&new.name));
     }
 }
 
 /// **Copy**: the secret beside the button, to the clipboard.
 pub(super) fn copy_secret(button: &Element) {
-    let Some(reveal) = button.closest(&has(attr::REVEAL)).ok().flatten() else {
-        return;
-    };
-    let find = |selector: &str| reveal.query_selector(selector).ok().flatten();
-    let secret = find(&by_id(ids::NEW_KEY_SECRET))
-        .and_then(|s| s.text_content())
-        .unwrap_or_default();
-    let status = find(&has(attr::COPY_STATUS));
-    leptos::task::spawn_local(async move {
-        let promise = window().navigator().clipboard().write_text(&secret);
-        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-        if let Some(status) = status {
-            status.set_text_content(Some(if ok {
-                "Copied to the clipboard."
-            } else {
-                "Could not copy: select the key and copy it yourself."
-            }));
-        }
-    });
+    copy_shown(button, ids::NEW_KEY_SECRET, "key");
 }
 
 /// **Restrict to what it used**: the switch on, and each group at the

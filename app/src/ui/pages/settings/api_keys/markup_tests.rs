@@ -118,9 +118,9 @@ fn the_key_form_has_each_field_the_island_reads() {
 fn add_and_roll_have_a_place_for_the_secret() {
     let roll = dialog_html(key(3, "Zapier", false), KeyDialog::Roll);
     for html in [new_key_template(), roll] {
-        flags(&html, attr::REVEAL);
+        flags(&html, names::attr::REVEAL);
         flags(&html, attr::REVEAL_NAME);
-        flags(&html, attr::COPY_STATUS);
+        flags(&html, names::attr::COPY_STATUS);
         carries(&html, "id", ids::NEW_KEY_SECRET);
         carries(&html, "id", ids::SECRET_TITLE);
         carries(&html, names::attr::ACTION, DialogAction::Copy.slug());

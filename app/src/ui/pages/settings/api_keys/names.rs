@@ -64,12 +64,8 @@ pub mod attr {
     pub const NAME: &str = "data-name";
     /// **Restrict to what it used**: the levels (`levels_attr`).
     pub const LEVELS: &str = "data-levels";
-    /// Where the new secret is shown, hidden until then.
-    pub const REVEAL: &str = "data-reveal";
     /// Where the new key's name goes in it.
     pub const REVEAL_NAME: &str = "data-reveal-name";
-    /// What **Copy** says it did.
-    pub const COPY_STATUS: &str = "data-copy-status";
 }
 
 /// What a row's button asks for, as its `data-action` says.

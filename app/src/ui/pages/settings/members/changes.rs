@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlFormElement};
 
 use super::fragments::members_table;
-use super::names::{PageAction, attr, fields, ids};
+use super::names::{PageAction, attr, fields, ids, role_label};
 use crate::model::error::AppError;
 use crate::model::members::{InvitationId, InvitationLink, InviteInput, UserId};
 use crate::model::roles::Role;
@@ -17,8 +17,9 @@ use crate::ui::components::dialog_host::DialogHost;
 use crate::ui::components::field_error::{clear_errors, show_error};
 use crate::ui::components::last_asked::LastAsked;
 use crate::ui::components::pending::is_pending;
+use crate::ui::components::shown_once::{copy_shown, show_once};
 use crate::ui::components::submit::show_pending;
-use crate::ui::names::{self, by_id, has, is};
+use crate::ui::names::is;
 
 /// A change the page asks for; the email is for the message.
 #[derive(Clone, Debug)]
@@ -32,7 +33,9 @@ pub(super) enum Change {
 #[derive(Clone, Debug)]
 enum Changed {
     Invited(InvitationLink),
-    Done(String),
+    /// What to say, and the label of the control to focus once the list is
+    /// in place again (a Role select's own, which the new list replaces).
+    Done(String, Option<String>),
 }
 
 async fn send(change: Change) -> Result<Changed, AppError> {
@@ -40,15 +43,19 @@ async fn send(change: Change) -> Result<Changed, AppError> {
         Change::Invite(input) => invite_member(input).await.map(Changed::Invited),
         Change::Revoke(id, email) => revoke_invitation(id)
             .await
-            .map(|()| Changed::Done(format!("Revoked the invitation for {email}."))),
-        Change::Role(user, role, email) => change_role(user, role)
-            .await
-            .map(|()| Changed::Done(format!("{email} is now {}.", role.label()))),
+            .map(|()| Changed::Done(format!("Revoked the invitation for {email}."), None)),
+        Change::Role(user, role, email) => change_role(user, role).await.map(|()| {
+            let said = format!("{email} is now {}.", role.label());
+            Changed::Done(said, Some(role_label(&email)))
+        }),
         Change::Remove(user, email) => remove_member(user)
             .await
-            .map(|()| Changed::Done(format!("Removed {email}."))),
+            .map(|()| Changed::Done(format!("Removed {email}."), None)),
     }
 }
+
+/// The list again, and the label of the control to focus in it.
+type Reloaded = (Result<String, AppError>, Option<String>);
 
 #[derive(Clone, Copy)]
 pub(super) struct Changes {
@@ -58,7 +65,7 @@ pub(super) struct Changes {
     place: StoredValue<Option<SendWrapper<Element>>>,
     /// Whom the open Remove dialog is about.
     removing: StoredValue<Option<(UserId, String)>>,
-    reload: LastAsked<(), Result<String, AppError>>,
+    reload: LastAsked<Option<String>, Reloaded>,
     host: DialogHost,
     list: NodeRef<leptos::html::Div>,
     pub status: RwSignal<String>,
@@ -71,7 +78,10 @@ impl Changes {
             action: Action::new(|change: &Change| send(change.clone())),
             place: StoredValue::new(None),
             removing: StoredValue::new(None),
-            reload: LastAsked::new(|_: &()| members_table()),
+            reload: LastAsked::new(|focus: &Option<String>| {
+                let focus = focus.clone();
+                async move { (members_table().await, focus) }
+            }),
             host,
             list,
             status: RwSignal::new(String::new()),
@@ -90,12 +100,15 @@ impl Changes {
             }
         });
         Effect::new(move |_| match this.reload.answer() {
-            Some(Ok(html)) => {
+            Some((Ok(html), focus)) => {
                 if let Some(el) = this.list.get_untracked() {
                     el.set_inner_html(&html);
                 }
+                if let Some(label) = focus {
+                    request_animation_frame(move || focus_select(&label));
+                }
             }
-            Some(Err(err)) => this.page_error.set(Some(err)),
+            Some((Err(err), _)) => this.page_error.set(Some(err)),
             None => {}
         });
         this
@@ -161,16 +174,16 @@ impl Changes {
                 if let Some(form) = self.place() {
                     reveal_link(&form, &link);
                 }
-                self.reload.dispatch(());
+                self.reload.dispatch(None);
             }
-            Ok(Changed::Done(message)) => {
+            Ok(Changed::Done(message, focus)) => {
                 if self.host.node.get_untracked().is_some_and(|d| d.open()) {
                     self.host.close();
                 } else {
                     focus_page_heading();
                 }
                 self.status.set(message);
-                self.reload.dispatch(());
+                self.reload.dispatch(focus);
             }
             Err(err) => match self.place() {
                 Some(place) => {
@@ -200,6 +213,22 @@ fn value_of(form: &HtmlFormElement, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Focuses the select named `label`, else the page heading: the list
+/// that had the focused control was replaced.
+fn focus_select(label: &str) {
+    let found = document()
+        .query_selector(&format!("select{}", is("aria-label", label)))
+        .ok()
+        .flatten()
+        .and_then(|el| el.dyn_into::<HtmlElement>().ok());
+    match found {
+        Some(select) => {
+            let _ = select.focus();
+        }
+        None => focus_page_heading(),
+    }
+}
+
 /// A Role select the server refused goes back to the role it had.
 fn revert_select(place: &Element) {
     if let Ok(Some(select)) = place.query_selector("select")
@@ -213,52 +242,18 @@ fn revert_select(place: &Element) {
 /// The form makes way for the link, shown this once, with this page's
 /// origin in front.
 fn reveal_link(form: &Element, link: &InvitationLink) {
-    let Some(content) = form.parent_element() else {
-        return;
-    };
-    let find = |selector: &str| content.query_selector(selector).ok().flatten();
-    let (Some(reveal), Some(code)) = (find(&has(attr::REVEAL)), find(&by_id(ids::INVITATION_LINK)))
-    else {
-        return;
-    };
     let origin = window().location().origin().unwrap_or_default();
-    code.set_text_content(Some(&format!("{origin}{}", link.0)));
-    if let Ok(form) = form.clone().dyn_into::<HtmlElement>() {
-        form.set_hidden(true);
-    }
-    let _ = reveal.remove_attribute("hidden");
-    if let Some(dialog) = content.parent_element() {
-        let _ = dialog.set_attribute("aria-labelledby", ids::LINK_TITLE);
-    }
-    if let Some(done) = reveal
-        .query_selector(&is(names::attr::ACTION, PageAction::Close.slug()))
-        .ok()
-        .flatten()
-        .and_then(|b| b.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = done.focus();
-    }
+    let link = format!("{origin}{}", link.0);
+    show_once(
+        form,
+        ids::INVITATION_LINK,
+        ids::LINK_TITLE,
+        &link,
+        PageAction::Close.slug(),
+    );
 }
 
 /// **Copy**: the link beside the button, to the clipboard.
 pub(super) fn copy_link(button: &Element) {
-    let Some(reveal) = button.closest(&has(attr::REVEAL)).ok().flatten() else {
-        return;
-    };
-    let find = |selector: &str| reveal.query_selector(selector).ok().flatten();
-    let link = find(&by_id(ids::INVITATION_LINK))
-        .and_then(|s| s.text_content())
-        .unwrap_or_default();
-    let status = find(&has(attr::COPY_STATUS));
-    leptos::task::spawn_local(async move {
-        let promise = window().navigator().clipboard().write_text(&link);
-        let ok = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
-        if let Some(status) = status {
-            status.set_text_content(Some(if ok {
-                "Copied to the clipboard."
-            } else {
-                "Could not copy: select the link and copy it yourself."
-            }));
-        }
-    });
+    copy_shown(button, ids::INVITATION_LINK, "link");
 }

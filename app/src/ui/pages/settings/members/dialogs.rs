@@ -8,6 +8,7 @@ use crate::model::members::INVITATION_DAYS;
 use crate::model::roles::Role;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::select_field::SelectField;
+use crate::ui::components::shown_once::ShownOnce;
 use crate::ui::components::submit::SubmitButton;
 use crate::ui::components::text_field::TextInput;
 
@@ -63,26 +64,19 @@ fn InviteDialog() -> impl IntoView {
                     <SubmitButton label="Create invitation" pending_label="Creating invitation…" />
                 </div>
             </form>
-            <div class="dialog__body" data-reveal hidden>
-                <h2 id=ids::LINK_TITLE class="dialog__title">"Invitation link"</h2>
+            <ShownOnce
+                title_id=ids::LINK_TITLE
+                title="Invitation link"
+                value_id=ids::INVITATION_LINK
+                copy_action=PageAction::Copy.slug()
+                done_action=PageAction::Close.slug()
+            >
                 <p>
                     {format!(
                         "Send this link to the person you invited. It works once, for {INVITATION_DAYS} days, and only with their email. It will not be shown again."
                     )}
                 </p>
-                <div class="secret">
-                    <code class="secret__value" id=ids::INVITATION_LINK></code>
-                    <button type="button" class="btn" data-action=PageAction::Copy.slug()>
-                        "Copy"
-                    </button>
-                </div>
-                <p class="status" role="status" data-copy-status></p>
-                <div class="dialog__actions">
-                    <button type="button" class="btn btn--primary" data-action=PageAction::Close.slug()>
-                        "Done"
-                    </button>
-                </div>
-            </div>
+            </ShownOnce>
         </div>
     }
 }

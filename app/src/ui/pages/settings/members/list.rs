@@ -6,7 +6,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::names::{PageAction, ids};
+use super::names::{PageAction, ids, role_label};
 use crate::model::dates::format_date;
 use crate::model::members::{InvitationSummary, MemberSummary, MembersOverview, UserId};
 use crate::model::roles::{Capability, Role};
@@ -99,7 +99,7 @@ fn RoleSelect(member: MemberSummary) -> impl IntoView {
         <div class="role-control">
             <select
                 id=ids::role_select(member.user)
-                aria-label=format!("Role for {}", member.email)
+                aria-label=role_label(&member.email)
                 data-member=member.user.0.to_string()
                 data-email=member.email.clone()
                 data-current=member.role.slug()

@@ -113,7 +113,11 @@ fn the_dialogs_carry_what_the_island_reads() {
             "{name}={value}: {html}"
         );
     }
-    for bare in [attr::REVEAL, attr::COPY_STATUS, attr::REMOVE_EMAIL] {
+    for bare in [
+        names::attr::REVEAL,
+        names::attr::COPY_STATUS,
+        attr::REMOVE_EMAIL,
+    ] {
         assert!(html.contains(bare), "{bare}: {html}");
     }
     assert!(

@@ -51,10 +51,6 @@ pub mod attr {
     pub const CURRENT: &str = "data-current";
     /// The place in Remove member's dialog where the email goes.
     pub const REMOVE_EMAIL: &str = "data-remove-email";
-    /// The part of Invite member's dialog that shows the link, hidden
-    /// until then; and what Copy says it did.
-    pub const REVEAL: &str = "data-reveal";
-    pub const COPY_STATUS: &str = "data-copy-status";
 }
 
 /// What a button of the page does, as its `data-action` says.
@@ -94,6 +90,12 @@ impl PageAction {
     pub fn from_slug(slug: &str) -> Option<PageAction> {
         PageAction::ALL.into_iter().find(|a| a.slug() == slug)
     }
+}
+
+/// A member's Role select's accessible name: the list renders it, and the
+/// island finds the select by it again after the list is replaced.
+pub fn role_label(email: &str) -> String {
+    format!("Role for {email}")
 }
 
 /// The id a button's or select's attribute carries, read back.

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::ui::components::shown_once::ShownOnce;
 use crate::ui::components::submit::SubmitButton;
 use crate::ui::pages::settings::api_keys::names::{DialogAction, ids};
 
@@ -35,24 +36,17 @@ pub(super) fn FormActions(
 #[component]
 pub(super) fn SecretReveal(title: &'static str) -> impl IntoView {
     view! {
-        <div class="dialog__body" data-reveal hidden>
-            <h2 id=ids::SECRET_TITLE class="dialog__title">{title}</h2>
+        <ShownOnce
+            title_id=ids::SECRET_TITLE
+            title
+            value_id=ids::NEW_KEY_SECRET
+            copy_action=DialogAction::Copy.slug()
+            done_action=DialogAction::Close.slug()
+        >
             <p>
                 "Copy “" <span data-reveal-name></span>
                 "” now. For your security it will not be shown again: if you lose it, roll the key to get a new one."
             </p>
-            <div class="secret">
-                <code class="secret__value" id=ids::NEW_KEY_SECRET></code>
-                <button type="button" class="btn" data-action=DialogAction::Copy.slug()>
-                    "Copy"
-                </button>
-            </div>
-            <p class="status" role="status" data-copy-status></p>
-            <div class="dialog__actions">
-                <button type="button" class="btn btn--primary" data-action=DialogAction::Close.slug()>
-                    "Done"
-                </button>
-            </div>
-        </div>
+        </ShownOnce>
     }
 }
