@@ -59,7 +59,7 @@ test('the audit log pages fifty entries at a time', async ({ page }) => {
   const name = uniqueName('Renamed');
   await addKey(page, name);
   const list = await page.request.post('/api/keys/list', { data: {} });
-  const id = (await list.json()).find((k: { name: string }) => k.name === name).id;
+  const id = (await list.json()).keys.find((k: { name: string }) => k.name === name).id;
   // 55 renames: with the creation and the sign-up, 57 entries.
   for (let i = 1; i <= 55; i++) {
     const response = await page.request.post('/api/keys/update', {
