@@ -15,6 +15,7 @@ mod m20261202_000009_webhook_pending_by_org;
 mod m20261202_000010_prune_indexes;
 mod m20261203_000011_allowed_ips;
 mod m20261203_000012_teams;
+mod m20261203_000013_rate_limits;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_prune_indexes::Migration),
             Box::new(m20261203_000011_allowed_ips::Migration),
             Box::new(m20261203_000012_teams::Migration),
+            Box::new(m20261203_000013_rate_limits::Migration),
         ]
     }
 }

@@ -72,6 +72,7 @@ pub struct Pruned {
     pub deliveries: Result<u64, DomainError>,
     pub audit_entries: Result<u64, DomainError>,
     pub invitations: Result<u64, DomainError>,
+    pub rate_windows: Result<u64, DomainError>,
 }
 
 /// One pass at `now`: each table's rows past their expiry or retention go.
@@ -85,6 +86,8 @@ pub async fn prune_once(
         deliveries: app::domain::webhooks::retention::prune(db, now, retention.delivery_days).await,
         audit_entries: app::domain::audit::store::prune(db, now, retention.audit_days).await,
         invitations: app::domain::teams::invitations::delete_expired(db, now).await,
+        // Every minute before the current one: nothing reads them.
+        rate_windows: app::domain::keys::rate::prune(db, now.timestamp().div_euclid(60)).await,
     }
 }
 
@@ -96,6 +99,7 @@ impl Pruned {
             ("webhook_deliveries", &self.deliveries),
             ("audit_log", &self.audit_entries),
             ("invitations", &self.invitations),
+            ("rate_windows", &self.rate_windows),
         ] {
             match result {
                 Ok(0) => {}

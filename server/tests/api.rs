@@ -30,6 +30,7 @@ async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
             name: "k".into(),
             access,
             allowed_ips: Default::default(),
+            rate_limit: None,
         },
         None,
     )
@@ -262,6 +263,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
                 name: "gone".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )
@@ -328,6 +330,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
                 name: "k".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )
@@ -356,6 +359,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
                 name: "k".into(),
                 access: restricted(Group::Agent, Level::Read),
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             &Expiry::Keep,
             Utc::now(),
@@ -894,6 +898,7 @@ async fn last_use_is_recorded_in_batches() {
             name: "k".into(),
             access: Access::Full,
             allowed_ips: Default::default(),
+            rate_limit: None,
         },
         None,
     )
@@ -948,6 +953,7 @@ async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
             name: "k".into(),
             access: Access::Full,
             allowed_ips: Default::default(),
+            rate_limit: None,
         },
         None,
     )
@@ -1430,6 +1436,7 @@ async fn concurrent_unknown_keys_from_one_address_cost_at_most_the_budget_in_rea
             last_used: Arc::default(),
             keys: app.keys.clone(),
             unknown_keys: Arc::default(),
+            rate: Arc::default(),
         })
         .layer(MockConnectInfo(std::net::SocketAddr::from((
             [203, 0, 113, 60],

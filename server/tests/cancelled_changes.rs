@@ -132,6 +132,7 @@ impl Change {
                             .unwrap(),
                     ),
                     allowed_ips: Default::default(),
+                    rate_limit: None,
                 },
                 &Expiry::Keep,
                 Utc::now(),
@@ -172,6 +173,7 @@ async fn cached_key(app: &TestApp, org: OrgId) -> CreatedKey {
             name: "k".into(),
             access: Access::Full,
             allowed_ips: Default::default(),
+            rate_limit: None,
         },
         None,
     )

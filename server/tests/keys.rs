@@ -356,6 +356,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
                 name: "a".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )
@@ -371,6 +372,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
                 name: "b".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )
@@ -411,6 +413,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
                 name: "c".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )
@@ -446,6 +449,7 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
                     name: format!("k{i}"),
                     access: Access::Full,
                     allowed_ips: Default::default(),
+                    rate_limit: None,
                 },
                 None,
             )
@@ -510,6 +514,7 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
                 name: "theirs".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )
@@ -562,6 +567,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
                         .unwrap(),
                 ),
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             None,
         )

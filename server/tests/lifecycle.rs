@@ -108,6 +108,7 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
                 name: "brief".into(),
                 access: app::model::permissions::Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             },
             Some(expires_at),
         )

@@ -765,6 +765,7 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
             name: "signer".into(),
             access: Access::Full,
             allowed_ips: Default::default(),
+            rate_limit: None,
         },
         None,
     )

@@ -42,6 +42,8 @@ pub enum AuditAction {
     ExpiryChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "allowed_ips_changed"))]
     AllowedIpsChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "rate_limit_changed"))]
+    RateLimitChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_rolled"))]
     KeyRolled,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_deleted"))]
@@ -75,6 +77,7 @@ impl AuditAction {
             AuditAction::RestrictionsChanged => "Restrictions changed",
             AuditAction::ExpiryChanged => "Expiry changed",
             AuditAction::AllowedIpsChanged => "Allowed IP addresses changed",
+            AuditAction::RateLimitChanged => "Rate limit changed",
             AuditAction::KeyRolled => "Key rolled",
             AuditAction::KeyDeleted => "Key deleted",
             AuditAction::WebhookKeySet => "Set as webhook key",

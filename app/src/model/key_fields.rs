@@ -8,3 +8,4 @@ pub const EXPIRES: &str = "expires";
 pub const EXPIRY_DATE: &str = "expiry_date";
 pub const GRACE: &str = "grace";
 pub const ALLOWED_IPS: &str = "allowed_ips";
+pub const REQUESTS_PER_MINUTE: &str = "requests_per_minute";

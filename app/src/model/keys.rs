@@ -11,6 +11,7 @@ use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::AppError;
 use crate::model::expiry::Expiry;
 use crate::model::permissions::{Access, Group, Level};
+use crate::model::rate_limit::RateLimit;
 
 pub use super::key_fields as fields;
 
@@ -67,6 +68,9 @@ pub struct KeySummary {
     /// have left the organization (the row says "a former member").
     #[serde(default)]
     pub created_by: Option<String>,
+    /// Requests per minute; none: no limit.
+    #[serde(default)]
+    pub rate_limit: RateLimit,
 }
 
 /// The API Keys page's list, and whether the viewer's role may change it
@@ -146,6 +150,10 @@ pub struct KeyInput {
     /// where a key may be used from.
     #[serde(default)]
     pub allowed_ips: Option<String>,
+    /// **Requests per minute** as typed: empty for no limit. Absent keeps
+    /// the key's limit (none, for a new key), like `allowed_ips`.
+    #[serde(default)]
+    pub requests_per_minute: Option<String>,
 }
 
 /// A key's settings as the form sent them, checked: what the store writes
@@ -158,6 +166,8 @@ pub struct KeySettings {
     pub access: Access,
     /// `None`: keep the stored list (anywhere, for a new key).
     pub allowed_ips: Option<AllowedIps>,
+    /// `None`: keep the stored limit (none, for a new key).
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl KeyInput {
@@ -179,10 +189,15 @@ impl KeyInput {
             Some(text) => Some(AllowedIps::parse(text)?),
             None => None,
         };
+        let rate_limit = match &self.requests_per_minute {
+            Some(text) => Some(RateLimit::parse(text)?),
+            None => None,
+        };
         Ok(KeySettings {
             name,
             access,
             allowed_ips,
+            rate_limit,
         })
     }
 }
@@ -299,6 +314,7 @@ mod tests {
                 name: "ci".into(),
                 access: Access::Full,
                 allowed_ips: Default::default(),
+                rate_limit: None,
             }
         );
     }
@@ -340,6 +356,7 @@ mod tests {
                 usage: KeyUsage::default(),
                 allowed_ips: Default::default(),
                 created_by: None,
+                rate_limit: Default::default(),
             },
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };

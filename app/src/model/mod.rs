@@ -15,5 +15,6 @@ pub mod key_fields;
 pub mod keys;
 pub mod members;
 pub mod permissions;
+pub mod rate_limit;
 pub mod roles;
 pub mod webhooks;

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use super::ApiState;
 use super::error::ApiError;
 use super::key_cache::{LoadFailed, VerifiedKey};
+use super::rate_limit::{self, Verdict};
 use super::unknown_keys::Exhausted;
 
 /// The key a request was made with, for the handlers: the verified key,
@@ -85,7 +86,9 @@ pub async fn guard(
         Need::AnyKey => None,
         Need::Permission(required) => Some(required),
     };
-    // The key's allowed addresses first, then the route's permission.
+    // The key's allowed addresses first, then its rate limit (a request
+    // from elsewhere spends none of it), then the route's permission.
+    let mut quota = None;
     let refusal = if !address.is_some_and(|ip| caller.allowed_ips.allows(ip))
         && !caller.allowed_ips.is_empty()
     {
@@ -93,25 +96,60 @@ pub async fn guard(
             address.map(|ip| ip.to_canonical()),
         ))
     } else {
-        required
-            .filter(|r| !caller.access.allows(*r))
-            .map(ApiError::Forbidden)
+        match limited(&state, &caller).await {
+            Some(Verdict::Refused(q)) => {
+                quota = Some(q);
+                Some(ApiError::RateLimited {
+                    limit: caller.rate_limit.summary(),
+                    retry_after: q.reset,
+                })
+            }
+            allowed => {
+                quota = allowed.map(|(Verdict::Allowed(q) | Verdict::Refused(q))| q);
+                required
+                    .filter(|r| !caller.access.allows(*r))
+                    .map(ApiError::Forbidden)
+            }
+        }
     };
     // Recorded allowed or not: the page shows what a key did and what a
-    // restriction refused it. A refusal for its address is counted under
-    // no permission: it says nothing about the permissions the key needs.
+    // restriction refused it. A refusal for its address or its rate is
+    // counted under no permission: it says nothing about the permissions
+    // the key needs.
     let counted_need = match refusal {
-        Some(ApiError::AddressNotAllowed(_)) => None,
+        Some(ApiError::AddressNotAllowed(_) | ApiError::RateLimited { .. }) => None,
         _ => required,
     };
     state
         .last_used
         .record(caller.key_id, caller.org, counted_need, refusal.is_some());
-    if let Some(refusal) = refusal {
-        return refusal.into_response();
+    let mut response = match refusal {
+        Some(refusal) => refusal.into_response(),
+        None => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+    };
+    // Every answer to a limited key says where it stands.
+    if let Some(quota) = quota {
+        for (name, value) in rate_limit::headers(quota) {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
     }
-    request.extensions_mut().insert(caller);
-    next.run(request).await
+    response
+}
+
+/// The key's rate limit's verdict on this request; `None` for a key
+/// without a limit.
+async fn limited(state: &ApiState, caller: &ApiCaller) -> Option<Verdict> {
+    let limit = caller.rate_limit.per_minute()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Some(state.rate.check(&state.db, caller.key_id, limit, now).await)
 }
 
 /// A malformed or badly-checksummed key is refused without the database;

@@ -29,6 +29,10 @@ pub enum ApiError {
     /// The key's **Allowed IP addresses** do not include the client's.
     #[error("This API key cannot be used from {}.", .0.map_or("an unknown address".to_owned(), |ip| ip.to_string()))]
     AddressNotAllowed(Option<std::net::IpAddr>),
+    /// Over the key's **Requests per minute**: `limit` in words, and the
+    /// seconds until the minute's budget renews.
+    #[error("This API key is over its limit of {limit}. Retry after {retry_after} seconds.")]
+    RateLimited { limit: String, retry_after: u64 },
     #[error("{message}")]
     BadRequest { field: String, message: String },
     #[error("{message}")]
@@ -92,7 +96,9 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::UnknownReference { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyUnknownKeys => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyUnknownKeys | ApiError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,7 +154,14 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        (status, Json(json!({ "error": error }))).into_response()
+        let mut response = (status, Json(json!({ "error": error }))).into_response();
+        if let ApiError::RateLimited { retry_after, .. } = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after),
+            );
+        }
+        response
     }
 }
 

@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod key_cache;
 pub mod last_used;
 pub mod openapi;
+pub mod rate_limit;
 pub mod resources;
 pub mod unknown_keys;
 pub mod voices;
@@ -36,6 +37,9 @@ pub struct ApiState {
     pub keys: Arc<KeyCache>,
     /// Unknown keys presented per client address (see `unknown_keys`).
     pub unknown_keys: Arc<unknown_keys::UnknownKeys>,
+    /// Each limited key's budget for the current minute (see
+    /// `rate_limit`).
+    pub rate: Arc<rate_limit::RateLimiter>,
 }
 
 pub fn router(state: ApiState) -> Router {

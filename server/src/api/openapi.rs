@@ -31,7 +31,7 @@ pub fn document() -> Value {
                 "409": { "$ref": "#/components/responses/Error" },
                 "413": { "$ref": "#/components/responses/Error" },
                 "422": { "$ref": "#/components/responses/Error" },
-                "429": { "$ref": "#/components/responses/Error" },
+                "429": { "$ref": "#/components/responses/RateLimited" },
                 "503": { "$ref": "#/components/responses/Error" },
             },
             "x-keyward-permission": route.need.describe(),
@@ -58,10 +58,6 @@ pub fn document() -> Value {
             .or_insert_with(|| json!({}));
         entry[route.method.as_str().to_lowercase()] = op;
     }
-    let error = json!({
-        "description": "An error",
-        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } },
-    });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -79,8 +75,34 @@ pub fn document() -> Value {
                         "status": { "type": "integer" }, "message": { "type": "string" }, "field": { "type": "string" } } } },
                 },
             },
-            "responses": { "Unauthenticated": error.clone(), "Forbidden": error.clone(), "Error": error },
+            "responses": error_responses(),
         },
+    })
+}
+
+/// The answers every operation may refuse with: 401, 403 (a permission
+/// or an address), 429 (a key's rate, with its headers) and the rest.
+fn error_responses() -> Value {
+    let error = json!({
+        "description": "An error",
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } },
+    });
+    json!({
+        "Unauthenticated": error.clone(),
+        "Forbidden": {
+            "description": "The key lacks the route's permission (`required_permission` names it), or may not be used from the client's address (its Allowed IP addresses)",
+            "content": error["content"].clone(),
+        },
+        "RateLimited": {
+            "description": "Over the key's Requests per minute, or too many unknown keys from this address",
+            "headers": {
+                "Retry-After": { "description": "Seconds until the key's budget renews", "schema": { "type": "integer", "minimum": 0 } },
+                "RateLimit-Policy": { "description": "The key's limit (IETF httpapi rate-limit headers draft): `\"per-minute\";q=<limit>;w=60`", "schema": { "type": "string" } },
+                "RateLimit": { "description": "Where the key stands: `\"per-minute\";r=<remaining>;t=<seconds to reset>`", "schema": { "type": "string" } },
+            },
+            "content": error["content"].clone(),
+        },
+        "Error": error,
     })
 }
 

@@ -37,6 +37,8 @@ pub struct Model {
     /// The member who created the key (a user id); the key stays the
     /// organization's when they leave.
     pub created_by: Option<i64>,
+    /// **Requests per minute**; `None`: no limit.
+    pub requests_per_minute: Option<i64>,
 }
 
 impl Model {

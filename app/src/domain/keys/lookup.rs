@@ -12,6 +12,7 @@ use crate::domain::entities::organization;
 use crate::model::allowed_ips::AllowedIps;
 use crate::model::expiry::{Lifetimes, SecretSlot};
 use crate::model::permissions::Access;
+use crate::model::rate_limit::RateLimit;
 
 /// A key as the API guard knows it once its secret is verified.
 #[derive(Clone, Debug)]
@@ -26,6 +27,8 @@ pub struct VerifiedKey {
     pub slot: SecretSlot,
     /// Where the key may be used from.
     pub allowed_ips: AllowedIps,
+    /// Requests per minute.
+    pub rate_limit: RateLimit,
 }
 
 /// What the API guard needs of a presented secret: its key and the key's
@@ -47,6 +50,7 @@ pub async fn by_secret(
         key_id: row.id,
         access: access_of(&row),
         allowed_ips: allowed_ips_of(&row),
+        rate_limit: RateLimit::from_stored(row.requests_per_minute),
         lifetimes: row.lifetimes(),
         slot,
         key_name: row.name,

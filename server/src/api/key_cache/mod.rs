@@ -214,6 +214,7 @@ mod tests {
             lifetimes: Lifetimes::default(),
             slot: SecretSlot::Current,
             allowed_ips: Default::default(),
+            rate_limit: Default::default(),
         }
     }
 

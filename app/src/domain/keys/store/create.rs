@@ -87,5 +87,8 @@ fn created_words(settings: &KeySettings, expires_at: Option<DateTime<Utc>>) -> S
     if let Some(ips) = settings.allowed_ips.as_ref().filter(|ips| !ips.is_empty()) {
         words.push_str(&format!(" Allowed from: {}.", ips_words(ips)));
     }
+    if let Some(limit) = settings.rate_limit.and_then(|l| l.per_minute_words()) {
+        words.push_str(&format!(" Requests per minute: {limit}."));
+    }
     words
 }

@@ -13,6 +13,7 @@ use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::Missing;
 use crate::model::keys::{KeyId, KeySettings, KeySummary, KeyUsage};
 use crate::model::permissions::{Access, Restrictions};
+use crate::model::rate_limit::RateLimit;
 
 /// The key an audit entry is about.
 pub(super) fn subject(row: &api_key::Model) -> Subject<'_> {
@@ -69,6 +70,9 @@ pub(super) fn write_settings(row: &mut api_key::ActiveModel, settings: &KeySetti
     if let Some(ips) = &settings.allowed_ips {
         row.allowed_ips = Set(ips.to_lines());
     }
+    if let Some(limit) = settings.rate_limit {
+        row.requests_per_minute = Set(limit.to_stored());
+    }
 }
 
 fn encode_access(access: &Access) -> (bool, String) {
@@ -120,6 +124,7 @@ pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
         id: KeyId(row.id),
         access: access_of(&row),
         allowed_ips: allowed_ips_of(&row),
+        rate_limit: RateLimit::from_stored(row.requests_per_minute),
         // Named by the readers, who know the organization's members.
         created_by: None,
         expires_at: row.expires_at,

@@ -17,6 +17,7 @@ use crate::model::audit::AuditAction;
 use crate::model::error::Missing;
 use crate::model::expiry::Expiry;
 use crate::model::keys::{KeyId, KeySettings, KeySummary};
+use crate::model::rate_limit::RateLimit;
 
 /// Renames, re-restricts and re-dates a key in one transaction, so that two
 /// edits at once cannot mix, and `Keep` keeps the expiry read in it. What
@@ -84,6 +85,13 @@ fn audit_entries(
         entries.push((
             AuditAction::AllowedIpsChanged,
             before_after(&ips_words(&before), &ips_words(after)),
+        ));
+    }
+    let before = RateLimit::from_stored(row.requests_per_minute);
+    if let Some(after) = settings.rate_limit.filter(|after| *after != before) {
+        entries.push((
+            AuditAction::RateLimitChanged,
+            before_after(&before.summary(), &after.summary()),
         ));
     }
     if row.expires_at != expires_at {

@@ -44,6 +44,7 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
                 .collect(),
             expires: Expiry::from_form(&text(fields::EXPIRES), text(fields::EXPIRY_DATE)),
             allowed_ips: Some(text(fields::ALLOWED_IPS)),
+            requests_per_minute: Some(text(fields::REQUESTS_PER_MINUTE)),
         })
     };
     let unreadable = || AppError::Transport("The form could not be read.".into());

@@ -72,6 +72,9 @@ fn KeyRow(key: KeySummary, may_manage: bool) -> impl IntoView {
             </td>
             <td data-label="Access">
                 {key.access.summary()}
+                {key.rate_limit.per_minute().is_some().then(|| view! {
+                    <span class="key-meta">{key.rate_limit.summary()}</span>
+                })}
                 {(!key.allowed_ips.is_empty()).then(|| {
                     let ranges = key.allowed_ips.to_lines().replace('\n', ", ");
                     let title = ranges.clone();

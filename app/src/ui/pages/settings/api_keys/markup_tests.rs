@@ -28,6 +28,7 @@ pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
         usage: KeyUsage::default(),
         allowed_ips: Default::default(),
         created_by: Some("ada@example.com".into()),
+        rate_limit: Default::default(),
     }
 }
 
@@ -87,10 +88,16 @@ fn the_key_form_has_each_field_the_island_reads() {
         fields::EXPIRES,
         fields::EXPIRY_DATE,
         fields::ALLOWED_IPS,
+        fields::REQUESTS_PER_MINUTE,
     ] {
         carries(&html, "name", field);
     }
-    for field in [fields::NAME, fields::EXPIRY_DATE, fields::ALLOWED_IPS] {
+    for field in [
+        fields::NAME,
+        fields::EXPIRY_DATE,
+        fields::ALLOWED_IPS,
+        fields::REQUESTS_PER_MINUTE,
+    ] {
         carries(&html, names::attr::FIELD, field);
         carries(&html, names::attr::ERROR_FOR, field);
     }

@@ -32,6 +32,7 @@ pub mod ids {
     pub const KEY_EXPIRES: &str = "key-expires";
     pub const KEY_EXPIRY_DATE: &str = "key-expiry-date";
     pub const KEY_ALLOWED_IPS: &str = "key-allowed-ips";
+    pub const KEY_RATE_LIMIT: &str = "key-rate-limit";
     /// The forms' own error places.
     pub const KEY_FORM_ERROR: &str = "key-form-error";
     // Roll and Delete are rendered on the server only.

@@ -71,6 +71,14 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                     rows=3
                     autocomplete="off"
                 />
+                <TextInput
+                    id=ids::KEY_RATE_LIMIT
+                    label="Requests per minute"
+                    hint=Some(RATE_LIMIT_HINT.into())
+                    field=fields::REQUESTS_PER_MINUTE
+                    value=key.as_ref().map(|k| k.rate_limit.to_text()).unwrap_or_default()
+                    autocomplete="off"
+                />
                 <FieldError id=ids::KEY_FORM_ERROR field="" class="form-error" />
                 <FormActions submit_label pending_label />
             </form>
@@ -78,6 +86,10 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
         </div>
     }
 }
+
+/// Under **Requests per minute**.
+const RATE_LIMIT_HINT: &str =
+    "From 1 to 1,000,000 API requests in each minute. Leave empty for no limit.";
 
 /// Under **Allowed IP addresses**.
 const ALLOWED_IPS_HINT: &str =

@@ -1,0 +1,255 @@
+//! **Requests per minute**: saved from the key form and refused with its
+//! field, audited; enforced by the API guard exactly on one instance, with
+//! `Retry-After` and the `RateLimit` headers, and within the limit across
+//! two instances on PostgreSQL; a refused request costs no database work.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use common::{TestApp, backends};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+async fn save(app: &TestApp, id: Option<i64>, limit: Option<&str>) -> (StatusCode, Value) {
+    let mut input = json!({ "name": "Limited", "restricted": false });
+    if let Some(limit) = limit {
+        input["requests_per_minute"] = json!(limit);
+    }
+    match id {
+        Some(id) => {
+            app.call("/api/keys/update", json!({ "id": id, "input": input }))
+                .await
+        }
+        None => {
+            app.call("/api/keys/create", json!({ "input": input }))
+                .await
+        }
+    }
+}
+
+/// `GET /get-api-key-info` with `secret` on `router`: status, headers,
+/// JSON body.
+async fn info(router: &axum::Router, secret: &str) -> (StatusCode, HeaderMap, Value) {
+    let request = Request::get("/get-api-key-info")
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .body(Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (parts.status, parts.headers, json)
+}
+
+/// Waits, if need be, for a minute with at least `secs` seconds left, so
+/// that a test's requests fall in one window.
+async fn room_in_this_minute(secs: u64) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let left = 60 - now % 60;
+    if left < secs {
+        tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_form_saves_a_limit_and_refuses_a_bad_one() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        for bad in ["0", "1000001", "ten", "2.5"] {
+            let (status, body) = save(&app, None, Some(bad)).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+            assert_eq!(body["Invalid"]["field"], "requests_per_minute");
+            assert_eq!(
+                body["Invalid"]["message"],
+                app::model::rate_limit::OUT_OF_RANGE
+            );
+        }
+        let (status, created) = save(&app, None, Some("1,200")).await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let (_, list) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(list["keys"][0]["rate_limit"], 1200, "{list}");
+        // Absent keeps it; empty clears it.
+        save(&app, Some(id), None).await;
+        let (_, list) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(list["keys"][0]["rate_limit"], 1200);
+        save(&app, Some(id), Some("")).await;
+        let (_, list) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(list["keys"][0]["rate_limit"], Value::Null);
+
+        let entries = app::domain::audit::store::page(
+            &app.db,
+            app.org().await,
+            app::model::audit::AuditQuery::default(),
+        )
+        .await
+        .unwrap();
+        let changed: Vec<&str> = entries
+            .entries
+            .iter()
+            .filter(|e| e.action == app::model::audit::AuditAction::RateLimitChanged)
+            .map(|e| e.detail.as_str())
+            .collect();
+        assert_eq!(changed, ["1,200 requests a minute → No limit"]);
+        let created_entry = entries
+            .entries
+            .iter()
+            .find(|e| e.action == app::model::audit::AuditAction::KeyCreated)
+            .unwrap();
+        assert!(
+            created_entry.detail.contains("Requests per minute: 1,200."),
+            "{}",
+            created_entry.detail
+        );
+    }
+}
+
+#[tokio::test]
+async fn on_one_instance_the_limit_is_exact_and_a_refusal_costs_no_database_work() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_, created) = save(&app, None, Some("5")).await;
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        let (_, unlimited) = app
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": "Free", "restricted": false } }),
+            )
+            .await;
+        room_in_this_minute(20).await;
+        for n in 1..=5 {
+            let (status, headers, body) = info(&app.router, &secret).await;
+            assert_eq!(status, StatusCode::OK, "request {n}: {body}");
+            assert_eq!(headers["ratelimit-policy"], "\"per-minute\";q=5;w=60");
+            let now = headers["ratelimit"].to_str().unwrap();
+            assert!(
+                now.starts_with(&format!("\"per-minute\";r={};t=", 5 - n)),
+                "request {n}: {now}"
+            );
+        }
+        // The budget is spent: with the database's table gone, a request
+        // that asked it would be allowed (the guard lets a request through
+        // when the budget cannot be read), so a 429 shows none was asked.
+        let drop = "DROP TABLE rate_windows";
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, drop)
+            .await
+            .unwrap();
+        let (status, headers, body) = info(&app.router, &secret).await;
+        assert_eq!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}: {body}",
+            app.backend
+        );
+        let retry: u64 = headers[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        assert_eq!(body["error"]["status"], 429);
+        assert_eq!(
+            body["error"]["message"],
+            format!(
+                "This API key is over its limit of 5 requests a minute. Retry after {retry} seconds."
+            )
+        );
+        assert!(
+            headers["ratelimit"]
+                .to_str()
+                .unwrap()
+                .starts_with("\"per-minute\";r=0;")
+        );
+        // A key without a limit carries no such headers.
+        let (status, headers, _) = info(&app.router, unlimited["secret"].as_str().unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("ratelimit").is_none() && headers.get("ratelimit-policy").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_new_limit_applies_at_the_next_request() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_, created) = save(&app, None, Some("2")).await;
+        let (id, secret) = (
+            created["id"].as_i64().unwrap(),
+            created["secret"].as_str().unwrap().to_owned(),
+        );
+        room_in_this_minute(20).await;
+        for _ in 0..2 {
+            assert_eq!(info(&app.router, &secret).await.0, StatusCode::OK);
+        }
+        assert_eq!(
+            info(&app.router, &secret).await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        save(&app, Some(id), Some("10")).await;
+        let (status, headers, _) = info(&app.router, &secret).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["ratelimit-policy"], "\"per-minute\";q=10;w=60");
+    }
+}
+
+/// Two instances on one PostgreSQL database, a limit of 100 a minute and
+/// 300 requests sent to both at once: no more than the limit succeed, and
+/// what the instances hold unspent costs at most a tenth of it.
+#[tokio::test]
+async fn across_two_instances_the_limit_holds() {
+    for backend in backends().into_iter().filter(|b| b.name() == "postgres") {
+        let app = TestApp::start(&backend).await;
+        let replica = app.replica().await;
+        let (_, created) = save(&app, None, Some("100")).await;
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        room_in_this_minute(30).await;
+        let mut sent = Vec::new();
+        for n in 0..300 {
+            let router = if n % 2 == 0 {
+                app.router.clone()
+            } else {
+                replica.router.clone()
+            };
+            let secret = secret.clone();
+            sent.push(tokio::spawn(async move { info(&router, &secret).await.0 }));
+        }
+        let mut ok = 0;
+        for request in sent {
+            match request.await.unwrap() {
+                StatusCode::OK => ok += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("{other}"),
+            }
+        }
+        assert!((90..=100).contains(&ok), "{ok} succeeded");
+    }
+}
+
+/// The OpenAPI document says what a limited key and a key from another
+/// address are answered: 429 with its headers, and 403.
+#[tokio::test]
+async fn the_openapi_document_lists_the_refusals() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (status, doc) = app.api("GET", "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let op = &doc["paths"]["/get-api-key-info"]["get"]["responses"];
+    assert_eq!(op["429"]["$ref"], "#/components/responses/RateLimited");
+    assert_eq!(op["403"]["$ref"], "#/components/responses/Forbidden");
+    let limited = &doc["components"]["responses"]["RateLimited"];
+    for header in ["Retry-After", "RateLimit", "RateLimit-Policy"] {
+        assert!(
+            limited["headers"][header].is_object(),
+            "{header}: {limited}"
+        );
+    }
+    let forbidden = doc["components"]["responses"]["Forbidden"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(forbidden.contains("address"), "{forbidden}");
+}
