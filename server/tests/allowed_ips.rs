@@ -167,3 +167,72 @@ async fn the_api_refuses_other_addresses_until_they_are_added() {
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+/// Over a real socket, wired as `main` wires it: behind a trusted proxy
+/// the key's list is checked against the client the proxy names; a request
+/// from the proxy naming no client is the proxy's, and from an untrusted
+/// peer what it claims is ignored.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_named_client_is_checked() {
+    use server::client_address::{TrustedProxies, resolve};
+    use server::serve::{Limits, serve};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::start(&backends()[0]).await;
+    let (_, created) = save(&app, "/api/keys/create", None, "198.51.100.7").await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let serve_with = |trusted: &str| {
+        let router = app
+            .router
+            .clone()
+            .layer(axum::middleware::from_fn_with_state(
+                TrustedProxies::parse(trusted).unwrap(),
+                resolve,
+            ));
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(serve(
+                listener,
+                router,
+                Limits::default(),
+                std::future::pending(),
+            ));
+            addr
+        }
+    };
+    let ask = |addr: SocketAddr, forwarded: Option<&'static str>| {
+        let secret = secret.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let xff = forwarded
+                .map(|f| format!("X-Forwarded-For: {f}\r\n"))
+                .unwrap_or_default();
+            let request = format!(
+                "GET /get-api-key-info HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {secret}\r\n{xff}Connection: close\r\n\r\n"
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            answer
+        }
+    };
+    let behind_proxy = serve_with("127.0.0.1").await;
+    let answer = ask(behind_proxy, Some("203.0.113.9, 198.51.100.7")).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let answer = ask(behind_proxy, Some("203.0.113.9")).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(
+        answer.contains("This API key cannot be used from 203.0.113.9."),
+        "{answer}"
+    );
+    let answer = ask(behind_proxy, Some("::ffff:198.51.100.7")).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "mapped: {answer}");
+
+    let direct = serve_with("").await;
+    let answer = ask(direct, Some("198.51.100.7")).await;
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(
+        answer.contains("cannot be used from 127.0.0.1."),
+        "{answer}"
+    );
+}
