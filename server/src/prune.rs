@@ -13,6 +13,11 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::{Config, StartupError};
 
+/// Rate-limit budgets of this many minutes before the current one stay,
+/// so that an instance whose clock is a little ahead never deletes a
+/// minute another is still spending.
+pub const RATE_WINDOWS_KEPT_MINUTES: i64 = 5;
+
 /// How often a pass runs on each instance.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// The longest retention either `*_RETENTION_DAYS` variable accepts (10
@@ -86,8 +91,13 @@ pub async fn prune_once(
         deliveries: app::domain::webhooks::retention::prune(db, now, retention.delivery_days).await,
         audit_entries: app::domain::audit::store::prune(db, now, retention.audit_days).await,
         invitations: app::domain::teams::invitations::delete_expired(db, now).await,
-        // Every minute before the current one: nothing reads them.
-        rate_windows: app::domain::keys::rate::prune(db, now.timestamp().div_euclid(60)).await,
+        // Minutes well before the current one (by this clock, which may
+        // be a little off the database's): nothing takes from them.
+        rate_windows: app::domain::keys::rate::prune(
+            db,
+            now.timestamp().div_euclid(60) - RATE_WINDOWS_KEPT_MINUTES,
+        )
+        .await,
     }
 }
 

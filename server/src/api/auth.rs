@@ -145,11 +145,7 @@ pub async fn guard(
 /// without a limit.
 async fn limited(state: &ApiState, caller: &ApiCaller) -> Option<Verdict> {
     let limit = caller.rate_limit.per_minute()?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    Some(state.rate.check(&state.db, caller.key_id, limit, now).await)
+    Some(state.rate.check(&state.db, caller.key_id, limit).await)
 }
 
 /// A malformed or badly-checksummed key is refused without the database;
