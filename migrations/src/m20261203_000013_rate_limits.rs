@@ -21,7 +21,7 @@ enum RateWindows {
     /// Minutes since the Unix epoch.
     Minute,
     /// Requests the instances have taken from the key's budget for that
-    /// minute, never more than its limit.
+    /// minute (never more than the limit at the time of each take).
     Taken,
     /// How many the last take got (it may have been cut to what was left).
     LastTake,

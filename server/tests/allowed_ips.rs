@@ -227,6 +227,12 @@ async fn behind_a_trusted_proxy_the_named_client_is_checked() {
     );
     let answer = ask(behind_proxy, Some("::ffff:198.51.100.7")).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "mapped: {answer}");
+    // The proxy naming no client: a request of its own.
+    let answer = ask(behind_proxy, None).await;
+    assert!(
+        answer.contains("cannot be used from 127.0.0.1."),
+        "{answer}"
+    );
 
     let direct = serve_with("").await;
     let answer = ask(direct, Some("198.51.100.7")).await;

@@ -112,7 +112,7 @@ async fn the_form_saves_a_limit_and_refuses_a_bad_one() {
 }
 
 #[tokio::test]
-async fn on_one_instance_the_limit_is_exact_and_a_refusal_costs_no_database_work() {
+async fn on_one_instance_the_limit_is_exact_and_a_refusal_says_when_to_retry() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (_, created) = save(&app, None, Some("5")).await;
@@ -134,13 +134,8 @@ async fn on_one_instance_the_limit_is_exact_and_a_refusal_costs_no_database_work
                 "request {n}: {now}"
             );
         }
-        // The budget is spent: with the database's table gone, a request
-        // that asked it would be allowed (the guard lets a request through
-        // when the budget cannot be read), so a 429 shows none was asked.
-        let drop = "DROP TABLE rate_windows";
-        sea_orm::ConnectionTrait::execute_unprepared(&app.db, drop)
-            .await
-            .unwrap();
+        // The budget is spent (`refusals_run_no_statement` counts that no
+        // statement runs from here on).
         let (status, headers, body) = info(&app.router, &secret).await;
         assert_eq!(
             status,
@@ -439,5 +434,73 @@ async fn pruning_keeps_the_minutes_in_use() {
         )
         .await;
         assert_eq!(pruned.rate_windows.unwrap(), 1, "{}", app.backend);
+    }
+}
+
+/// Counted at the database: with the budget spent, refusals run no
+/// statement at all, and allowed requests only the takes.
+#[tokio::test]
+async fn refusals_run_no_statement() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_, created) = save(&app, None, Some("3")).await;
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        let statements = Arc::new(AtomicUsize::new(0));
+        let mut db = app.db.clone();
+        let counter = statements.clone();
+        db.set_metric_callback(move |info| {
+            if info.statement.sql.contains("rate_windows") {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let router = server::api::router(server::api::ApiState {
+            db,
+            last_used: Arc::default(),
+            keys: app.keys.clone(),
+            unknown_keys: Arc::default(),
+            rate: Arc::default(),
+        });
+        room_in_this_minute(20).await;
+        for _ in 0..3 {
+            assert_eq!(info(&router, &secret).await.0, StatusCode::OK);
+        }
+        let takes = statements.load(Ordering::SeqCst);
+        assert_eq!(
+            takes, 3,
+            "{}: one take a request below 40 a minute",
+            app.backend
+        );
+        for _ in 0..10 {
+            assert_eq!(
+                info(&router, &secret).await.0,
+                StatusCode::TOO_MANY_REQUESTS
+            );
+        }
+        assert_eq!(statements.load(Ordering::SeqCst), takes, "{}", app.backend);
+    }
+}
+
+/// Another organization's key cannot be given a limit: it answers like a
+/// missing key, and stays as it was.
+#[tokio::test]
+async fn another_organizations_key_is_untouched() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (_, created) = save(&app, None, Some("100")).await;
+        let id = created["id"].as_i64().unwrap();
+        let other = app.signup("other@b.example", "Org B").await;
+        let input = json!({ "name": "Mine", "restricted": false, "requests_per_minute": "1" });
+        let (status, body, _) = app
+            .call_with(
+                Some(&other),
+                "/api/keys/update",
+                json!({ "id": id, "input": input }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (_, list) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(list["keys"][0]["rate_limit"], 100);
     }
 }

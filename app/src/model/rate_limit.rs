@@ -43,13 +43,10 @@ impl RateLimit {
         }
     }
 
-    /// A stored limit; anything out of range (never written) is none.
+    /// A stored limit. A value out of range (never written) is brought
+    /// into it, not read as no limit: a brake that does not decode stays on.
     pub fn from_stored(value: Option<i64>) -> RateLimit {
-        RateLimit(
-            value
-                .and_then(|n| u32::try_from(n).ok())
-                .filter(|n| (1..=MAX_PER_MINUTE).contains(n)),
-        )
+        RateLimit(value.map(|n| n.clamp(1, i64::from(MAX_PER_MINUTE)) as u32))
     }
 
     pub fn per_minute(self) -> Option<u32> {
@@ -131,8 +128,12 @@ mod tests {
     fn a_limit_reads_back_as_stored_and_says_itself() {
         let limit = RateLimit::parse("1200").unwrap();
         assert_eq!(RateLimit::from_stored(limit.to_stored()), limit);
-        assert_eq!(RateLimit::from_stored(Some(0)), RateLimit::NONE);
-        assert_eq!(RateLimit::from_stored(Some(5_000_000)), RateLimit::NONE);
+        assert_eq!(RateLimit::from_stored(None), RateLimit::NONE);
+        assert_eq!(RateLimit::from_stored(Some(0)).per_minute(), Some(1));
+        assert_eq!(
+            RateLimit::from_stored(Some(5_000_000)).per_minute(),
+            Some(MAX_PER_MINUTE)
+        );
         assert_eq!(limit.summary(), "1,200 requests a minute");
         assert_eq!(RateLimit::NONE.summary(), "No limit");
         assert_eq!(

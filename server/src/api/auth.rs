@@ -63,8 +63,9 @@ impl FromRequestParts<ApiState> for Ctx {
     }
 }
 
-/// Authenticates (401), then checks the route's need (403), then lets the
-/// handler read the request.
+/// Authenticates (401), then checks the key's allowed addresses (403), its
+/// rate limit (429) and the route's need (403), then lets the handler read
+/// the request.
 pub async fn guard(
     State((state, need)): State<(ApiState, Need)>,
     request: Request,

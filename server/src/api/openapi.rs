@@ -96,7 +96,7 @@ fn error_responses() -> Value {
         "RateLimited": {
             "description": "Over the key's Requests per minute, or too many unknown keys from this address",
             "headers": {
-                "Retry-After": { "description": "Seconds until the key's budget renews", "schema": { "type": "integer", "minimum": 0 } },
+                "Retry-After": { "description": "Seconds until the key's budget renews (sent with a key's rate limit)", "schema": { "type": "integer", "minimum": 1 } },
                 "RateLimit-Policy": { "description": "The key's limit (IETF httpapi rate-limit headers draft): `\"per-minute\";q=<limit>;w=60`", "schema": { "type": "string" } },
                 "RateLimit": { "description": "Where the key stands: `\"per-minute\";r=<remaining>;t=<seconds to reset>`", "schema": { "type": "string" } },
             },

@@ -67,6 +67,10 @@ struct Window {
     taken: u32,
     /// Nothing more to take this minute.
     spent: bool,
+    /// Handed out from memory while the database could not be asked, in a
+    /// minute of this instance's own (`minute` is `None` then): counted
+    /// against the limit when the database answers again in that minute.
+    lent: u32,
     /// Held while this instance takes from the database for the key.
     taking: Arc<tokio::sync::Mutex<()>>,
 }
@@ -80,6 +84,7 @@ impl Window {
             in_hand: 0,
             taken: 0,
             spent: false,
+            lent: 0,
             taking: Arc::default(),
         }
     }
@@ -119,15 +124,25 @@ impl Window {
             };
         }
         if self.minute != Some(taken.minute) {
+            // What this instance lent from memory in the minute the
+            // database now names still counts.
+            let lent = if self.minute.is_none() && now < self.ends {
+                self.lent
+            } else {
+                0
+            };
             let taking = self.taking.clone();
             *self = Window::new(self.limit, now);
             self.taking = taking;
             self.minute = Some(taken.minute);
+            self.lent = lent;
         }
         self.ends = now + Duration::from_secs(taken.seconds_left);
-        self.in_hand += taken.got;
-        self.taken = self.taken.max(taken.total);
-        self.spent |= taken.total >= self.limit || taken.got == 0;
+        let used = taken.total.saturating_add(self.lent);
+        let room = self.limit.saturating_sub(used.saturating_sub(taken.got));
+        self.in_hand += taken.got.min(room);
+        self.taken = self.taken.max(used.min(self.limit));
+        self.spent |= used >= self.limit || taken.got == 0;
         self.spend(now)
             .unwrap_or_else(|| Verdict::Refused(self.quota(now)))
     }
@@ -140,15 +155,20 @@ impl Window {
             // A minute of this instance's own, from its wall clock.
             let secs = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
+                .map(|d| d.as_secs() as i64)
                 .unwrap_or(0);
-            self.ends = now + Duration::from_secs(60 - secs % 60);
+            self.minute = None;
+            self.ends = now + Duration::from_secs(rate::seconds_left(secs));
             self.taken = 0;
+            self.lent = 0;
             self.spent = false;
         }
         let got = take_size(self.limit).min(self.limit.saturating_sub(self.taken));
         self.in_hand += got;
         self.taken += got;
+        if self.minute.is_none() {
+            self.lent += got;
+        }
         self.spent |= self.taken >= self.limit;
         self.spend(now)
             .unwrap_or_else(|| Verdict::Refused(self.quota(now)))
@@ -205,7 +225,9 @@ impl RateLimiter {
         let (swept, windows) = &mut *guard;
         // Once a minute, forget windows whose minute has ended.
         if swept.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(60)) {
-            windows.retain(|_, w| w.ends > now);
+            // A window whose first take is on its way stays: its queue is
+            // the one take in flight for the key.
+            windows.retain(|_, w| w.ends > now || Arc::strong_count(&w.taking) > 1);
             *swept = Some(now);
         }
         let window = windows
@@ -213,7 +235,7 @@ impl RateLimiter {
             .or_insert_with(|| Window::new(limit, now));
         // A minute that has ended, or a new limit: nothing in hand. (What
         // the instances took this minute stays counted in the database.)
-        if window.minute.is_some() && (now >= window.ends || window.limit != limit) {
+        if now >= window.ends || window.limit != limit {
             let taking = window.taking.clone();
             *window = Window::new(limit, now);
             window.taking = taking;
@@ -222,17 +244,23 @@ impl RateLimiter {
     }
 }
 
-/// `RateLimit-Policy` and `RateLimit`, as the IETF httpapi rate-limit
-/// headers draft writes them.
+/// The headers of the IETF httpapi rate-limit headers draft.
+pub const RATELIMIT_POLICY: &str = "ratelimit-policy";
+pub const RATELIMIT: &str = "ratelimit";
+/// The policy's name in both.
+pub const POLICY: &str = "per-minute";
+
+/// `RateLimit-Policy` and `RateLimit`, as the draft writes them.
 pub fn headers(quota: Quota) -> [(&'static str, String); 2] {
+    let window = app::model::rate_limit::WINDOW_SECONDS;
     [
         (
-            "ratelimit-policy",
-            format!("\"per-minute\";q={};w=60", quota.limit),
+            RATELIMIT_POLICY,
+            format!("\"{POLICY}\";q={};w={window}", quota.limit),
         ),
         (
-            "ratelimit",
-            format!("\"per-minute\";r={};t={}", quota.remaining, quota.reset),
+            RATELIMIT,
+            format!("\"{POLICY}\";r={};t={}", quota.remaining, quota.reset),
         ),
     ]
 }
@@ -300,6 +328,23 @@ mod tests {
             }
         }
         assert_eq!(allowed, 40);
+    }
+
+    /// The database comes back within the minute the instance lent from:
+    /// what it lent still counts.
+    #[test]
+    fn what_was_lent_from_memory_counts_when_the_database_answers_again() {
+        let now = Instant::now();
+        let mut w = Window::new(10, now);
+        for _ in 0..10 {
+            let verdict = w.spend(now).unwrap_or_else(|| w.fall_back(now));
+            assert!(matches!(verdict, Verdict::Allowed(_)));
+        }
+        assert!(matches!(
+            w.apply(taken(100, 1, 1), now),
+            Verdict::Refused(_)
+        ));
+        assert!(matches!(w.spend(now), Some(Verdict::Refused(_))));
     }
 
     #[test]

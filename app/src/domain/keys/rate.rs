@@ -41,20 +41,25 @@ pub async fn take(
 ) -> Result<Taken, DomainError> {
     let backend = db.get_database_backend();
     let now = epoch_seconds(backend);
-    let (least, params) = match backend {
-        DatabaseBackend::Postgres => ("LEAST", ["$1", "$2", "$3"]),
-        _ => ("MIN", ["?1", "?2", "?3"]),
+    let (least, greatest, params) = match backend {
+        DatabaseBackend::Postgres => ("LEAST", "GREATEST", ["$1", "$2", "$3"]),
+        _ => ("MIN", "MAX", ["?1", "?2", "?3"]),
     };
     let [key, want_p, limit_p] = params;
-    // Every right-hand side of the update reads the row as it was, so
-    // `last_take` is what this statement added to `taken`.
+    // What this take gets: as much as asked while it lasts, what is left
+    // when less is, nothing once it is spent. Every right-hand side of the
+    // update reads the row as it was, so `last_take` is what this
+    // statement added to `taken`; and the statement always answers a row,
+    // with the database's clock, so the minute and the seconds left are
+    // read in the same instant as the budget.
+    let share = format!("{greatest}({least}({want_p}, {limit_p} - rate_windows.taken), 0)");
+    // `WHERE true`: SQLite cannot otherwise tell an `INSERT … SELECT`'s
+    // `ON CONFLICT` from a join's `ON`.
     let sql = format!(
         "INSERT INTO rate_windows (api_key_id, minute, taken, last_take) \
          SELECT {key}, {now} / 60, {least}({want_p}, {limit_p}), {least}({want_p}, {limit_p}) WHERE true \
          ON CONFLICT (api_key_id, minute) DO UPDATE SET \
-         taken = rate_windows.taken + {least}({want_p}, {limit_p} - rate_windows.taken), \
-         last_take = {least}({want_p}, {limit_p} - rate_windows.taken) \
-         WHERE rate_windows.taken < {limit_p} \
+         taken = rate_windows.taken + {share}, last_take = {share} \
          RETURNING minute, taken, last_take, {now} AS now_seconds"
     );
     let values = [
@@ -64,35 +69,22 @@ pub async fn take(
     ];
     let row = db
         .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
+        .await?
+        .ok_or_else(|| DomainError::Broken("a rate budget upsert answered no row".into()))?;
     let clamp = |n: i64| u32::try_from(n.clamp(0, i64::from(limit))).unwrap_or(0);
-    let left = |now: i64| 60 - now.rem_euclid(60) as u64;
-    match row {
-        Some(row) => {
-            let now: i64 = row.try_get("", "now_seconds")?;
-            Ok(Taken {
-                minute: row.try_get("", "minute")?,
-                got: clamp(row.try_get::<i64>("", "last_take")?),
-                total: clamp(row.try_get::<i64>("", "taken")?),
-                seconds_left: left(now),
-            })
-        }
-        // The minute's budget is spent already: only the clock to read.
-        None => {
-            let sql = format!("SELECT {now} AS now_seconds");
-            let row = db
-                .query_one_raw(Statement::from_string(backend, sql))
-                .await?
-                .ok_or_else(|| DomainError::Broken("the database told no time".into()))?;
-            let now: i64 = row.try_get("", "now_seconds")?;
-            Ok(Taken {
-                minute: now.div_euclid(60),
-                got: 0,
-                total: limit,
-                seconds_left: left(now),
-            })
-        }
-    }
+    let now: i64 = row.try_get("", "now_seconds")?;
+    Ok(Taken {
+        minute: row.try_get("", "minute")?,
+        got: clamp(row.try_get::<i64>("", "last_take")?),
+        total: clamp(row.try_get::<i64>("", "taken")?),
+        seconds_left: seconds_left(now),
+    })
+}
+
+/// Seconds from `epoch_seconds` to the end of its minute: 1 to 60.
+pub fn seconds_left(epoch_seconds: i64) -> u64 {
+    let window = crate::model::rate_limit::WINDOW_SECONDS as i64;
+    (window - epoch_seconds.rem_euclid(window)) as u64
 }
 
 /// Deletes the budgets of minutes before `minute`.
