@@ -115,7 +115,10 @@ export async function addKey(
  */
 export async function holdNextAnswer(page: Page, path: string) {
   const matches = (url: URL) => url.pathname === path;
+  // Made up front: a release asked for before the server has answered
+  // (a slow run) must still let the answer through once it arrives.
   let release = () => {};
+  const released = new Promise<void>((go) => (release = go));
   let held = true;
   let done = () => {};
   const delivered = new Promise<void>((resolve) => (done = resolve));
@@ -123,7 +126,7 @@ export async function holdNextAnswer(page: Page, path: string) {
     if (!held) return route.continue();
     held = false;
     const response = await route.fetch();
-    await new Promise<void>((go) => (release = go));
+    await released;
     await route.fulfill({ response });
     done();
   });

@@ -13,7 +13,9 @@ use crate::ui::components::dialog_host::DialogHost;
 use crate::ui::components::hydrated::island_hydrated;
 use crate::ui::names::{self, PAGE_HEADING, has};
 
-#[island]
+/// An island of its own chunk: only this page needs it, so the API Keys
+/// page's first load does not carry it.
+#[island(lazy)]
 pub(super) fn MembersManager(admin: bool, children: Children) -> impl IntoView {
     island_hydrated();
     let host = DialogHost::new();

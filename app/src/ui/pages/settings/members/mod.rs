@@ -22,6 +22,7 @@ use leptos_meta::Title;
 
 use crate::model::roles::Capability;
 use crate::server_fns::members::load_members;
+use crate::ui::components::preload::PreloadLazyIsland;
 use crate::ui::names::PAGE_HEADING;
 use dialogs::DialogTemplates;
 #[cfg(feature = "ssr")]
@@ -34,6 +35,7 @@ pub fn MembersPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| load_members());
     view! {
         <Title text="Members · Settings · Keyward" />
+        <PreloadLazyIsland island="members_manager" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading members…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
