@@ -23,7 +23,7 @@ pub fn router(
         last_used,
         keys,
         unknown_keys: std::sync::Arc::default(),
-        rate: std::sync::Arc::default(),
+        rate_limiter: std::sync::Arc::default(),
     });
     app::server_fns::register();
     app::ui::register();

@@ -1436,7 +1436,7 @@ async fn concurrent_unknown_keys_from_one_address_cost_at_most_the_budget_in_rea
             last_used: Arc::default(),
             keys: app.keys.clone(),
             unknown_keys: Arc::default(),
-            rate: Arc::default(),
+            rate_limiter: Arc::default(),
         })
         .layer(MockConnectInfo(std::net::SocketAddr::from((
             [203, 0, 113, 60],

@@ -45,6 +45,25 @@ async fn info(router: &axum::Router, secret: &str) -> (StatusCode, HeaderMap, Va
     (parts.status, parts.headers, json)
 }
 
+/// Sends `n` requests with `secret` at once, the `i`th to `routers[i %
+/// len]`; answers how many succeeded. Anything but 200 or 429 fails.
+async fn succeeded_of(routers: &[axum::Router], secret: &str, n: usize) -> usize {
+    let mut sent = Vec::new();
+    for i in 0..n {
+        let (router, secret) = (routers[i % routers.len()].clone(), secret.to_owned());
+        sent.push(tokio::spawn(async move { info(&router, &secret).await.0 }));
+    }
+    let mut ok = 0;
+    for request in sent {
+        match request.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}"),
+        }
+    }
+    ok
+}
+
 /// Waits, if need be, for a minute with at least `secs` seconds left, so
 /// that a test's requests fall in one window.
 async fn room_in_this_minute(secs: u64) {
@@ -212,24 +231,8 @@ async fn across_two_instances_the_limit_holds() {
         let (_, created) = save(&app, None, Some("100")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
         room_in_this_minute(30).await;
-        let mut sent = Vec::new();
-        for n in 0..300 {
-            let router = if n % 2 == 0 {
-                app.router.clone()
-            } else {
-                replica.router.clone()
-            };
-            let secret = secret.clone();
-            sent.push(tokio::spawn(async move { info(&router, &secret).await.0 }));
-        }
-        let mut ok = 0;
-        for request in sent {
-            match request.await.unwrap() {
-                StatusCode::OK => ok += 1,
-                StatusCode::TOO_MANY_REQUESTS => {}
-                other => panic!("{other}"),
-            }
-        }
+        let routers = [app.router.clone(), replica.router.clone()];
+        let ok = succeeded_of(&routers, &secret, 300).await;
         assert!((90..=100).contains(&ok), "{ok} succeeded");
     }
 }
@@ -291,17 +294,7 @@ async fn concurrent_requests_on_one_instance_get_exactly_the_limit() {
         let (_, created) = save(&app, None, Some("50")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
         room_in_this_minute(30).await;
-        let mut sent = Vec::new();
-        for _ in 0..200 {
-            let (router, secret) = (app.router.clone(), secret.clone());
-            sent.push(tokio::spawn(async move { info(&router, &secret).await.0 }));
-        }
-        let mut ok = 0;
-        for request in sent {
-            if request.await.unwrap() == StatusCode::OK {
-                ok += 1;
-            }
-        }
+        let ok = succeeded_of(std::slice::from_ref(&app.router), &secret, 200).await;
         assert_eq!(ok, 50, "{}", app.backend);
     }
 }
@@ -460,7 +453,7 @@ async fn refusals_run_no_statement() {
             last_used: Arc::default(),
             keys: app.keys.clone(),
             unknown_keys: Arc::default(),
-            rate: Arc::default(),
+            rate_limiter: Arc::default(),
         });
         room_in_this_minute(20).await;
         for _ in 0..3 {

@@ -97,7 +97,7 @@ pub async fn guard(
             address.map(|ip| ip.to_canonical()),
         ))
     } else {
-        match limited(&state, &caller).await {
+        match rate_verdict(&state, &caller).await {
             Some(Verdict::Refused(q)) => {
                 quota = Some(q);
                 Some(ApiError::RateLimited {
@@ -144,9 +144,14 @@ pub async fn guard(
 
 /// The key's rate limit's verdict on this request; `None` for a key
 /// without a limit.
-async fn limited(state: &ApiState, caller: &ApiCaller) -> Option<Verdict> {
+async fn rate_verdict(state: &ApiState, caller: &ApiCaller) -> Option<Verdict> {
     let limit = caller.rate_limit.per_minute()?;
-    Some(state.rate.check(&state.db, caller.key_id, limit).await)
+    Some(
+        state
+            .rate_limiter
+            .check(&state.db, caller.key_id, limit)
+            .await,
+    )
 }
 
 /// A malformed or badly-checksummed key is refused without the database;

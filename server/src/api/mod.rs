@@ -39,7 +39,7 @@ pub struct ApiState {
     pub unknown_keys: Arc<unknown_keys::UnknownKeys>,
     /// Each limited key's budget for the current minute (see
     /// `rate_limit`).
-    pub rate: Arc<rate_limit::RateLimiter>,
+    pub rate_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 pub fn router(state: ApiState) -> Router {
