@@ -101,8 +101,9 @@ test.describe('API Keys', () => {
     // Turning restrictions off gives full access back.
     await hydrated(page);
     await keyRow(page, renamed).getByRole('button', { name: `Edit ${renamed}` }).click();
-    await page.getByRole('switch', { name: 'Restrict permissions' }).uncheck();
-    await page.getByRole('button', { name: 'Save' }).click();
+    const again = page.getByRole('dialog', { name: 'Edit API key' });
+    await again.getByRole('switch', { name: 'Restrict permissions' }).uncheck();
+    await again.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(keyRow(page, renamed)).toContainText('Full access');
   });
 

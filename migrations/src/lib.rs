@@ -16,6 +16,7 @@ mod m20261202_000010_prune_indexes;
 mod m20261203_000011_allowed_ips;
 mod m20261203_000012_teams;
 mod m20261203_000013_rate_limits;
+mod m20261203_000014_key_policy;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_allowed_ips::Migration),
             Box::new(m20261203_000012_teams::Migration),
             Box::new(m20261203_000013_rate_limits::Migration),
+            Box::new(m20261203_000014_key_policy::Migration),
         ]
     }
 }

@@ -32,7 +32,7 @@ async fn key(app: &TestApp, org: OrgId, access: Access) -> String {
             allowed_ips: Default::default(),
             rate_limit: None,
         },
-        None,
+        &app::model::expiry::Expiry::Never,
     )
     .await
     .unwrap()
@@ -265,7 +265,7 @@ async fn missing_malformed_unknown_and_deleted_keys_get_the_same_401() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
@@ -332,7 +332,7 @@ async fn deleting_or_narrowing_a_key_takes_effect_on_the_next_request() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
@@ -900,7 +900,7 @@ async fn last_use_is_recorded_in_batches() {
             allowed_ips: Default::default(),
             rate_limit: None,
         },
-        None,
+        &app::model::expiry::Expiry::Never,
     )
     .await
     .unwrap();
@@ -955,7 +955,7 @@ async fn a_last_use_batch_that_cannot_be_written_is_kept_for_the_next_flush() {
             allowed_ips: Default::default(),
             rate_limit: None,
         },
-        None,
+        &app::model::expiry::Expiry::Never,
     )
     .await
     .unwrap();

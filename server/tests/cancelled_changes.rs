@@ -114,6 +114,7 @@ impl Change {
                 &actor,
                 id,
                 RollGrace::Now,
+                &app::model::expiry::Expiry::Keep,
                 Utc::now(),
             )
             .await
@@ -175,7 +176,7 @@ async fn cached_key(app: &TestApp, org: OrgId) -> CreatedKey {
             allowed_ips: Default::default(),
             rate_limit: None,
         },
-        None,
+        &app::model::expiry::Expiry::Never,
     )
     .await
     .unwrap();

@@ -358,7 +358,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
@@ -374,7 +374,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
@@ -415,7 +415,7 @@ async fn the_database_itself_refuses_a_second_webhook_key() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
@@ -451,7 +451,7 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
                     allowed_ips: Default::default(),
                     rate_limit: None,
                 },
-                None,
+                &app::model::expiry::Expiry::Never,
             )
             .await
             .unwrap();
@@ -516,7 +516,7 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
@@ -569,7 +569,7 @@ async fn undecodable_stored_restrictions_deny_everything() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            None,
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();

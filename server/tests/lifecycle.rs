@@ -74,7 +74,6 @@ fn close_to(at: DateTime<Utc>, expected: DateTime<Utc>) -> bool {
     (at - expected).num_seconds().abs() <= 60
 }
 
-/// Moves one stored time of a key, as the passing of time would.
 /// Moves one of a key's times, as if the clock had moved on. The row is
 /// written behind the app's back, so the API's key cache, which holds the
 /// row as it was (and learns only of changes the app makes), starts empty,
@@ -110,10 +109,18 @@ async fn a_cached_key_stops_working_when_its_expiry_passes() {
                 allowed_ips: Default::default(),
                 rate_limit: None,
             },
-            Some(expires_at),
+            &app::model::expiry::Expiry::Never,
         )
         .await
         .unwrap();
+        // Sooner than any expiry the dialogs offer; before its first use.
+        set_time(
+            &app,
+            created.key.id.0,
+            api_key::Column::ExpiresAt,
+            expires_at,
+        )
+        .await;
         assert_eq!(verify(&app, &created.secret).await.0, StatusCode::OK);
         assert_eq!(app.keys.len(), 1, "verified from the cache from now on");
         tokio::time::sleep((expires_at - Utc::now()).to_std().unwrap_or_default()).await;

@@ -68,6 +68,8 @@ async fn teams_carry_over_each_existing_account_as_its_organizations_admin() {
             id: Set(7),
             name: Set("Old Org".into()),
             created_at: Set(now),
+            // Columns of later migrations are left out.
+            ..<organization::ActiveModel as sea_orm::ActiveModelTrait>::default()
         })
         .exec_without_returning(&db)
         .await
@@ -128,6 +130,15 @@ async fn teams_carry_over_each_existing_account_as_its_organizations_admin() {
         assert_eq!(keys[0].created_by, Some(3));
         let users = user::Entity::find().all(&db).await.unwrap();
         assert!(users[0].last_signed_in_at.is_some());
+        // An existing organization has no key policy until an Admin saves one.
+        let orgs = organization::Entity::find().all(&db).await.unwrap();
+        assert_eq!(
+            (
+                orgs[0].max_key_lifetime_days,
+                orgs[0].require_restricted_keys
+            ),
+            (None, false)
+        );
         db.close().await.unwrap();
     }
 }

@@ -18,41 +18,6 @@ use serde_json::{Value, json};
 
 const OWNER: &str = "owner@a.example";
 
-/// Invites `email` as `role` with the owner's session; the link's token.
-async fn invite(app: &TestApp, email: &str, role: &str) -> String {
-    let (status, body) = app
-        .call(
-            "/api/members/invite",
-            json!({ "input": { "email": email, "role": role } }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
-    let link = body.as_str().unwrap();
-    link.strip_prefix("/join/").unwrap().to_owned()
-}
-
-async fn join_with(
-    app: &TestApp,
-    token: &str,
-    email: &str,
-    password: &str,
-) -> (StatusCode, Value, Option<String>) {
-    app.call_with(
-        None,
-        "/api/auth/join",
-        json!({ "input": { "token": token, "email": email, "password": password } }),
-    )
-    .await
-}
-
-/// Invites and joins `email` as `role`; their session cookie.
-async fn member(app: &TestApp, email: &str, role: &str) -> String {
-    let token = invite(app, email, role).await;
-    let (status, body, cookie) = join_with(app, &token, email, PASSWORD).await;
-    assert_eq!(status, StatusCode::OK, "{}: {body}", app.backend);
-    cookie.expect("joining signs in")
-}
-
 async fn user_id(app: &TestApp, cookie: &str, email: &str) -> i64 {
     let (status, body, _) = app
         .call_with(Some(cookie), "/api/members/overview", json!({}))
@@ -75,8 +40,8 @@ fn create_body(name: &str) -> Value {
 async fn each_role_may_do_what_the_table_says_and_no_more() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let dev = member(&app, "dev@a.example", "developer").await;
-        let viewer = member(&app, "viewer@a.example", "member").await;
+        let dev = app.member("dev@a.example", "developer").await;
+        let viewer = app.member("viewer@a.example", "member").await;
 
         // The Developer manages keys, and the key says who made it.
         let (status, body, _) = app
@@ -161,26 +126,26 @@ async fn each_role_may_do_what_the_table_says_and_no_more() {
 async fn an_invitation_works_once_for_its_email_and_only_while_pending() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let token = invite(&app, "new@a.example", "developer").await;
+        let token = app.invite("new@a.example", "developer").await;
         // Only the digest is kept.
         let stored = invitation::Entity::find().all(&app.db).await.unwrap();
         assert_eq!(stored.len(), 1);
         assert!(stored[0].token_digest.len() == 64 && stored[0].token_digest != token);
         assert!(token.len() >= 43, "256 bits: {token}");
 
-        let (status, body, _) = join_with(&app, &token, "other@a.example", PASSWORD).await;
+        let (status, body, _) = app.join_with(&token, "other@a.example", PASSWORD).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["Invalid"]["message"], INVITATION_OTHER_EMAIL, "{body}");
-        let (status, body, _) = join_with(&app, &token, "new@a.example", "short").await;
+        let (status, body, _) = app.join_with(&token, "new@a.example", "short").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["Invalid"]["field"], "password");
         // The email's case does not matter.
-        let (status, body, cookie) = join_with(&app, &token, "New@A.example", PASSWORD).await;
+        let (status, body, cookie) = app.join_with(&token, "New@A.example", PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(cookie.is_some());
 
         // Used: gone, with the one message.
-        let (status, body, _) = join_with(&app, &token, "new@a.example", PASSWORD).await;
+        let (status, body, _) = app.join_with(&token, "new@a.example", PASSWORD).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE, "{body}");
         let (status, body, _) = app
@@ -190,7 +155,7 @@ async fn an_invitation_works_once_for_its_email_and_only_while_pending() {
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
 
         // Revoked: gone.
-        let revoked = invite(&app, "rev@a.example", "member").await;
+        let revoked = app.invite("rev@a.example", "member").await;
         let (status, body, _) = app
             .call_with(None, "/api/auth/invitation", json!({ "token": revoked }))
             .await;
@@ -199,14 +164,14 @@ async fn an_invitation_works_once_for_its_email_and_only_while_pending() {
         let id = pending["invitations"][0]["id"].as_i64().unwrap();
         let (status, _) = app.call("/api/members/revoke", json!({ "id": id })).await;
         assert_eq!(status, StatusCode::OK);
-        let (status, body, _) = join_with(&app, &revoked, "rev@a.example", PASSWORD).await;
+        let (status, body, _) = app.join_with(&revoked, "rev@a.example", PASSWORD).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
         let (status, _) = app.call("/api/members/revoke", json!({ "id": id })).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "revoked twice");
 
         // Expired after 7 days: gone.
-        let late = invite(&app, "late@a.example", "member").await;
+        let late = app.invite("late@a.example", "member").await;
         invitation::Entity::update_many()
             .col_expr(
                 invitation::Column::ExpiresAt,
@@ -216,15 +181,15 @@ async fn an_invitation_works_once_for_its_email_and_only_while_pending() {
             .exec(&app.db)
             .await
             .unwrap();
-        let (status, body, _) = join_with(&app, &late, "late@a.example", PASSWORD).await;
+        let (status, body, _) = app.join_with(&late, "late@a.example", PASSWORD).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
         // A made-up link says the same, and nothing more.
-        let (_, body, _) = join_with(&app, "made-up", "late@a.example", PASSWORD).await;
+        let (_, body, _) = app.join_with("made-up", "late@a.example", PASSWORD).await;
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
 
         // Inviting a member or a pending email again is refused by field.
-        invite(&app, "twice@a.example", "member").await;
+        app.invite("twice@a.example", "member").await;
         let (status, body) = app
             .call(
                 "/api/members/invite",
@@ -263,10 +228,12 @@ async fn an_existing_account_joins_with_its_own_password_and_switches() {
         app.call_with(Some(&b_session), "/api/keys/create", create_body("b-key"))
             .await;
         app.call("/api/keys/create", create_body("a-key")).await;
-        let token = invite(&app, "bea@b.example", "developer").await;
-        let (status, _, _) = join_with(&app, &token, "bea@b.example", "wrong password").await;
+        let token = app.invite("bea@b.example", "developer").await;
+        let (status, _, _) = app
+            .join_with(&token, "bea@b.example", "wrong password")
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (status, body, cookie) = join_with(&app, &token, "bea@b.example", PASSWORD).await;
+        let (status, body, cookie) = app.join_with(&token, "bea@b.example", PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let bea = cookie.unwrap();
 
@@ -341,7 +308,7 @@ async fn the_last_admin_can_be_neither_demoted_nor_removed() {
             assert_eq!(answer["Conflict"], LAST_ADMIN, "{answer}");
         }
         // With a second Admin, the first may step down.
-        let other = member(&app, "second@a.example", "admin").await;
+        let other = app.member("second@a.example", "admin").await;
         let (status, _) = app
             .call(
                 "/api/members/role",
@@ -366,7 +333,7 @@ async fn a_change_of_role_or_a_removal_applies_at_the_next_request_on_every_inst
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let replica = app.replica().await;
-        let viewer = member(&app, "viewer@a.example", "member").await;
+        let viewer = app.member("viewer@a.example", "member").await;
         let viewer_id = user_id(&app, &viewer, "viewer@a.example").await;
         let (status, _) = app
             .call(
@@ -421,9 +388,9 @@ async fn a_change_of_role_or_a_removal_applies_at_the_next_request_on_every_inst
 async fn an_admin_acts_on_their_own_organization_only() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        member(&app, "dev@a.example", "developer").await;
+        app.member("dev@a.example", "developer").await;
         let dev_id = user_id(&app, &app.session.clone(), "dev@a.example").await;
-        invite(&app, "pending@a.example", "member").await;
+        app.invite("pending@a.example", "member").await;
         let pending = app.call("/api/members/overview", json!({})).await.1;
         let invitation = pending["invitations"][0]["id"].as_i64().unwrap();
 
@@ -454,9 +421,9 @@ async fn an_admin_acts_on_their_own_organization_only() {
 async fn each_change_to_the_team_is_in_the_audit_log() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let viewer = member(&app, "viewer@a.example", "member").await;
+        let viewer = app.member("viewer@a.example", "member").await;
         let viewer_id = user_id(&app, &viewer, "viewer@a.example").await;
-        invite(&app, "later@a.example", "admin").await;
+        app.invite("later@a.example", "admin").await;
         let pending = app.call("/api/members/overview", json!({})).await.1;
         let id = pending["invitations"][0]["id"].as_i64().unwrap();
         app.call("/api/members/revoke", json!({ "id": id })).await;
@@ -525,7 +492,7 @@ async fn an_admin_who_leaves_takes_their_invitations_and_their_rights_along() {
     use app::model::roles::Role;
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let second = member(&app, "second@a.example", "admin").await;
+        let second = app.member("second@a.example", "admin").await;
         let second_id = user_id(&app, &second, "second@a.example").await;
         let (_, link, _) = app
             .call_with(
@@ -546,7 +513,7 @@ async fn an_admin_who_leaves_takes_their_invitations_and_their_rights_along() {
             )
             .await;
         assert_eq!(status, StatusCode::OK);
-        let (status, body, _) = join_with(&app, &token, "friend@x.example", PASSWORD).await;
+        let (status, body, _) = app.join_with(&token, "friend@x.example", PASSWORD).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["Invalid"]["message"], INVITATION_GONE);
 
@@ -581,7 +548,7 @@ async fn concurrent_demotions_leave_an_admin() {
         let app = TestApp::start(&backend).await;
         for round in 0..5 {
             let email = format!("other{round}@a.example");
-            let other = member(&app, &email, "admin").await;
+            let other = app.member(&email, "admin").await;
             let other_id = user_id(&app, &other, &email).await;
             let me = user_id(&app, &other, OWNER).await;
             let (a, b) = tokio::join!(
@@ -632,7 +599,7 @@ async fn a_plain_join_goes_on_and_a_failed_one_signs_nobody_out() {
     use tower::ServiceExt;
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let token = invite(&app, "plain@a.example", "member").await;
+        let token = app.invite("plain@a.example", "member").await;
         // The owner's browser opens a link for someone else: refused, and
         // the owner is still signed in.
         let (status, _, _) = app
@@ -674,8 +641,8 @@ async fn a_plain_join_goes_on_and_a_failed_one_signs_nobody_out() {
 async fn expired_invitations_are_pruned() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        invite(&app, "old@a.example", "member").await;
-        invite(&app, "new@a.example", "member").await;
+        app.invite("old@a.example", "member").await;
+        app.invite("new@a.example", "member").await;
         invitation::Entity::update_many()
             .col_expr(
                 invitation::Column::ExpiresAt,

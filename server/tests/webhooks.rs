@@ -767,7 +767,7 @@ async fn organization_with_webhook(app: &TestApp, name: &str, url: &str) -> OrgI
             allowed_ips: Default::default(),
             rate_limit: None,
         },
-        None,
+        &app::model::expiry::Expiry::Never,
     )
     .await
     .unwrap();

@@ -44,6 +44,8 @@ pub enum AuditAction {
     AllowedIpsChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "rate_limit_changed"))]
     RateLimitChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_policy_changed"))]
+    KeyPolicyChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_rolled"))]
     KeyRolled,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_deleted"))]
@@ -78,6 +80,7 @@ impl AuditAction {
             AuditAction::ExpiryChanged => "Expiry changed",
             AuditAction::AllowedIpsChanged => "Allowed IP addresses changed",
             AuditAction::RateLimitChanged => "Rate limit changed",
+            AuditAction::KeyPolicyChanged => "Key policy changed",
             AuditAction::KeyRolled => "Key rolled",
             AuditAction::KeyDeleted => "Key deleted",
             AuditAction::WebhookKeySet => "Set as webhook key",

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::AppError;
 use crate::model::expiry::Expiry;
+use crate::model::key_policy::{Breach, KeyPolicy};
 use crate::model::permissions::{Access, Group, Level};
 use crate::model::rate_limit::RateLimit;
 
@@ -71,14 +72,28 @@ pub struct KeySummary {
     /// Requests per minute; none: no limit.
     #[serde(default)]
     pub rate_limit: RateLimit,
+    /// How the key breaks its organization's key policy (made before the
+    /// policy, and not edited since); empty when it keeps to it.
+    #[serde(default)]
+    pub outside_policy: Vec<Breach>,
 }
 
 /// The API Keys page's list, and whether the viewer's role may change it
-/// (Add, Edit, Roll, Delete, Set as Webhook Key).
+/// (Add, Edit, Roll, Delete, Set as Webhook Key); the organization's key
+/// policy, and whether the viewer may change that.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyList {
     pub keys: Vec<KeySummary>,
     pub may_manage: bool,
+    #[serde(default)]
+    pub policy: KeyPolicy,
+    #[serde(default)]
+    pub may_set_policy: bool,
+    /// The server's clock when the list was read: what the Add dialog's
+    /// choices within the policy are measured from (the browser has no
+    /// clock of the server's).
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub read_at: DateTime<Utc>,
 }
 
 /// The dialogs a row of the API Keys page opens. The server renders each
@@ -357,6 +372,7 @@ mod tests {
                 allowed_ips: Default::default(),
                 created_by: None,
                 rate_limit: Default::default(),
+                outside_policy: Vec::new(),
             },
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };

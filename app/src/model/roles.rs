@@ -36,6 +36,8 @@ pub enum Capability {
     ViewAuditLog,
     /// Invite, change a role, remove, revoke an invitation.
     ManageMembers,
+    /// **Save policy** in the API Keys page's **Key policy**.
+    SetKeyPolicy,
 }
 
 impl Role {
@@ -91,11 +93,12 @@ impl Role {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 4] = [
+    pub const ALL: [Capability; 5] = [
         Capability::ManageKeys,
         Capability::ManageWebhooks,
         Capability::ViewAuditLog,
         Capability::ManageMembers,
+        Capability::SetKeyPolicy,
     ];
 
     /// What is refused, after "Your role (Member) cannot".
@@ -105,6 +108,7 @@ impl Capability {
             Capability::ManageWebhooks => "manage webhooks",
             Capability::ViewAuditLog => "view the audit log",
             Capability::ManageMembers => "manage members",
+            Capability::SetKeyPolicy => "change the key policy",
         }
     }
 }
@@ -123,7 +127,15 @@ mod tests {
             (ManageWebhooks, [true, true, false]),
             (ViewAuditLog, [true, true, false]),
             (ManageMembers, [true, false, false]),
+            (SetKeyPolicy, [true, false, false]),
         ];
+        // Every capability has its row.
+        for capability in Capability::ALL {
+            assert!(
+                expected.iter().any(|(c, _)| *c == capability),
+                "{capability:?}"
+            );
+        }
         for (capability, by_role) in expected {
             for (role, may) in Role::ALL.into_iter().zip(by_role) {
                 assert_eq!(role.may(capability), may, "{role:?} {capability:?}");

@@ -5,33 +5,53 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use crate::domain::keys::store;
+use crate::domain::keys::{policy, store};
 use crate::model::error::AppError;
-use crate::model::expiry::RollGrace;
+use crate::model::expiry::{Expiry, RollGrace};
+use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeyId, KeyInput, KeyList, NewSecret};
 #[cfg(feature = "ssr")]
 use crate::model::{keys::KeySummary, roles::Capability};
 
-/// Every member sees the list; whether they may change it decides the
-/// page's controls.
+/// Every member sees the list and the key policy; whether they may change
+/// them decides the page's controls.
 #[server(prefix = "/api", endpoint = "keys/list", input = Json)]
 pub async fn list_keys() -> Result<KeyList, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
         Ok(KeyList {
             keys: store::list(&state.db, caller.org).await?,
             may_manage: caller.role.may(Capability::ManageKeys),
+            policy: policy::read(&state.db, caller.org).await?,
+            may_set_policy: caller.role.may(Capability::SetKeyPolicy),
+            read_at: chrono::Utc::now(),
         })
     })
     .await
 }
 
-/// One key of the caller's organization, as the list shows it: what a
-/// row's dialog (Edit, Roll, Delete) is rendered from, so only for those
-/// who may change it.
+/// One key of the caller's organization, as the list shows it, and the
+/// organization's key policy: what a row's dialog (Edit, Roll, Delete) is
+/// rendered from, so only for those who may change it.
 #[cfg(feature = "ssr")]
-pub async fn find_key(id: KeyId) -> Result<KeySummary, AppError> {
+pub async fn find_key(id: KeyId) -> Result<(KeySummary, KeyPolicy), AppError> {
     crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
-        Ok(store::find(&state.db, caller.org, id).await?)
+        let key = store::find(&state.db, caller.org, id).await?;
+        Ok((key, policy::read(&state.db, caller.org).await?))
+    })
+    .await
+}
+
+/// **Save policy**. A URL-encoded form (`max_lifetime`, and
+/// `require_restricted` when the switch is on): the page's policy form is
+/// a plain form, which comes back to its page. Admins only.
+#[server(prefix = "/api", endpoint = "keys/policy")]
+pub async fn save_key_policy(
+    max_lifetime: String,
+    require_restricted: Option<String>,
+) -> Result<KeyPolicy, AppError> {
+    crate::server_fns::with_caller_who_may(Capability::SetKeyPolicy, |caller, state| async move {
+        let wanted = KeyPolicy::from_form(&max_lifetime, require_restricted.is_some())?;
+        Ok(policy::save(&state.db, caller.org, &caller.actor(), wanted).await?)
     })
     .await
 }
@@ -40,7 +60,6 @@ pub async fn find_key(id: KeyId) -> Result<KeySummary, AppError> {
 pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
     crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         let settings = input.validate()?;
-        let expires_at = input.expires.resolve(chrono::Utc::now(), None)?;
         store::create(
             &state.db,
             &state.sealer,
@@ -48,7 +67,7 @@ pub async fn create_key(input: KeyInput) -> Result<NewSecret, AppError> {
             &caller.actor(),
             caller.user.id,
             &settings,
-            expires_at,
+            &input.expires,
         )
         .await
         .map(NewSecret::from)
@@ -106,9 +125,15 @@ pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
 }
 
 /// A new secret for the key; the old one keeps working for `grace`. The
-/// answer carries the new secret, the only time it is shown.
+/// key gets the expiry `expires` asks for (absent: keeps its own), within
+/// the key policy. The answer carries the new secret, the only time it is
+/// shown.
 #[server(prefix = "/api", endpoint = "keys/roll", input = Json)]
-pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<NewSecret, AppError> {
+pub async fn roll_key(
+    id: KeyId,
+    grace: RollGrace,
+    expires: Option<Expiry>,
+) -> Result<NewSecret, AppError> {
     crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         store::roll(
             &state.db,
@@ -118,6 +143,7 @@ pub async fn roll_key(id: KeyId, grace: RollGrace) -> Result<NewSecret, AppError
             &caller.actor(),
             id,
             grace,
+            &expires.unwrap_or_default(),
             chrono::Utc::now(),
         )
         .await
@@ -136,4 +162,5 @@ pub fn register() {
     register_explicit::<DeleteKey>();
     register_explicit::<SetWebhookKey>();
     register_explicit::<RollKey>();
+    register_explicit::<SaveKeyPolicy>();
 }

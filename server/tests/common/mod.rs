@@ -154,6 +154,7 @@ pub const FORM_ENCODED: &[&str] = &[
     <app::server_fns::webhooks::SaveWebhookUrl as ServerFn>::PATH,
     <app::server_fns::auth::Join as ServerFn>::PATH,
     <app::server_fns::members::SwitchOrganization as ServerFn>::PATH,
+    <app::server_fns::keys::SaveKeyPolicy as ServerFn>::PATH,
 ];
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -371,6 +372,43 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::OK, "signup: {body}");
         cookie.expect("signup sets a session cookie")
+    }
+
+    /// Invites `email` as `role` with the owner's session; the link's token.
+    pub async fn invite(&self, email: &str, role: &str) -> String {
+        let (status, body) = self
+            .call(
+                "/api/members/invite",
+                serde_json::json!({ "input": { "email": email, "role": role } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", self.backend);
+        let link = body.as_str().unwrap();
+        link.strip_prefix("/join/").unwrap().to_owned()
+    }
+
+    /// Joins with an invitation's `token`: the status, the JSON body and
+    /// the session cookie set, if any.
+    pub async fn join_with(
+        &self,
+        token: &str,
+        email: &str,
+        password: &str,
+    ) -> (StatusCode, Value, Option<String>) {
+        self.call_with(
+            None,
+            "/api/auth/join",
+            serde_json::json!({ "input": { "token": token, "email": email, "password": password } }),
+        )
+        .await
+    }
+
+    /// Invites and joins `email` as `role`; their session cookie.
+    pub async fn member(&self, email: &str, role: &str) -> String {
+        let token = self.invite(email, role).await;
+        let (status, body, cookie) = self.join_with(&token, email, PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "{}: {body}", self.backend);
+        cookie.expect("joining signs in")
     }
 
     /// The organization of the account behind a session's email.

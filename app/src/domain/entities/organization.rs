@@ -7,9 +7,24 @@ pub struct Model {
     pub id: i64,
     pub name: String,
     pub created_at: DateTimeUtc,
+    /// The key policy's **Maximum key lifetime**, in days; none: no maximum.
+    pub max_key_lifetime_days: Option<i64>,
+    /// The key policy's **Require restricted keys**.
+    pub require_restricted_keys: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+impl ActiveModelBehavior for ActiveModel {
+    /// A new organization has no key policy until an Admin saves one. Set
+    /// here, not left to the column defaults: an insert reads its row back
+    /// and needs every column.
+    fn new() -> Self {
+        Self {
+            max_key_lifetime_days: sea_orm::ActiveValue::Set(None),
+            require_restricted_keys: sea_orm::ActiveValue::Set(false),
+            ..<Self as ActiveModelTrait>::default()
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Keys: their store, their secrets, and the look-ups the API makes.
 
 pub mod lookup;
+pub mod policy;
 pub mod rate;
 pub mod secret;
 pub mod store;

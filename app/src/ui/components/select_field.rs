@@ -16,7 +16,12 @@ pub fn SelectField(
     options: Vec<(String, String)>,
     selected: String,
     #[prop(optional)] autofocus: bool,
+    /// Shown, not changeable: for a viewer whose role may not change it.
+    #[prop(optional)]
+    disabled: bool,
+    #[prop(default = None)] hint: Option<String>,
 ) -> impl IntoView {
+    let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
     let options = options
         .into_iter()
         .map(|(value, text)| {
@@ -27,7 +32,16 @@ pub fn SelectField(
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <select id=id name=name autofocus=autofocus data-field=name>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id.clone()>{h}</p> })}
+            <select
+                id=id
+                name=name
+                autofocus=autofocus
+                disabled=disabled
+                data-field=name
+                aria-describedby=hint_id.clone()
+                data-describedby=hint_id
+            >
                 {options}
             </select>
             <FieldError id=format!("{id}-error") field=name />

@@ -26,6 +26,9 @@ pub fn TextInput(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] autofocus: bool,
     #[prop(optional)] maxlength: Option<usize>,
+    /// A date input's latest day (`YYYY-MM-DD`).
+    #[prop(default = None)]
+    max: Option<String>,
     #[prop(default = None)] error: Option<String>,
     /// Several lines: a `<textarea>` of this many rows.
     #[prop(optional)]
@@ -52,6 +55,7 @@ pub fn TextInput(
                         type=input_type
                         autocomplete=autocomplete
                         maxlength=maxlength.map(|n| n.to_string())
+                        max=max
                         autofocus=autofocus
                         value=value
                         data-field=field

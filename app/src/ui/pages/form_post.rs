@@ -49,8 +49,9 @@ fn is_ours(err: &AppError) -> bool {
     }
 }
 
-/// Every field error the sign-in, sign-up and webhook URL forms can get:
-/// each validation, given inputs that fail each of its checks.
+/// Every field error the sign-in, sign-up, webhook URL and key policy
+/// forms can get: each validation, given inputs that fail each of its
+/// checks.
 fn known_field_errors() -> Vec<AppError> {
     let long = |n: usize| "a".repeat(n + 1);
     [
@@ -78,6 +79,7 @@ fn known_field_errors() -> Vec<AppError> {
             "email",
             crate::model::members::INVITATION_OTHER_EMAIL,
         )),
+        crate::model::key_policy::MaxLifetime::from_slug("").err(),
     ]
     .into_iter()
     .flatten()

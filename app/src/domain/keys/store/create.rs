@@ -9,15 +9,19 @@ use sea_orm::{
 use super::rows::{expiry_words, ips_words, lock_organization, subject, summary, write_settings};
 use crate::domain::audit::store::{self as audit, Actor};
 use crate::domain::entities::api_key::{ActiveModel, Column, Entity as ApiKey};
+use crate::domain::keys::policy;
 use crate::domain::keys::secret::ApiKeySecret;
 use crate::domain::{DomainError, OrgId, Sealer};
 use crate::model::audit::AuditAction;
+use crate::model::expiry::Expiry;
 use crate::model::keys::{CreatedKey, KeySettings, MAX_KEYS_PER_ORG};
 
 /// Creates a key, unless the organization already holds
-/// `MAX_KEYS_PER_ORG`. The count and the insert share a transaction that
+/// `MAX_KEYS_PER_ORG` or its key policy refuses the key's access or
+/// `expiry`. The count, the policy and the insert share a transaction that
 /// first writes the organization's row, so concurrent creates for one
-/// organization queue there and cannot both pass the count.
+/// organization queue there and cannot both pass the count, and a policy
+/// saved meanwhile applies wholly before or wholly after.
 pub async fn create(
     db: &DatabaseConnection,
     sealer: &Sealer,
@@ -25,13 +29,17 @@ pub async fn create(
     actor: &Actor,
     created_by: i64,
     settings: &KeySettings,
-    expires_at: Option<DateTime<Utc>>,
+    expiry: &Expiry,
 ) -> Result<CreatedKey, DomainError> {
+    let now = Utc::now();
+    let expires_at = expiry.resolve(now, None)?;
     let secret = ApiKeySecret::generate();
     let digest = secret.digest();
-    let now = Utc::now();
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
+    policy::read(&txn, org)
+        .await?
+        .check(Some(&settings.access), expiry, expires_at, now)?;
     let held = ApiKey::find()
         .filter(Column::OrganizationId.eq(org.0))
         .count(&txn)

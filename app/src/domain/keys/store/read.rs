@@ -8,8 +8,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::rows::{find_row, summary};
 use crate::domain::entities::api_key::{Column, Entity as ApiKey};
+use crate::domain::keys::policy;
 use crate::domain::teams::members;
 use crate::domain::{DomainError, OrgId};
+use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeyId, KeySummary, KeyUsage, USAGE_DAYS};
 use crate::model::permissions::Requirement;
 
@@ -25,6 +27,7 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
     let now = Utc::now();
     let mut usage = usage_since(db, org, None, now).await?;
     let members = members::emails(db, org).await?;
+    let policy = policy::read(db, org).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -35,10 +38,18 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
             KeySummary {
                 usage: used,
                 created_by: creator(&row, &members),
-                ..summary(row, now)
+                ..against(&policy, summary(row, now), now)
             }
         })
         .collect())
+}
+
+/// The key, with how it breaks the organization's policy.
+fn against(policy: &KeyPolicy, key: KeySummary, now: DateTime<Utc>) -> KeySummary {
+    KeySummary {
+        outside_policy: policy.breaches(&key.access, key.expires_at, now),
+        ..key
+    }
 }
 
 /// The email of the key's creator while they are a member.
@@ -118,9 +129,10 @@ pub async fn find(
             ..KeyUsage::default()
         });
     let members = members::emails(db, org).await?;
+    let policy = policy::read(db, org).await?;
     Ok(KeySummary {
         usage,
         created_by: creator(&row, &members),
-        ..summary(row, now)
+        ..against(&policy, summary(row, now), now)
     })
 }

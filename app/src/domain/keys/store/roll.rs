@@ -9,19 +9,23 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::rows::{find_row, lock_organization, summary};
-use crate::domain::audit::store::{self as audit, Actor, Subject};
+use super::rows::{expiry_words, find_row, lock_organization, summary};
+use crate::domain::audit::store::{self as audit, Actor, Subject, before_after};
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::key_changes::{self, KeyChangeSink};
+use crate::domain::keys::policy;
 use crate::domain::keys::secret::ApiKeySecret;
 use crate::domain::{DomainError, OrgId, Sealer};
 use crate::model::audit::AuditAction;
-use crate::model::expiry::RollGrace;
+use crate::model::expiry::{Expiry, RollGrace};
 use crate::model::keys::{CreatedKey, KeyId};
 
-/// Gives a key a new secret; everything else about it stays. The secret it
-/// replaces keeps working until `grace` ends (not at all for `Now`), and a
-/// previous secret from an earlier roll stops at once: at most two live.
+/// Gives a key a new secret and the expiry `expiry` asks for (`Keep`: the
+/// one it has); everything else about it stays. The expiry must keep to
+/// the organization's key policy; its access is not asked about, so a
+/// leaked key can always be rolled. The secret it replaces keeps working
+/// until `grace` ends (not at all for `Now`), and a previous secret from
+/// an earlier roll stops at once: at most two live.
 #[allow(clippy::too_many_arguments)]
 pub async fn roll(
     db: &DatabaseConnection,
@@ -31,6 +35,7 @@ pub async fn roll(
     actor: &Actor,
     id: KeyId,
     grace: RollGrace,
+    expiry: &Expiry,
     now: DateTime<Utc>,
 ) -> Result<CreatedKey, DomainError> {
     const ATTEMPTS: usize = 3;
@@ -38,21 +43,23 @@ pub async fn roll(
         let txn = db.begin().await?;
         lock_organization(&txn, org).await?;
         let row = find_row(&txn, org, id).await?;
+        let expires_at = expiry.resolve(now, row.expires_at)?;
+        policy::read(&txn, org)
+            .await?
+            .check(None, expiry, expires_at, now)?;
         // Both secrets known so far change how they verify: the current
         // one gets a grace period, the previous one stops.
         let change = row.key_change();
         let name = row.name.clone();
         let secret = ApiKeySecret::generate();
-        if replace_secret(&txn, sealer, &row, &secret, grace, now).await? {
-            audit::record(
-                &txn,
-                org,
-                actor,
-                AuditAction::KeyRolled,
-                Some(Subject { id, name: &name }),
-                format!("Old key stops working: {}", grace.label()),
-            )
-            .await?;
+        let replaced = Replacement {
+            secret: &secret,
+            grace,
+            expires_at,
+        };
+        if replace_secret(&txn, sealer, &row, &replaced, now).await? {
+            let subject = Subject { id, name: &name };
+            record_roll(&txn, org, actor, subject, row.expires_at, &replaced).await?;
             key_changes::record(&txn, &change).await?;
             let row = find_row(&txn, org, id).await?;
             key_changes::commit_and_tell(txn, changes, &change).await?;
@@ -79,18 +86,64 @@ pub async fn roll(
     ))
 }
 
-/// Gives `row` the new `secret`, keeping the one it replaces as its
-/// previous secret until `grace` ends; whether it did. Only if no other
-/// roll got there first: otherwise the secret shown would be one that a
-/// concurrent roll has already replaced.
+/// The roll's audit entries: "Key rolled", and "Expiry changed" when it
+/// chose a new expiry.
+async fn record_roll(
+    txn: &impl ConnectionTrait,
+    org: OrgId,
+    actor: &Actor,
+    subject: Subject<'_>,
+    before: Option<DateTime<Utc>>,
+    new: &Replacement<'_>,
+) -> Result<(), DomainError> {
+    if before != new.expires_at {
+        let words = before_after(&expiry_words(before), &expiry_words(new.expires_at));
+        audit::record(
+            txn,
+            org,
+            actor,
+            AuditAction::ExpiryChanged,
+            Some(subject),
+            words,
+        )
+        .await?;
+    }
+    let words = format!("Old key stops working: {}", new.grace.label());
+    audit::record(
+        txn,
+        org,
+        actor,
+        AuditAction::KeyRolled,
+        Some(subject),
+        words,
+    )
+    .await
+}
+
+/// What a roll gives a key.
+struct Replacement<'a> {
+    secret: &'a ApiKeySecret,
+    /// How long the secret it replaces keeps working.
+    grace: RollGrace,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Gives `row` the new secret and expiry, keeping the secret it replaces
+/// as its previous secret until the grace period ends; whether it did.
+/// Only if no other roll got there first: otherwise the secret shown would
+/// be one that a concurrent roll has already replaced.
 async fn replace_secret(
     txn: &impl ConnectionTrait,
     sealer: &Sealer,
     row: &api_key::Model,
-    secret: &ApiKeySecret,
-    grace: RollGrace,
+    new: &Replacement<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let Replacement {
+        secret,
+        grace,
+        expires_at,
+    } = *new;
     let digest = secret.digest();
     // The replaced secret's digest is kept, so that presenting it is
     // answered "replaced by a roll"; its sealed copy only while it still
@@ -113,6 +166,7 @@ async fn replace_secret(
             Column::PreviousSecretUntil,
             Expr::value(Some(previous_until)),
         )
+        .col_expr(Column::ExpiresAt, Expr::value(expires_at))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::OrganizationId.eq(row.organization_id))
         .filter(Column::Id.eq(row.id))

@@ -136,5 +136,7 @@ pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
         created_at: row.created_at,
         last_used_at: row.last_used_at,
         usage: KeyUsage::default(),
+        // Named by the readers, who know the organization's policy.
+        outside_policy: Vec::new(),
     }
 }

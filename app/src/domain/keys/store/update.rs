@@ -12,6 +12,7 @@ use super::rows::{
 use crate::domain::audit::store::{self as audit, Actor, before_after};
 use crate::domain::entities::api_key::{self, ActiveModel};
 use crate::domain::key_changes::{self, KeyChangeSink};
+use crate::domain::keys::policy;
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
 use crate::model::error::Missing;
@@ -20,8 +21,9 @@ use crate::model::keys::{KeyId, KeySettings, KeySummary};
 use crate::model::rate_limit::RateLimit;
 
 /// Renames, re-restricts and re-dates a key in one transaction, so that two
-/// edits at once cannot mix, and `Keep` keeps the expiry read in it. What
-/// verified the key's secrets before is told to forget them.
+/// edits at once cannot mix, and `Keep` keeps the expiry read in it. The
+/// result must keep to the organization's key policy. What verified the
+/// key's secrets before is told to forget them.
 #[allow(clippy::too_many_arguments)]
 pub async fn update(
     db: &DatabaseConnection,
@@ -39,6 +41,10 @@ pub async fn update(
     lock_organization(&txn, org).await?;
     let row = find_row(&txn, org, id).await?;
     let expires_at = expiry.resolve(now, row.expires_at)?;
+    // An edit brings a key made before the policy within it.
+    policy::read(&txn, org)
+        .await?
+        .check(Some(&settings.access), expiry, expires_at, now)?;
     let change = row.key_change();
     let entries = audit_entries(&row, settings, expires_at);
     let mut active: ActiveModel = row.into();

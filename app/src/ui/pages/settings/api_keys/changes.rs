@@ -30,7 +30,9 @@ async fn send(change: Change) -> Result<Changed, AppError> {
     match change {
         Change::Create(input) => create_key(input).await.map(Changed::Created),
         Change::Update(id, input) => update_key(id, input).await.map(Changed::Saved),
-        Change::Roll(id, grace) => roll_key(id, grace).await.map(Changed::Rolled),
+        Change::Roll(id, grace, expires) => roll_key(id, grace, Some(expires))
+            .await
+            .map(Changed::Rolled),
         Change::Delete(id, name) => delete_key(id).await.map(|()| Changed::Deleted(name)),
     }
 }

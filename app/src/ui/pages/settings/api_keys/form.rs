@@ -14,7 +14,7 @@ use crate::model::permissions::{Group, Level};
 pub(super) enum Change {
     Create(KeyInput),
     Update(KeyId, KeyInput),
-    Roll(KeyId, RollGrace),
+    Roll(KeyId, RollGrace, Expiry),
     /// The key, and its name for the message.
     Delete(KeyId, String),
 }
@@ -32,6 +32,7 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
     let submit = form
         .get_attribute(attr::SUBMIT)
         .and_then(|s| Submit::from_slug(&s));
+    let expires = || Expiry::from_form(&text(fields::EXPIRES), text(fields::EXPIRY_DATE));
     let key_input = || -> Result<KeyInput, AppError> {
         let name = text(fields::NAME);
         validate_name(&name)?;
@@ -42,7 +43,7 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
                 .into_iter()
                 .filter_map(|g| Some((g, Level::from_slug(&text(&fields::level(g)))?)))
                 .collect(),
-            expires: Expiry::from_form(&text(fields::EXPIRES), text(fields::EXPIRY_DATE)),
+            expires: expires(),
             allowed_ips: Some(text(fields::ALLOWED_IPS)),
             requests_per_minute: Some(text(fields::REQUESTS_PER_MINUTE)),
         })
@@ -54,6 +55,7 @@ pub(super) fn read_form(form: &HtmlFormElement) -> Result<Change, AppError> {
         (Some(Submit::Roll), Some(id)) => Ok(Change::Roll(
             id,
             RollGrace::from_slug(&text(fields::GRACE)).unwrap_or(DEFAULT_GRACE),
+            expires(),
         )),
         (Some(Submit::Delete), Some(id)) => Ok(Change::Delete(
             id,

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::names::{RowAction, ids};
 use crate::model::dates::format_date;
 use crate::model::expiry::format_time;
+use crate::model::key_policy::{Breach, KeyPolicy};
 use crate::model::keys::{KeyDialog, KeyId, KeyList as Listing, KeySummary};
 use crate::ui::components::data_table::DataTable;
 use crate::ui::components::icons::TrashIcon;
@@ -20,6 +21,8 @@ pub(super) fn KeyList(list: Listing) -> impl IntoView {
     let Listing {
         keys: list,
         may_manage,
+        policy,
+        ..
     } = list;
     if list.is_empty() {
         return Either::Left(view! {
@@ -31,7 +34,7 @@ pub(super) fn KeyList(list: Listing) -> impl IntoView {
     }
     let rows = list
         .into_iter()
-        .map(|key| view! { <KeyRow key may_manage /> })
+        .map(|key| view! { <KeyRow key may_manage policy /> })
         .collect_view();
     Either::Right(view! {
         <DataTable caption="API keys" columns=&["Name", "Key", "Access", "Created", "Last used"]>
@@ -41,21 +44,18 @@ pub(super) fn KeyList(list: Listing) -> impl IntoView {
 }
 
 #[component]
-fn KeyRow(key: KeySummary, may_manage: bool) -> impl IntoView {
+fn KeyRow(key: KeySummary, may_manage: bool, policy: KeyPolicy) -> impl IntoView {
     let id = key.id;
     let name_id = ids::key_name(id);
     let label = |verb: &str| format!("{verb} {}", key.name);
-    let lifetime = match (key.expires_at, key.expired) {
-        (Some(at), true) => Some(format!("Expired {}", format_time(&at))),
-        (Some(at), false) => Some(format!("Expires {}", format_time(&at))),
-        (None, _) => None,
-    };
+    let lifetime = lifetime_words(&key);
     view! {
         <tr>
             <th scope="row">
                 <span class="key-name" id=name_id.clone()>{key.name.clone()}</span>
                 {key.is_webhook.then(|| view! { <span class="badge">"Webhook"</span> })}
                 {key.expired.then(|| view! { <span class="badge badge--danger">"Expired"</span> })}
+                <OutsidePolicy breaches=key.outside_policy.clone() policy />
                 {lifetime.map(|text| view! { <span class="key-meta">{text}</span> })}
                 {key
                     .previous_secret_until
@@ -120,6 +120,35 @@ fn KeyRow(key: KeySummary, may_manage: bool) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// "Expires <time>" or "Expired <time>", under the name of a key that
+/// expires.
+fn lifetime_words(key: &KeySummary) -> Option<String> {
+    let verb = if key.expired { "Expired" } else { "Expires" };
+    key.expires_at
+        .map(|at| format!("{verb} {}", format_time(&at)))
+}
+
+/// **Outside policy**, for a key made before the key policy and not
+/// edited since, with how it breaks it (in its tooltip, and read out after
+/// it).
+#[component]
+fn OutsidePolicy(breaches: Vec<Breach>, policy: KeyPolicy) -> impl IntoView {
+    (!breaches.is_empty()).then(|| {
+        let why = breaches
+            .iter()
+            .map(|b| policy.describe(*b))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let title = why.clone();
+        view! {
+            <span class="badge badge--warning" title=title>
+                "Outside policy"
+                <span class="visually-hidden">": " {why} "."</span>
+            </span>
+        }
+    })
 }
 
 /// Who made the key, while they are a member.
@@ -217,6 +246,9 @@ mod tests {
         Listing {
             keys,
             may_manage: true,
+            policy: KeyPolicy::default(),
+            may_set_policy: true,
+            read_at: chrono::Utc::now(),
         }
     }
 
@@ -228,6 +260,9 @@ mod tests {
         let html = list_html(Listing {
             keys: vec![key(7, "Zapier", false), former],
             may_manage: false,
+            policy: KeyPolicy::default(),
+            may_set_policy: false,
+            read_at: chrono::Utc::now(),
         });
         assert!(html.contains("Zapier") && html.contains("Hooks"), "{html}");
         assert!(!html.contains("<button"), "{html}");

@@ -8,6 +8,7 @@ use leptos::tachys::view::RenderHtml;
 use super::dialogs::{NewKeyTemplate, dialog_html};
 use super::list::list_html;
 use super::names::{DialogAction, NEW_KEY_TEMPLATE, RowAction, Submit, attr, fields, ids};
+use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeyDialog, KeyId, KeySummary, KeyUsage};
 use crate::model::permissions::{Access, Group, Level, Requirement};
 use crate::ui::names::{self, rendered};
@@ -29,6 +30,7 @@ pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
         allowed_ips: Default::default(),
         created_by: Some("ada@example.com".into()),
         rate_limit: Default::default(),
+        outside_policy: Vec::new(),
     }
 }
 
@@ -49,7 +51,7 @@ fn flags(html: &str, attr: &str) {
 }
 
 fn new_key_template() -> String {
-    view! { <NewKeyTemplate /> }.to_html()
+    view! { <NewKeyTemplate policy=KeyPolicy::default() now=chrono::Utc::now() /> }.to_html()
 }
 
 #[test]
@@ -57,6 +59,9 @@ fn the_rows_name_their_key_action_and_name() {
     let html = list_html(crate::model::keys::KeyList {
         keys: vec![key(7, "Zapier", false)],
         may_manage: true,
+        policy: KeyPolicy::default(),
+        may_set_policy: true,
+        read_at: chrono::Utc::now(),
     });
     for action in RowAction::ALL {
         carries(&html, names::attr::ACTION, action.slug());
@@ -123,7 +128,11 @@ fn the_key_form_has_each_field_the_island_reads() {
 /// Where `reveal_secret` and `copy_secret` put the new secret.
 #[test]
 fn add_and_roll_have_a_place_for_the_secret() {
-    let roll = dialog_html(key(3, "Zapier", false), KeyDialog::Roll);
+    let roll = dialog_html(
+        key(3, "Zapier", false),
+        KeyPolicy::default(),
+        KeyDialog::Roll,
+    );
     for html in [new_key_template(), roll] {
         flags(&html, names::attr::REVEAL);
         flags(&html, attr::REVEAL_NAME);
@@ -137,17 +146,29 @@ fn add_and_roll_have_a_place_for_the_secret() {
 
 #[test]
 fn edit_roll_and_delete_say_what_they_do_to_which_key() {
-    let edit = dialog_html(key(3, "Zapier", false), KeyDialog::Edit);
+    let edit = dialog_html(
+        key(3, "Zapier", false),
+        KeyPolicy::default(),
+        KeyDialog::Edit,
+    );
     carries(&edit, attr::SUBMIT, Submit::Update.slug());
     carries(&edit, attr::KEY, "3");
-    let roll = dialog_html(key(3, "Zapier", false), KeyDialog::Roll);
+    let roll = dialog_html(
+        key(3, "Zapier", false),
+        KeyPolicy::default(),
+        KeyDialog::Roll,
+    );
     carries(&roll, attr::SUBMIT, Submit::Roll.slug());
     carries(&roll, attr::KEY, "3");
     carries(&roll, "name", fields::GRACE);
     carries(&roll, names::attr::LABELLEDBY, ids::ROLL_TITLE);
     carries(&roll, "id", ids::ROLL_TITLE);
     carries(&roll, "id", ids::ROLL_ERROR);
-    let delete = dialog_html(key(3, "Zapier", false), KeyDialog::Delete);
+    let delete = dialog_html(
+        key(3, "Zapier", false),
+        KeyPolicy::default(),
+        KeyDialog::Delete,
+    );
     carries(&delete, attr::SUBMIT, Submit::Delete.slug());
     carries(&delete, attr::KEY, "3");
     carries(&delete, attr::NAME, "Zapier");
@@ -156,7 +177,11 @@ fn edit_roll_and_delete_say_what_they_do_to_which_key() {
     carries(&delete, "id", ids::DELETE_TITLE);
     carries(&delete, "id", ids::DELETE_DESC);
     carries(&delete, "id", ids::DELETE_ERROR);
-    let webhook = dialog_html(key(4, "Hooks", true), KeyDialog::Delete);
+    let webhook = dialog_html(
+        key(4, "Hooks", true),
+        KeyPolicy::default(),
+        KeyDialog::Delete,
+    );
     carries(&webhook, names::attr::LABELLEDBY, ids::DELETE_TITLE);
     carries(&webhook, "id", ids::DELETE_DESC);
     carries(&webhook, names::attr::ACTION, DialogAction::Close.slug());
@@ -171,7 +196,7 @@ fn the_suggestion_carries_its_levels() {
         group: Group::History,
         level: Level::Read,
     }];
-    let html = dialog_html(used, KeyDialog::Edit);
+    let html = dialog_html(used, KeyPolicy::default(), KeyDialog::Edit);
     carries(&html, names::attr::ACTION, DialogAction::Suggest.slug());
     carries(&html, attr::LEVELS, "history=read");
 }
@@ -194,4 +219,83 @@ fn the_stylesheet_follows_the_forms_controls_by_their_names() {
     );
     assert!(css.contains(&on_a_date), "main.css lacks {on_a_date}");
     carries(&html, "value", crate::model::expiry::Expiry::ON_A_DATE);
+}
+
+fn thirty_days_restricted() -> KeyPolicy {
+    KeyPolicy {
+        max_lifetime: crate::model::key_policy::MaxLifetime::Days30,
+        require_restricted: true,
+    }
+}
+
+/// Under a 30-day policy Add offers no Never and no preset past 30 days,
+/// chooses the longest allowed, caps the date; and keeps Restrict
+/// permissions on, sending it from a hidden field.
+#[test]
+fn add_offers_only_what_the_key_policy_allows() {
+    let html = view! { <NewKeyTemplate policy=thirty_days_restricted() now=chrono::Utc::now() /> }
+        .to_html();
+    assert!(!html.contains(r#"<option value="never""#), "{html}");
+    assert!(!html.contains(r#"<option value="90""#), "{html}");
+    assert!(html.contains(r#"<option value="30" selected>"#), "{html}");
+    assert!(html.contains(r#"<option value="7">"#), "{html}");
+    let latest = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    carries(&html, "max", &crate::model::dates::iso_day(latest));
+    assert!(html.contains("keys expire within 30 days"), "{html}");
+    assert!(
+        html.contains(r#"<input type="hidden" name="restricted" value="on">"#),
+        "{html}"
+    );
+    flags(&html, "disabled");
+    // Without a policy: Never, chosen, and every preset.
+    let free = new_key_template();
+    assert!(
+        free.contains(r#"<option value="never" selected>"#),
+        "{free}"
+    );
+    assert!(free.contains(r#"<option value="90">"#), "{free}");
+    assert!(!free.contains(r#"type="hidden""#), "{free}");
+}
+
+/// Edit and Roll offer to keep an expiry only while it keeps to the
+/// policy; Roll asks for the expiry at all.
+#[test]
+fn edit_and_roll_keep_an_expiry_only_within_the_policy() {
+    let mut far = key(3, "Zapier", false);
+    far.expires_at = Some(chrono::Utc::now() + chrono::Duration::days(200));
+    let mut near = far.clone();
+    near.expires_at = Some(chrono::Utc::now() + chrono::Duration::days(10));
+    for dialog in [KeyDialog::Edit, KeyDialog::Roll] {
+        let outside = dialog_html(far.clone(), thirty_days_restricted(), dialog);
+        assert!(
+            !outside.contains(r#"value="keep""#),
+            "{dialog:?}: {outside}"
+        );
+        carries(&outside, "name", fields::EXPIRES);
+        let within = dialog_html(near.clone(), thirty_days_restricted(), dialog);
+        assert!(
+            within.contains(r#"<option value="keep" selected>"#),
+            "{dialog:?}: {within}"
+        );
+    }
+}
+
+/// A key made before the policy is marked, with how it breaks it.
+#[test]
+fn a_key_outside_the_policy_is_marked_with_why() {
+    use crate::model::key_policy::Breach;
+    let mut old = key(5, "Legacy", false);
+    old.outside_policy = vec![Breach::Lifetime, Breach::Unrestricted];
+    let html = list_html(crate::model::keys::KeyList {
+        keys: vec![old, key(6, "New", false)],
+        may_manage: true,
+        policy: thirty_days_restricted(),
+        may_set_policy: true,
+        read_at: chrono::Utc::now(),
+    });
+    assert_eq!(html.matches(">Outside policy").count(), 1, "{html}");
+    assert!(
+        html.contains("Keys must expire within 30 days; Keys must have restricted permissions"),
+        "{html}"
+    );
 }

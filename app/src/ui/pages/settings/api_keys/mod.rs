@@ -21,6 +21,7 @@ mod manager;
 #[cfg(all(test, feature = "ssr"))]
 mod markup_tests;
 mod names;
+mod policy;
 mod refresh;
 mod rows;
 
@@ -29,30 +30,39 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::model::error::AppError;
-use crate::server_fns::keys::list_keys;
+use crate::server_fns::keys::{SaveKeyPolicy, list_keys};
+use crate::ui::components::field_error::KnownError;
 use crate::ui::names::PAGE_HEADING;
+use crate::ui::pages::form_post::form_post_error;
 use dialogs::NewKeyTemplate;
 #[cfg(feature = "ssr")]
 pub use fragments::register;
 use list::KeyList;
 use manager::KeyManager;
+use policy::KeyPolicySection;
 
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
     // Read on the server; the page arrives whole (`SsrMode::Async`).
     let keys = Resource::new(|| (), |_| list_keys());
+    // A policy saved before hydration that came back refused.
+    let known = KnownError::new(form_post_error::<SaveKeyPolicy>());
     view! {
         <Title text="API Keys · Settings · Keyward" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading API keys…"</p> }>
-            {move || Suspend::new(async move {
+            {move || {
+                let known = known.clone();
+                Suspend::new(async move {
                 match keys.await {
                     Ok(list) => Either::Left({
-                        let may_manage = list.may_manage;
+                        let (may_manage, policy) = (list.may_manage, list.policy);
+                        let (may_set, now) = (list.may_set_policy, list.read_at);
                         view! {
                             <KeyManager may_manage>
                                 <KeyList list />
                             </KeyManager>
-                            {may_manage.then(|| view! { <NewKeyTemplate /> })}
+                            {may_manage.then(|| view! { <NewKeyTemplate policy now /> })}
+                            <KeyPolicySection policy may_set known />
                         }
                     }),
                     Err(err) => Either::Right(view! {
@@ -64,7 +74,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                         </LoadError>
                     }),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

@@ -5,21 +5,24 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::parts::{FormActions, SecretReveal};
-use crate::model::dates::iso_date;
-use crate::model::expiry::{EXPIRY_PRESET_DAYS, Expiry, format_time};
+use super::parts::{ExpiryFields, FormActions, SecretReveal};
+use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeySummary, KeyUsage, NAME_MAX_CHARS};
 use crate::model::permissions::Access;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::permission_grid::PermissionGrid;
-use crate::ui::components::select_field::SelectField;
 use crate::ui::components::text_field::TextInput;
 use crate::ui::pages::settings::api_keys::names::{DialogAction, Submit, fields, ids, levels_attr};
 
-/// The Add and Edit dialog: name, restriction, expiry. Add then shows the
-/// new secret once, in the same dialog.
+/// The Add and Edit dialog: name, restriction, expiry, within the
+/// organization's key `policy` as of `now`. Add then shows the new secret
+/// once, in the same dialog.
 #[component]
-pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
+pub(super) fn KeyForm(
+    key: Option<KeySummary>,
+    policy: KeyPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
     let (submit, title, submit_label, pending_label) = match &key {
         None => (Submit::Create, "Add API key", "Create", "Creating…"),
         Some(_) => (Submit::Update, "Edit API key", "Save", "Saving…"),
@@ -58,10 +61,13 @@ pub(super) fn KeyForm(key: Option<KeySummary>) -> impl IntoView {
                     autofocus=true
                     maxlength=NAME_MAX_CHARS
                 />
-                <RestrictSwitch checked=access.is_restricted() />
+                <RestrictSwitch
+                    checked=access.is_restricted() || policy.require_restricted
+                    required=policy.require_restricted
+                />
                 {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
                 <PermissionGrid levels />
-                <ExpiryFields key=key.clone() />
+                <ExpiryFields key=key.clone() policy now />
                 <TextInput
                     id=ids::KEY_ALLOWED_IPS
                     label="Allowed IP addresses"
@@ -95,53 +101,29 @@ const RATE_LIMIT_HINT: &str =
 const ALLOWED_IPS_HINT: &str =
     "One IPv4 or IPv6 address or CIDR range per line, up to 50. Leave empty to allow any address.";
 
-/// **Expires**, and the date it shows when it says "On a date" (the
-/// stylesheet shows it then).
-#[component]
-fn ExpiryFields(key: Option<KeySummary>) -> impl IntoView {
-    let (options, selected) = expiry_options(key.as_ref());
-    let date = key
-        .as_ref()
-        .and_then(|k| k.expires_at.as_ref())
-        .map(iso_date)
-        .unwrap_or_default();
-    view! {
-        <SelectField
-            id=ids::KEY_EXPIRES
-            label="Expires"
-            name=fields::EXPIRES
-            options
-            selected
-        />
-        <TextInput
-            id=ids::KEY_EXPIRY_DATE
-            label="Expiry date"
-            hint=Some("The key stops working at 00:00 UTC on this date.".into())
-            field=fields::EXPIRY_DATE
-            value=date
-            input_type="date"
-            autocomplete="off"
-            class="field key-form__date"
-        />
-    }
-}
-
 /// **Restrict permissions**: the stylesheet shows the grid while it is on
-/// (`.key-form` rules with `:has()`).
+/// (`.key-form` rules with `:has()`). When the key policy `required` it,
+/// it stays on: the switch cannot be turned off, and a hidden field sends
+/// it (a disabled checkbox sends nothing).
 #[component]
-fn RestrictSwitch(checked: bool) -> impl IntoView {
+fn RestrictSwitch(checked: bool, required: bool) -> impl IntoView {
     view! {
         <div class="field field--check">
             <input
                 id=ids::KEY_RESTRICTED
-                name=fields::RESTRICTED
+                name=(!required).then_some(fields::RESTRICTED)
                 type="checkbox"
                 role="switch"
                 checked=checked
+                disabled=required
                 aria-describedby="key-restricted-hint"
             />
+            {required.then(|| view! { <input type="hidden" name=fields::RESTRICTED value="on" /> })}
             <label for=ids::KEY_RESTRICTED>"Restrict permissions"</label>
             <p class="field-hint" id="key-restricted-hint">
+                {required.then(|| view! {
+                    <span>"Your organization's key policy requires restricted keys. "</span>
+                })}
                 <span class="key-form__if-restricted">
                     "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
                 </span>
@@ -149,6 +131,7 @@ fn RestrictSwitch(checked: bool) -> impl IntoView {
                     "Without restrictions, the key has full access to every API endpoint."
                 </span>
             </p>
+            <FieldError id="key-restricted-error" field=fields::RESTRICTED />
         </div>
     }
 }
@@ -193,36 +176,5 @@ fn UsedLately(usage: KeyUsage, narrows: bool) -> impl IntoView {
                     }
                 })}
         </div>
-    }
-}
-
-/// The **Expires** options, and the one selected at first. Editing a key
-/// that expires offers to keep its expiry, and does so by default, so that
-/// renaming an expired key does not need a new date.
-fn expiry_options(key: Option<&KeySummary>) -> (Vec<(String, String)>, String) {
-    let mut options = vec![(Expiry::NEVER.to_owned(), "Never".to_owned())];
-    options.extend(
-        EXPIRY_PRESET_DAYS
-            .iter()
-            .map(|d| (d.to_string(), format!("In {d} days"))),
-    );
-    options.push((Expiry::ON_A_DATE.to_owned(), "On a date".to_owned()));
-    match key {
-        Some(KeySummary {
-            expires_at: Some(at),
-            expired,
-            ..
-        }) => {
-            let verb = if *expired { "expired" } else { "expires" };
-            options.insert(
-                0,
-                (
-                    Expiry::KEEP.to_owned(),
-                    format!("Unchanged ({verb} {})", format_time(at)),
-                ),
-            );
-            (options, Expiry::KEEP.to_owned())
-        }
-        _ => (options, Expiry::NEVER.to_owned()),
     }
 }

@@ -26,14 +26,18 @@ use leptos::prelude::*;
 
 use super::names::NEW_KEY_TEMPLATE;
 use crate::model::expiry::RollGrace;
+use crate::model::key_policy::KeyPolicy;
 use key_form::KeyForm;
 
 /// Add's dialog, in the page: opening it needs nothing from the server.
+/// It offers what the organization's key `policy` allows as of `now`, when
+/// the list was read; the server checks the policy in force when it is
+/// sent.
 #[component]
-pub fn NewKeyTemplate() -> impl IntoView {
+pub fn NewKeyTemplate(policy: KeyPolicy, now: chrono::DateTime<chrono::Utc>) -> impl IntoView {
     view! {
         <template id=NEW_KEY_TEMPLATE>
-            <KeyForm key=None />
+            <KeyForm key=None policy now />
         </template>
     }
 }
@@ -42,14 +46,16 @@ pub fn NewKeyTemplate() -> impl IntoView {
 #[cfg(feature = "ssr")]
 pub fn dialog_html(
     key: crate::model::keys::KeySummary,
+    policy: KeyPolicy,
     dialog: crate::model::keys::KeyDialog,
 ) -> String {
     use crate::model::keys::KeyDialog;
     use leptos::either::EitherOf3;
     use leptos::tachys::view::RenderHtml;
+    let now = chrono::Utc::now();
     match dialog {
-        KeyDialog::Edit => EitherOf3::A(view! { <KeyForm key=Some(key) /> }),
-        KeyDialog::Roll => EitherOf3::B(view! { <roll::RollForm key /> }),
+        KeyDialog::Edit => EitherOf3::A(view! { <KeyForm key=Some(key) policy now /> }),
+        KeyDialog::Roll => EitherOf3::B(view! { <roll::RollForm key policy now /> }),
         KeyDialog::Delete => EitherOf3::C(view! { <delete::DeleteConfirm key /> }),
     }
     .to_html()

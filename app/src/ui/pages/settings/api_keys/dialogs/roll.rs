@@ -3,18 +3,24 @@
 use leptos::prelude::*;
 
 use super::DEFAULT_GRACE;
-use super::parts::{FormActions, SecretReveal};
+use super::parts::{ExpiryFields, FormActions, SecretReveal};
 use crate::model::expiry::RollGrace;
 use crate::model::expiry::format_time;
+use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::KeySummary;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::select_field::SelectField;
 use crate::ui::pages::settings::api_keys::names::{Submit, fields, ids};
 
 /// **Roll**: a new secret for the same key. The dialog asks when the
-/// current secret stops working, then shows the new one once.
+/// current secret stops working and when the key expires (within the key
+/// `policy`), then shows the new secret once.
 #[component]
-pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
+pub(super) fn RollForm(
+    key: KeySummary,
+    policy: KeyPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
     let options = RollGrace::ALL
         .iter()
         .map(|g| (g.slug().to_owned(), g.label().to_owned()))
@@ -22,7 +28,7 @@ pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
     view! {
         <div class="dialog__content" data-labelledby=ids::ROLL_TITLE>
             <form
-                class="dialog__body"
+                class="dialog__body key-form"
                 novalidate
                 data-submit=Submit::Roll.slug()
                 data-key=key.id.0.to_string()
@@ -30,7 +36,7 @@ pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
                 <h2 id=ids::ROLL_TITLE class="dialog__title">"Roll API key"</h2>
                 <p>
                     "“" {key.name.clone()}
-                    "” gets a new secret. Its name, restrictions, expiry and webhook role stay as they are; programs that use it must switch to the new secret before the current one stops working."
+                    "” gets a new secret. Its name, restrictions and webhook role stay as they are; programs that use it must switch to the new secret before the current one stops working."
                 </p>
                 {key
                     .previous_secret_until
@@ -50,6 +56,7 @@ pub(super) fn RollForm(key: KeySummary) -> impl IntoView {
                     selected=DEFAULT_GRACE.slug().to_owned()
                     autofocus=true
                 />
+                <ExpiryFields key=Some(key.clone()) policy now />
                 {key
                     .is_webhook
                     .then(|| {

@@ -1,0 +1,76 @@
+//! The organization's key policy, as stored on its row: read by the key
+//! changes inside their transactions, saved by Admins.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{DbErr, TransactionTrait};
+
+use crate::domain::audit::store::{self as audit, Actor, before_after};
+use crate::domain::entities::organization::{self, Column, Entity as Organization};
+use crate::domain::keys::store::lock_organization;
+use crate::domain::{DomainError, OrgId};
+use crate::model::audit::AuditAction;
+use crate::model::key_policy::{KeyPolicy, MaxLifetime};
+
+/// The organization's policy. A key change reads it in its transaction,
+/// after taking the organization's row, so a policy saved meanwhile is
+/// either wholly before it or wholly after.
+pub async fn read(db: &impl ConnectionTrait, org: OrgId) -> Result<KeyPolicy, DomainError> {
+    let row = Organization::find_by_id(org.0)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", org.0)))?;
+    Ok(of(&row))
+}
+
+fn of(row: &organization::Model) -> KeyPolicy {
+    KeyPolicy {
+        max_lifetime: MaxLifetime::from_stored(row.max_key_lifetime_days),
+        require_restricted: row.require_restricted_keys,
+    }
+}
+
+/// Saves the policy, with a "Key policy changed" entry (before → after)
+/// in the same transaction; none when nothing changed. Keys already made
+/// are not touched: the list marks those outside the new policy.
+pub async fn save(
+    db: &DatabaseConnection,
+    org: OrgId,
+    actor: &Actor,
+    policy: KeyPolicy,
+) -> Result<KeyPolicy, DomainError> {
+    let txn = db.begin().await?;
+    lock_organization(&txn, org).await?;
+    let before = read(&txn, org).await?;
+    if before != policy {
+        write(&txn, org, policy).await?;
+        audit::record(
+            &txn,
+            org,
+            actor,
+            AuditAction::KeyPolicyChanged,
+            None,
+            before_after(&before.summary(), &policy.summary()),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    tracing::info!(org = org.0, "key policy saved");
+    Ok(policy)
+}
+
+async fn write(txn: &impl ConnectionTrait, org: OrgId, policy: KeyPolicy) -> Result<(), DbErr> {
+    Organization::update_many()
+        .col_expr(
+            Column::MaxKeyLifetimeDays,
+            Expr::value(policy.max_lifetime.to_stored()),
+        )
+        .col_expr(
+            Column::RequireRestrictedKeys,
+            Expr::value(policy.require_restricted),
+        )
+        .filter(Column::Id.eq(org.0))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
