@@ -8,13 +8,11 @@
 mod common;
 
 use app::model::audit::{AuditAction, AuditQuery};
-use app::model::key_policy::{RESTRICTED_REQUIRED, UNKNOWN_LIFETIME};
+use app::model::key_policy::{RESTRICTED_REQUIRED, UNKNOWN_LIFETIME, lifetime_refusal};
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::{TestApp, backends};
 use serde_json::{Value, json};
-
-const THIRTY_DAYS: &str = "Keys in this organization must expire within 30 days.";
 
 /// Saves a policy as `cookie` (the owner, an Admin, when `None`).
 async fn save_policy(
@@ -120,7 +118,7 @@ async fn only_admins_save_the_policy_and_each_change_is_audited() {
                 .call_with(Some(cookie), "/api/keys/list", json!({}))
                 .await;
             assert_eq!(list["may_set_policy"], false, "{list}");
-            assert_eq!(list["policy"]["max_lifetime"], "no_maximum", "{list}");
+            assert_eq!(list["policy"]["max_lifetime"], "none", "{list}");
         }
         refused(
             save_policy(&app, None, "45", false).await,
@@ -136,7 +134,7 @@ async fn only_admins_save_the_policy_and_each_change_is_audited() {
         assert_eq!(list["may_set_policy"], true, "{list}");
         assert_eq!(
             list["policy"],
-            json!({ "max_lifetime": "days30", "require_restricted": true })
+            json!({ "max_lifetime": "30", "require_restricted": true })
         );
         // Everyone sees it.
         let (_, seen, _) = app
@@ -166,7 +164,7 @@ async fn only_admins_save_the_policy_and_each_change_is_audited() {
         let (_, theirs, _) = app
             .call_with(Some(&other), "/api/keys/list", json!({}))
             .await;
-        assert_eq!(theirs["policy"]["max_lifetime"], "no_maximum", "{theirs}");
+        assert_eq!(theirs["policy"]["max_lifetime"], "none", "{theirs}");
         let (status, body, _) = app
             .call_with(
                 Some(&other),
@@ -180,6 +178,7 @@ async fn only_admins_save_the_policy_and_each_change_is_audited() {
 
 #[tokio::test]
 async fn create_edit_and_roll_keep_to_the_maximum_lifetime() {
+    let thirty_days = lifetime_refusal(30);
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (old, old_secret) = created(&app, "old", false, Value::Null).await;
@@ -190,22 +189,22 @@ async fn create_edit_and_roll_keep_to_the_maximum_lifetime() {
         refused(
             create(&app, "k", false, json!({ "kind": "never" })).await,
             "expires",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         refused(
             create(&app, "k", false, Value::Null).await,
             "expires",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         refused(
             create(&app, "k", false, days(90)).await,
             "expires",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         refused(
             create(&app, "k", false, on_date(45)).await,
             "expiry_date",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         let (month, _) = created(&app, "month", false, days(30)).await;
         created(&app, "dated", false, on_date(20)).await;
@@ -230,12 +229,12 @@ async fn create_edit_and_roll_keep_to_the_maximum_lifetime() {
         refused(
             update(&app, old, false, Value::Null).await,
             "expires",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         refused(
             update(&app, old, false, json!({ "kind": "never" })).await,
             "expires",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         let (status, body) = update(&app, old, false, days(7)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -245,11 +244,15 @@ async fn create_edit_and_roll_keep_to_the_maximum_lifetime() {
         assert_eq!(status, StatusCode::OK, "{body}");
 
         // Roll: the same, and the new expiry is audited.
-        refused(roll(&app, older, Value::Null).await, "expires", THIRTY_DAYS);
+        refused(
+            roll(&app, older, Value::Null).await,
+            "expires",
+            &thirty_days,
+        );
         refused(
             roll(&app, older, on_date(31)).await,
             "expiry_date",
-            THIRTY_DAYS,
+            &thirty_days,
         );
         let (status, body) = roll(&app, older, days(30)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -267,14 +270,13 @@ async fn create_edit_and_roll_keep_to_the_maximum_lifetime() {
         let page = app::domain::audit::store::page(&app.db, app.org().await, AuditQuery::default())
             .await
             .unwrap();
-        assert!(
-            page.entries
-                .iter()
-                .any(|e| e.action == AuditAction::ExpiryChanged
-                    && e.key_name.as_deref() == Some("older")),
-            "{:?}",
-            page.entries
-        );
+        let expiry_changed = |name: &str| {
+            page.entries.iter().any(|e| {
+                e.action == AuditAction::ExpiryChanged && e.key_name.as_deref() == Some(name)
+            })
+        };
+        assert!(expiry_changed("older"), "{:?}", page.entries);
+        assert!(!expiry_changed("month"), "kept: {:?}", page.entries);
     }
 }
 
@@ -330,9 +332,80 @@ async fn a_saved_policy_holds_on_another_instance_at_once() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(
-            body["Invalid"]["message"],
-            "Keys in this organization must expire within 90 days."
+        assert_eq!(body["Invalid"]["message"], lifetime_refusal(90));
+    }
+}
+
+/// An Admin demoted while their save waited for the organization's row
+/// may no longer set the policy: the role is asked again under the lock.
+#[tokio::test]
+async fn a_save_by_an_admin_demoted_meanwhile_is_refused() {
+    use app::domain::keys::policy;
+    use app::model::key_policy::{KeyPolicy, MaxLifetime};
+    use app::model::members::UserId;
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let second = app.member("second@a.example", "admin").await;
+        let (_, overview, _) = app
+            .call_with(Some(&second), "/api/members/overview", json!({}))
+            .await;
+        let id = overview["you"].as_i64().unwrap();
+        let (status, body) = app
+            .call(
+                "/api/members/role",
+                json!({ "user": id, "role": "developer" }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let loose = KeyPolicy {
+            max_lifetime: MaxLifetime::NoMaximum,
+            require_restricted: false,
+        };
+        let actor = common::actor();
+        let refused = policy::save(&app.db, app.org().await, (&actor, UserId(id)), loose).await;
+        assert!(
+            matches!(&refused, Err(app::domain::DomainError::Forbidden(m)) if m.contains("Developer")),
+            "{refused:?}"
         );
+    }
+}
+
+/// A policy saved at the same moment as a key is created applies wholly
+/// before or wholly after it: the create waits for the organization's row
+/// that the save holds, then reads the policy the save wrote.
+#[tokio::test]
+async fn a_create_waiting_on_a_policy_save_gets_the_saved_policy() {
+    use app::domain::entities::organization;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let org = app.org().await;
+        let save = app.db.begin().await.unwrap();
+        organization::Entity::update_many()
+            .col_expr(
+                organization::Column::MaxKeyLifetimeDays,
+                Expr::value(Some(30_i64)),
+            )
+            .filter(organization::Column::Id.eq(org.0))
+            .exec(&save)
+            .await
+            .unwrap();
+        let (router, cookie) = (app.router.clone(), app.session.clone());
+        let create = tokio::spawn(async move {
+            let never = json!({ "input": { "name": "racing", "restricted": false, "expires": { "kind": "never" } } });
+            common::call_on(&router, Some(&cookie), "/api/keys/create", never).await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!create.is_finished(), "{}: the create waits", app.backend);
+        save.commit().await.unwrap();
+        let (status, body, _) = create.await.unwrap();
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: {body}",
+            app.backend
+        );
+        assert_eq!(body["Invalid"]["message"], lifetime_refusal(30));
     }
 }

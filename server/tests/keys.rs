@@ -485,7 +485,7 @@ async fn a_hundred_concurrent_webhook_moves_over_ten_keys_leave_exactly_one() {
             }
         }
         assert!(moved > 0, "{}", app.backend);
-        let holders = store::list(&app.db, org)
+        let holders = store::list(&app.db, org, &Default::default())
             .await
             .unwrap()
             .into_iter()
@@ -542,7 +542,9 @@ async fn another_organizations_keys_are_invisible_and_untouchable() {
                 "same answer as a missing key"
             );
         }
-        let theirs = store::list(&app.db, other).await.unwrap();
+        let theirs = store::list(&app.db, other, &Default::default())
+            .await
+            .unwrap();
         assert_eq!(theirs.len(), 1);
         assert_eq!(theirs[0].name, "theirs");
         assert!(!theirs[0].is_webhook);

@@ -17,7 +17,7 @@ pub const EXPIRY_PRESET_DAYS: [u32; 3] = [7, 30, 90];
 /// The furthest an "On a date" expiry may be, in days from today.
 pub const EXPIRY_MAX_DAYS: i64 = 10 * 366;
 
-/// What the Add and Edit dialogs ask for in **Expires**.
+/// What the Add, Edit and Roll dialogs ask for in **Expires**.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Expiry {

@@ -1,7 +1,7 @@
 //! The organization's **Key policy**: how long a key may live from when
 //! its expiry is set, and whether keys must be restricted. Admins change
-//! it; Add, Edit and Roll keep to it; keys made before it are marked
-//! **Outside policy** and keep working until they are edited.
+//! it; Add, Edit and Roll keep to it. Keys made before it keep working;
+//! while one breaks it, the list marks it **Outside policy**.
 //!
 //! Every rule is a pure function of `now`, like `expiry`, so the dialogs'
 //! choices, the server's refusals and the list's marks agree.
@@ -27,14 +27,23 @@ pub const RESTRICTED_REQUIRED: &str =
 /// A **Maximum key lifetime** the form does not offer.
 pub const UNKNOWN_LIFETIME: &str = "Choose No maximum, 30 days, 90 days or 365 days.";
 
-/// **Maximum key lifetime**.
+/// The refusal of an expiry past a maximum lifetime of `days`; the same
+/// words say why a key is outside the policy.
+pub fn lifetime_refusal(days: u32) -> String {
+    format!("Keys in this organization must expire within {days} days.")
+}
+
+/// **Maximum key lifetime**. On the wire as in the form: its `slug`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum MaxLifetime {
     #[default]
+    #[serde(rename = "none")]
     NoMaximum,
+    #[serde(rename = "30")]
     Days30,
+    #[serde(rename = "90")]
     Days90,
+    #[serde(rename = "365")]
     Days365,
 }
 
@@ -83,9 +92,10 @@ impl MaxLifetime {
             .ok_or_else(|| AppError::invalid(policy_fields::MAX_LIFETIME, UNKNOWN_LIFETIME))
     }
 
-    /// A stored day count. One the form never offers (never written) reads
-    /// as the longest offered within it, at least 30 days: a limit that
-    /// does not decode stays a limit.
+    /// A stored day count. One the form never offers (never written by
+    /// the app) reads as the longest offered within it, or as 30 days when
+    /// it is shorter than any: a limit that does not decode stays a limit,
+    /// if not always as tight a one.
     pub fn from_stored(days: Option<i64>) -> MaxLifetime {
         let Some(days) = days else {
             return MaxLifetime::NoMaximum;
@@ -113,7 +123,8 @@ pub struct KeyPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Breach {
-    /// It never expires, or expires later than a key set now may.
+    /// It never expires, or expires later than a key set now may (so this
+    /// one lapses by itself once its remaining life is within the limit).
     Lifetime,
     /// It has full access where restricted keys are required.
     Unrestricted,
@@ -147,6 +158,11 @@ impl KeyPolicy {
         self.max_lifetime.days().is_none_or(|max| days <= max)
     }
 
+    /// Whether **Expires** may offer Never.
+    pub fn allows_never(&self) -> bool {
+        self.max_lifetime.days().is_none()
+    }
+
     /// Whether a key expiring at `expires_at` (`None`: never) keeps to the
     /// lifetime limit when that expiry is set at `now`.
     pub fn allows_expiry(&self, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
@@ -156,34 +172,34 @@ impl KeyPolicy {
         }
     }
 
-    /// The refusal of an expiry outside the limit, on the field of the
-    /// choice that asked for it.
-    pub fn expiry_refusal(&self, choice: &Expiry) -> AppError {
-        let field = match choice {
-            Expiry::OnDate { .. } => fields::EXPIRY_DATE,
-            _ => fields::EXPIRES,
-        };
-        let days = self.max_lifetime.days().unwrap_or_default();
-        AppError::invalid(
-            field,
-            format!("Keys in this organization must expire within {days} days."),
-        )
+    /// The instant a key stops working, as `choice` asks at `now` given
+    /// its `current` expiry (see `Expiry::resolve`), if that keeps to the
+    /// lifetime limit; otherwise the refusal, on the field of the choice
+    /// that asked for it. Create, Edit and Roll all set an expiry this way.
+    pub fn resolve(
+        &self,
+        choice: &Expiry,
+        current: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, AppError> {
+        let expires_at = choice.resolve(now, current)?;
+        match self.max_lifetime.days() {
+            Some(days) if !self.allows_expiry(expires_at, now) => {
+                let field = match choice {
+                    Expiry::OnDate { .. } => fields::EXPIRY_DATE,
+                    _ => fields::EXPIRES,
+                };
+                Err(AppError::invalid(field, lifetime_refusal(days)))
+            }
+            _ => Ok(expires_at),
+        }
     }
 
-    /// Checks a key about to be created or saved: its access, and the
-    /// expiry `choice` resolved to `expires_at` at `now`.
-    pub fn check(
-        &self,
-        access: Option<&Access>,
-        choice: &Expiry,
-        expires_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
-        if self.require_restricted && access.is_some_and(|a| !a.is_restricted()) {
+    /// Checks the access of a key about to be created or saved. (A roll
+    /// does not change access, and is not asked.)
+    pub fn check_access(&self, access: &Access) -> Result<(), AppError> {
+        if self.require_restricted && !access.is_restricted() {
             return Err(AppError::invalid(fields::RESTRICTED, RESTRICTED_REQUIRED));
-        }
-        if !self.allows_expiry(expires_at, now) {
-            return Err(self.expiry_refusal(choice));
         }
         Ok(())
     }
@@ -206,14 +222,13 @@ impl KeyPolicy {
         breaches
     }
 
-    /// A breach in words, for the row's **Outside policy** mark.
+    /// A breach in words, for the row's **Outside policy** mark: the
+    /// refusal a change of the key would get.
     pub fn describe(&self, breach: Breach) -> String {
-        match breach {
-            Breach::Lifetime => format!(
-                "Keys must expire within {} days",
-                self.max_lifetime.days().unwrap_or_default()
-            ),
-            Breach::Unrestricted => "Keys must have restricted permissions".to_owned(),
+        match (breach, self.max_lifetime.days()) {
+            (Breach::Lifetime, Some(days)) => lifetime_refusal(days),
+            (Breach::Lifetime, None) => "Keys may expire at any time.".to_owned(),
+            (Breach::Unrestricted, _) => RESTRICTED_REQUIRED.to_owned(),
         }
     }
 
@@ -259,6 +274,11 @@ mod tests {
     fn the_lifetimes_read_back_from_the_form_and_the_database() {
         for m in MaxLifetime::ALL {
             assert_eq!(MaxLifetime::from_slug(m.slug()).unwrap(), m);
+            assert_eq!(
+                serde_json::to_value(m).unwrap(),
+                m.slug(),
+                "the wire says the slug"
+            );
             assert_eq!(MaxLifetime::from_stored(m.to_stored()), m);
         }
         let err = MaxLifetime::from_slug("forever").unwrap_err();
@@ -281,6 +301,7 @@ mod tests {
         assert!(!p.allows_expiry(Some(latest + Duration::seconds(1)), now));
         assert!(!p.allows_expiry(None, now), "never is outside any limit");
         assert!(KeyPolicy::default().allows_expiry(None, now));
+        assert!(KeyPolicy::default().allows_never() && !p.allows_never());
         assert_eq!(p.presets().collect::<Vec<_>>(), [7, 30]);
         assert_eq!(
             policy(MaxLifetime::Days365, false)
@@ -299,7 +320,7 @@ mod tests {
     fn a_refusal_names_the_field_of_the_choice_that_asked() {
         let now = at("2026-12-03T10:00:00Z");
         let p = policy(MaxLifetime::Days90, false);
-        let err = p.check(None, &Expiry::Never, None, now).unwrap_err();
+        let err = p.resolve(&Expiry::Never, None, now).unwrap_err();
         assert_eq!(
             err.message_for(fields::EXPIRES).as_deref(),
             Some("Keys in this organization must expire within 90 days.")
@@ -307,38 +328,46 @@ mod tests {
         let on = Expiry::OnDate {
             date: "2028-01-01".into(),
         };
-        let far = Some(at("2028-01-01T00:00:00Z"));
-        let err = p.check(None, &on, far, now).unwrap_err();
+        let err = p.resolve(&on, None, now).unwrap_err();
         assert!(err.message_for(fields::EXPIRY_DATE).is_some(), "{err:?}");
+        assert_eq!(
+            p.resolve(&Expiry::InDays { days: 90 }, None, now).unwrap(),
+            p.latest_expiry(now)
+        );
+        // Keep: the current expiry, if it is within the limit.
+        let soon = Some(now + Duration::days(3));
+        assert_eq!(p.resolve(&Expiry::Keep, soon, now).unwrap(), soon);
+        assert!(p.resolve(&Expiry::Keep, None, now).is_err());
+        // The choice's own errors come first.
+        let bad = p
+            .resolve(&Expiry::InDays { days: 8 }, None, now)
+            .unwrap_err();
         assert!(
-            p.check(
-                None,
-                &Expiry::InDays { days: 90 },
-                p.latest_expiry(now),
-                now
-            )
-            .is_ok()
+            bad.message_for(fields::EXPIRES)
+                .unwrap()
+                .starts_with("Choose")
+        );
+        assert_eq!(
+            KeyPolicy::default()
+                .resolve(&Expiry::Never, None, now)
+                .unwrap(),
+            None
         );
     }
 
     #[test]
     fn required_restriction_refuses_full_access_only() {
-        let now = at("2026-12-03T10:00:00Z");
         let p = policy(MaxLifetime::NoMaximum, true);
-        let err = p
-            .check(Some(&Access::Full), &Expiry::Never, None, now)
-            .unwrap_err();
+        let err = p.check_access(&Access::Full).unwrap_err();
         assert_eq!(
             err.message_for(fields::RESTRICTED).as_deref(),
             Some(RESTRICTED_REQUIRED)
         );
-        let restricted = Access::Restricted(Restrictions::none());
         assert!(
-            p.check(Some(&restricted), &Expiry::Never, None, now)
+            p.check_access(&Access::Restricted(Restrictions::none()))
                 .is_ok()
         );
-        // A roll does not change access, so it is not asked about.
-        assert!(p.check(None, &Expiry::Never, None, now).is_ok());
+        assert!(KeyPolicy::default().check_access(&Access::Full).is_ok());
     }
 
     #[test]
@@ -357,10 +386,12 @@ mod tests {
                 .breaches(&Access::Full, None, now)
                 .is_empty()
         );
-        assert_eq!(
-            p.describe(Breach::Lifetime),
-            "Keys must expire within 30 days"
-        );
+        assert_eq!(p.describe(Breach::Lifetime), lifetime_refusal(30));
+        // The lifetime mark lapses by itself as the expiry comes nearer.
+        let far = Some(now + Duration::days(40));
+        let later = now + Duration::days(11);
+        assert_eq!(p.breaches(&restricted, far, now), [Breach::Lifetime]);
+        assert!(p.breaches(&restricted, far, later).is_empty());
         assert_eq!(
             p.summary(),
             "Maximum key lifetime: 30 days; restricted keys required"

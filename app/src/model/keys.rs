@@ -90,9 +90,10 @@ pub struct KeyList {
     #[serde(default)]
     pub may_set_policy: bool,
     /// The server's clock when the list was read: what the Add dialog's
-    /// choices within the policy are measured from (the browser has no
-    /// clock of the server's).
-    #[serde(with = "chrono::serde::ts_milliseconds")]
+    /// choices within the policy are measured from. (The dialog is
+    /// rendered from the list by a component both builds compile, and
+    /// the browser's build of chrono has no clock.)
+    #[serde(default, with = "chrono::serde::ts_milliseconds")]
     pub read_at: DateTime<Utc>,
 }
 

@@ -11,17 +11,19 @@ use crate::model::expiry::{Expiry, RollGrace};
 use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeyId, KeyInput, KeyList, NewSecret};
 #[cfg(feature = "ssr")]
-use crate::model::{keys::KeySummary, roles::Capability};
+use crate::model::{keys::KeySummary, members::UserId, roles::Capability};
 
 /// Every member sees the list and the key policy; whether they may change
 /// them decides the page's controls.
 #[server(prefix = "/api", endpoint = "keys/list", input = Json)]
 pub async fn list_keys() -> Result<KeyList, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
+        // Read once, so the rows' marks and the section agree.
+        let policy = policy::read(&state.db, caller.org).await?;
         Ok(KeyList {
-            keys: store::list(&state.db, caller.org).await?,
+            keys: store::list(&state.db, caller.org, &policy).await?,
             may_manage: caller.role.may(Capability::ManageKeys),
-            policy: policy::read(&state.db, caller.org).await?,
+            policy,
             may_set_policy: caller.role.may(Capability::SetKeyPolicy),
             read_at: chrono::Utc::now(),
         })
@@ -29,14 +31,22 @@ pub async fn list_keys() -> Result<KeyList, AppError> {
     .await
 }
 
-/// One key of the caller's organization, as the list shows it, and the
-/// organization's key policy: what a row's dialog (Edit, Roll, Delete) is
-/// rendered from, so only for those who may change it.
+/// What a row's dialog (Edit, Roll, Delete) is rendered from: the key as
+/// the list shows it, and the organization's key policy.
 #[cfg(feature = "ssr")]
-pub async fn find_key(id: KeyId) -> Result<(KeySummary, KeyPolicy), AppError> {
+pub struct KeyForDialog {
+    pub key: KeySummary,
+    pub policy: KeyPolicy,
+}
+
+/// One key of the caller's organization, for a row's dialog, so only for
+/// those who may change it.
+#[cfg(feature = "ssr")]
+pub async fn find_key(id: KeyId) -> Result<KeyForDialog, AppError> {
     crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
-        let key = store::find(&state.db, caller.org, id).await?;
-        Ok((key, policy::read(&state.db, caller.org).await?))
+        let policy = policy::read(&state.db, caller.org).await?;
+        let key = store::find(&state.db, caller.org, id, &policy).await?;
+        Ok(KeyForDialog { key, policy })
     })
     .await
 }
@@ -51,7 +61,8 @@ pub async fn save_key_policy(
 ) -> Result<KeyPolicy, AppError> {
     crate::server_fns::with_caller_who_may(Capability::SetKeyPolicy, |caller, state| async move {
         let wanted = KeyPolicy::from_form(&max_lifetime, require_restricted.is_some())?;
-        Ok(policy::save(&state.db, caller.org, &caller.actor(), wanted).await?)
+        let by = (&caller.actor(), UserId(caller.user.id));
+        Ok(policy::save(&state.db, caller.org, by, wanted).await?)
     })
     .await
 }
@@ -125,8 +136,9 @@ pub async fn set_webhook_key(id: KeyId) -> Result<(), AppError> {
 }
 
 /// A new secret for the key; the old one keeps working for `grace`. The
-/// key gets the expiry `expires` asks for (absent: keeps its own), within
-/// the key policy. The answer carries the new secret, the only time it is
+/// key gets the expiry `expires` asks for (absent, like `Keep`: keeps its
+/// own; an `Option` so that clients from before it need not send it),
+/// within the key policy. The answer carries the new secret, the only time it is
 /// shown.
 #[server(prefix = "/api", endpoint = "keys/roll", input = Json)]
 pub async fn roll_key(

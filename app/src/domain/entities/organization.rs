@@ -18,8 +18,9 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {
     /// A new organization has no key policy until an Admin saves one. Set
-    /// here, not left to the column defaults: an insert reads its row back
-    /// and needs every column.
+    /// here, not left to the column defaults: an insert that leaves them
+    /// unset fails to read its row back on SQLite ("Missing value for
+    /// column 'require_restricted_keys'"), seen with sea-orm 2.
     fn new() -> Self {
         Self {
             max_key_lifetime_days: sea_orm::ActiveValue::Set(None),

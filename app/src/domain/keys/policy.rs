@@ -8,9 +8,12 @@ use sea_orm::{DbErr, TransactionTrait};
 use crate::domain::audit::store::{self as audit, Actor, before_after};
 use crate::domain::entities::organization::{self, Column, Entity as Organization};
 use crate::domain::keys::store::lock_organization;
+use crate::domain::teams::still_may;
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
 use crate::model::key_policy::{KeyPolicy, MaxLifetime};
+use crate::model::members::UserId;
+use crate::model::roles::Capability;
 
 /// The organization's policy. A key change reads it in its transaction,
 /// after taking the organization's row, so a policy saved meanwhile is
@@ -20,27 +23,30 @@ pub async fn read(db: &impl ConnectionTrait, org: OrgId) -> Result<KeyPolicy, Do
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", org.0)))?;
-    Ok(of(&row))
+    Ok(policy_of(&row))
 }
 
-fn of(row: &organization::Model) -> KeyPolicy {
+fn policy_of(row: &organization::Model) -> KeyPolicy {
     KeyPolicy {
         max_lifetime: MaxLifetime::from_stored(row.max_key_lifetime_days),
         require_restricted: row.require_restricted_keys,
     }
 }
 
-/// Saves the policy, with a "Key policy changed" entry (before → after)
-/// in the same transaction; none when nothing changed. Keys already made
-/// are not touched: the list marks those outside the new policy.
+/// Saves the policy as `by`, with a "Key policy changed" entry (before →
+/// after) in the same transaction; none when nothing changed. Keys already
+/// made are not touched: the list marks those outside the new policy.
 pub async fn save(
     db: &DatabaseConnection,
     org: OrgId,
-    actor: &Actor,
+    (actor, by): (&Actor, UserId),
     policy: KeyPolicy,
 ) -> Result<KeyPolicy, DomainError> {
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
+    // Asked again under the lock: an Admin demoted while this waited
+    // there may no longer set it.
+    still_may(&txn, org, by, Capability::SetKeyPolicy).await?;
     let before = read(&txn, org).await?;
     if before != policy {
         write(&txn, org, policy).await?;

@@ -20,8 +20,19 @@ pub fn SelectField(
     #[prop(optional)]
     disabled: bool,
     #[prop(default = None)] hint: Option<String>,
+    /// A message the server already has for it (a plain post refused).
+    #[prop(default = None)]
+    error: Option<String>,
 ) -> impl IntoView {
     let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
+    let error_id = format!("{id}-error");
+    let invalid = error.is_some();
+    // Its own description, and the error's while it shows one.
+    let described = [hint_id.clone(), invalid.then(|| error_id.clone())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     let options = options
         .into_iter()
         .map(|(value, text)| {
@@ -39,12 +50,13 @@ pub fn SelectField(
                 autofocus=autofocus
                 disabled=disabled
                 data-field=name
-                aria-describedby=hint_id.clone()
+                aria-invalid=invalid.then_some("true")
+                aria-describedby=(!described.is_empty()).then_some(described)
                 data-describedby=hint_id
             >
                 {options}
             </select>
-            <FieldError id=format!("{id}-error") field=name />
+            <FieldError id=error_id field=name message=error />
         </div>
     }
 }

@@ -103,5 +103,8 @@ mod tests {
             "Your account is locked: call +1 555 0100."
         )));
         assert!(!is_ours(&AppError::Conflict("Call us.".into())));
+        // The key policy form's own refusal comes back to its page.
+        let unknown = crate::model::key_policy::MaxLifetime::from_slug("45").unwrap_err();
+        assert!(is_ours(&unknown));
     }
 }

@@ -32,14 +32,13 @@ pub async fn create(
     expiry: &Expiry,
 ) -> Result<CreatedKey, DomainError> {
     let now = Utc::now();
-    let expires_at = expiry.resolve(now, None)?;
     let secret = ApiKeySecret::generate();
     let digest = secret.digest();
     let txn = db.begin().await?;
     lock_organization(&txn, org).await?;
-    policy::read(&txn, org)
-        .await?
-        .check(Some(&settings.access), expiry, expires_at, now)?;
+    let policy = policy::read(&txn, org).await?;
+    policy.check_access(&settings.access)?;
+    let expires_at = policy.resolve(expiry, None, now)?;
     let held = ApiKey::find()
         .filter(Column::OrganizationId.eq(org.0))
         .count(&txn)

@@ -8,7 +8,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::rows::{find_row, summary};
 use crate::domain::entities::api_key::{Column, Entity as ApiKey};
-use crate::domain::keys::policy;
 use crate::domain::teams::members;
 use crate::domain::{DomainError, OrgId};
 use crate::model::key_policy::KeyPolicy;
@@ -16,8 +15,12 @@ use crate::model::keys::{KeyId, KeySummary, KeyUsage, USAGE_DAYS};
 use crate::model::permissions::Requirement;
 
 /// The organization's keys, oldest first, each with its use in the last
-/// `USAGE_DAYS` days.
-pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummary>, DomainError> {
+/// `USAGE_DAYS` days and how it breaks the organization's `policy`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    policy: &KeyPolicy,
+) -> Result<Vec<KeySummary>, DomainError> {
     let rows = ApiKey::find()
         .filter(Column::OrganizationId.eq(org.0))
         .order_by_asc(Column::CreatedAt)
@@ -27,7 +30,6 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
     let now = Utc::now();
     let mut usage = usage_since(db, org, None, now).await?;
     let members = members::emails(db, org).await?;
-    let policy = policy::read(db, org).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -38,14 +40,14 @@ pub async fn list(db: &impl ConnectionTrait, org: OrgId) -> Result<Vec<KeySummar
             KeySummary {
                 usage: used,
                 created_by: creator(&row, &members),
-                ..against(&policy, summary(row, now), now)
+                ..with_breaches(policy, summary(row, now), now)
             }
         })
         .collect())
 }
 
 /// The key, with how it breaks the organization's policy.
-fn against(policy: &KeyPolicy, key: KeySummary, now: DateTime<Utc>) -> KeySummary {
+fn with_breaches(policy: &KeyPolicy, key: KeySummary, now: DateTime<Utc>) -> KeySummary {
     KeySummary {
         outside_policy: policy.breaches(&key.access, key.expires_at, now),
         ..key
@@ -113,11 +115,13 @@ async fn usage_since(
     Ok(by_key)
 }
 
-/// One of the organization's keys, as the list shows it (with its use).
+/// One of the organization's keys, as the list shows it (with its use),
+/// under the organization's `policy`.
 pub async fn find(
     db: &impl ConnectionTrait,
     org: OrgId,
     id: KeyId,
+    policy: &KeyPolicy,
 ) -> Result<KeySummary, DomainError> {
     let row = find_row(db, org, id).await?;
     let now = Utc::now();
@@ -129,10 +133,9 @@ pub async fn find(
             ..KeyUsage::default()
         });
     let members = members::emails(db, org).await?;
-    let policy = policy::read(db, org).await?;
     Ok(KeySummary {
         usage,
         created_by: creator(&row, &members),
-        ..against(&policy, summary(row, now), now)
+        ..with_breaches(policy, summary(row, now), now)
     })
 }

@@ -43,10 +43,9 @@ pub async fn roll(
         let txn = db.begin().await?;
         lock_organization(&txn, org).await?;
         let row = find_row(&txn, org, id).await?;
-        let expires_at = expiry.resolve(now, row.expires_at)?;
-        policy::read(&txn, org)
+        let expires_at = policy::read(&txn, org)
             .await?
-            .check(None, expiry, expires_at, now)?;
+            .resolve(expiry, row.expires_at, now)?;
         // Both secrets known so far change how they verify: the current
         // one gets a grace period, the previous one stops.
         let change = row.key_change();

@@ -136,7 +136,8 @@ pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
         created_at: row.created_at,
         last_used_at: row.last_used_at,
         usage: KeyUsage::default(),
-        // Named by the readers, who know the organization's policy.
+        // Named by the readers of the list, who know the organization's
+        // policy (the answers of create, edit and roll do not carry it).
         outside_policy: Vec::new(),
     }
 }

@@ -40,11 +40,10 @@ pub async fn update(
     // begin writing once another write has committed meanwhile.
     lock_organization(&txn, org).await?;
     let row = find_row(&txn, org, id).await?;
-    let expires_at = expiry.resolve(now, row.expires_at)?;
     // An edit brings a key made before the policy within it.
-    policy::read(&txn, org)
-        .await?
-        .check(Some(&settings.access), expiry, expires_at, now)?;
+    let policy = policy::read(&txn, org).await?;
+    policy.check_access(&settings.access)?;
+    let expires_at = policy.resolve(expiry, row.expires_at, now)?;
     let change = row.key_change();
     let entries = audit_entries(&row, settings, expires_at);
     let mut active: ActiveModel = row.into();

@@ -19,8 +19,8 @@ pub async fn key_table() -> Result<String, AppError> {
 /// One of a key's dialogs (Edit, Roll, Delete), from the key as it is now.
 #[server(prefix = "/api", endpoint = "keys/dialog", input = Json)]
 pub async fn render_key_dialog(id: KeyId, dialog: KeyDialog) -> Result<String, AppError> {
-    let (key, policy) = crate::server_fns::keys::find_key(id).await?;
-    Ok(super::dialogs::dialog_html(key, policy, dialog))
+    let found = crate::server_fns::keys::find_key(id).await?;
+    Ok(super::dialogs::dialog_html(found.key, found.policy, dialog))
 }
 
 /// Registers these functions with the server explicitly, like

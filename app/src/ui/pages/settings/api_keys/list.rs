@@ -140,12 +140,12 @@ fn OutsidePolicy(breaches: Vec<Breach>, policy: KeyPolicy) -> impl IntoView {
             .iter()
             .map(|b| policy.describe(*b))
             .collect::<Vec<_>>()
-            .join("; ");
+            .join(" ");
         let title = why.clone();
         view! {
             <span class="badge badge--warning" title=title>
                 "Outside policy"
-                <span class="visually-hidden">": " {why} "."</span>
+                <span class="visually-hidden">": " {why}</span>
             </span>
         }
     })

@@ -8,6 +8,7 @@ use leptos::tachys::view::RenderHtml;
 use super::dialogs::{NewKeyTemplate, dialog_html};
 use super::list::list_html;
 use super::names::{DialogAction, NEW_KEY_TEMPLATE, RowAction, Submit, attr, fields, ids};
+use crate::model::expiry::Expiry;
 use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeyDialog, KeyId, KeySummary, KeyUsage};
 use crate::model::permissions::{Access, Group, Level, Requirement};
@@ -104,6 +105,10 @@ fn the_key_form_has_each_field_the_island_reads() {
         fields::REQUESTS_PER_MINUTE,
     ] {
         carries(&html, names::attr::FIELD, field);
+        carries(&html, names::attr::ERROR_FOR, field);
+    }
+    // The key policy's refusals go beside Restrict permissions and Expires.
+    for field in [fields::RESTRICTED, fields::EXPIRES] {
         carries(&html, names::attr::ERROR_FOR, field);
     }
     for group in Group::ALL {
@@ -219,6 +224,15 @@ fn the_stylesheet_follows_the_forms_controls_by_their_names() {
     );
     assert!(css.contains(&on_a_date), "main.css lacks {on_a_date}");
     carries(&html, "value", crate::model::expiry::Expiry::ON_A_DATE);
+    // Roll's form shows its date the same way: it is a `.key-form` too.
+    let roll = dialog_html(
+        key(3, "Zapier", false),
+        KeyPolicy::default(),
+        KeyDialog::Roll,
+    );
+    assert!(css.contains(".key-form:not(:has(#key-expires"), "main.css");
+    assert!(roll.contains(r#"class="dialog__body key-form""#), "{roll}");
+    carries(&roll, "id", ids::KEY_EXPIRES);
 }
 
 fn thirty_days_restricted() -> KeyPolicy {
@@ -235,7 +249,8 @@ fn thirty_days_restricted() -> KeyPolicy {
 fn add_offers_only_what_the_key_policy_allows() {
     let html = view! { <NewKeyTemplate policy=thirty_days_restricted() now=chrono::Utc::now() /> }
         .to_html();
-    assert!(!html.contains(r#"<option value="never""#), "{html}");
+    let option = |value: &str| format!(r#"<option value="{value}""#);
+    assert!(!html.contains(&option(Expiry::NEVER)), "{html}");
     assert!(!html.contains(r#"<option value="90""#), "{html}");
     assert!(html.contains(r#"<option value="30" selected>"#), "{html}");
     assert!(html.contains(r#"<option value="7">"#), "{html}");
@@ -243,14 +258,17 @@ fn add_offers_only_what_the_key_policy_allows() {
     carries(&html, "max", &crate::model::dates::iso_day(latest));
     assert!(html.contains("keys expire within 30 days"), "{html}");
     assert!(
-        html.contains(r#"<input type="hidden" name="restricted" value="on">"#),
+        html.contains(&format!(
+            r#"<input type="hidden" name="{}" value="on">"#,
+            fields::RESTRICTED
+        )),
         "{html}"
     );
     flags(&html, "disabled");
     // Without a policy: Never, chosen, and every preset.
     let free = new_key_template();
     assert!(
-        free.contains(r#"<option value="never" selected>"#),
+        free.contains(&format!("{} selected>", option(Expiry::NEVER))),
         "{free}"
     );
     assert!(free.contains(r#"<option value="90">"#), "{free}");
@@ -268,13 +286,13 @@ fn edit_and_roll_keep_an_expiry_only_within_the_policy() {
     for dialog in [KeyDialog::Edit, KeyDialog::Roll] {
         let outside = dialog_html(far.clone(), thirty_days_restricted(), dialog);
         assert!(
-            !outside.contains(r#"value="keep""#),
+            !outside.contains(&rendered("value", Expiry::KEEP)),
             "{dialog:?}: {outside}"
         );
         carries(&outside, "name", fields::EXPIRES);
         let within = dialog_html(near.clone(), thirty_days_restricted(), dialog);
         assert!(
-            within.contains(r#"<option value="keep" selected>"#),
+            within.contains(&format!(r#"<option value="{}" selected>"#, Expiry::KEEP)),
             "{dialog:?}: {within}"
         );
     }
@@ -295,7 +313,28 @@ fn a_key_outside_the_policy_is_marked_with_why() {
     });
     assert_eq!(html.matches(">Outside policy").count(), 1, "{html}");
     assert!(
-        html.contains("Keys must expire within 30 days; Keys must have restricted permissions"),
+        html.contains(&format!(
+            "{} {}",
+            crate::model::key_policy::lifetime_refusal(30),
+            crate::model::key_policy::RESTRICTED_REQUIRED
+        )),
         "{html}"
     );
+}
+
+/// Editing a full-access key under required restriction says that saving
+/// as it is leaves the key no access; a restricted key is not told.
+#[test]
+fn edit_warns_when_required_restriction_will_narrow_a_full_key() {
+    let warning = "This key has full access: choose what it may do before saving";
+    let full = dialog_html(
+        key(3, "Zapier", false),
+        thirty_days_restricted(),
+        KeyDialog::Edit,
+    );
+    assert!(full.contains(warning), "{full}");
+    let mut narrow = key(4, "Narrow", false);
+    narrow.access = Access::Restricted(crate::model::permissions::Restrictions::none());
+    let narrow = dialog_html(narrow, thirty_days_restricted(), KeyDialog::Edit);
+    assert!(!narrow.contains(warning), "{narrow}");
 }

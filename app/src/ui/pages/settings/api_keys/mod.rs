@@ -10,6 +10,10 @@
 //! server for the list again, as HTML, and puts it in place. So no view of a
 //! row or a dialog, and no decoder of a key's summary, is in the WASM
 //! bundle: the island is behaviour only.
+//!
+//! Under the list, **Key policy** (`policy.rs`) is a plain form, like the
+//! organization switch: saving it changes what Add offers and which rows
+//! are marked, all server HTML, so the page is simply rendered again.
 
 mod changes;
 mod dialogs;
@@ -45,7 +49,8 @@ use policy::KeyPolicySection;
 pub fn ApiKeysPage() -> impl IntoView {
     // Read on the server; the page arrives whole (`SsrMode::Async`).
     let keys = Resource::new(|| (), |_| list_keys());
-    // A policy saved before hydration that came back refused.
+    // The policy form is always a plain post: a refusal comes back in the
+    // query.
     let known = KnownError::new(form_post_error::<SaveKeyPolicy>());
     view! {
         <Title text="API Keys · Settings · Keyward" />

@@ -29,6 +29,8 @@ pub mod ids {
     /// the grid shows while the switch is on, the date while the select
     /// says "On a date").
     pub const KEY_RESTRICTED: &str = "key-restricted";
+    pub const KEY_RESTRICTED_HINT: &str = "key-restricted-hint";
+    pub const KEY_RESTRICTED_ERROR: &str = "key-restricted-error";
     pub const KEY_EXPIRES: &str = "key-expires";
     pub const KEY_EXPIRY_DATE: &str = "key-expiry-date";
     pub const KEY_ALLOWED_IPS: &str = "key-allowed-ips";

@@ -45,6 +45,7 @@ pub fn KeyPolicySection(policy: KeyPolicy, may_set: bool, known: KnownError) -> 
                     selected=policy.max_lifetime.slug().to_owned()
                     disabled=!may_set
                     hint=Some("New keys, edited keys and rolled keys must expire within it.".into())
+                    error=known.field(policy_fields::MAX_LIFETIME)
                 />
                 <div class="field field--check">
                     <input
@@ -61,7 +62,12 @@ pub fn KeyPolicySection(policy: KeyPolicy, may_set: bool, known: KnownError) -> 
                         "Keys cannot be created or saved without Restrict permissions."
                     </p>
                 </div>
-                <FieldError id=ids::ERROR field="" class="form-error" message=known.form(&[]) />
+                <FieldError
+                    id=ids::ERROR
+                    field=""
+                    class="form-error"
+                    message=known.form(&[policy_fields::MAX_LIFETIME])
+                />
                 {if may_set {
                     view! { <SubmitButton label="Save policy" pending_label="Saving…" /> }.into_any()
                 } else {
@@ -70,7 +76,7 @@ pub fn KeyPolicySection(policy: KeyPolicy, may_set: bool, known: KnownError) -> 
                 }}
             </form>
             <p class="field-hint">
-                "Keys that break a new policy keep working, marked Outside policy, until they are edited."
+                "Keys that break a new policy keep working. They are marked Outside policy until edited or rolled within it."
             </p>
         </section>
     }

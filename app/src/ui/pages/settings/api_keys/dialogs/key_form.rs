@@ -61,10 +61,7 @@ pub(super) fn KeyForm(
                     autofocus=true
                     maxlength=NAME_MAX_CHARS
                 />
-                <RestrictSwitch
-                    checked=access.is_restricted() || policy.require_restricted
-                    required=policy.require_restricted
-                />
+                <RestrictSwitch restricted=access.is_restricted() required=policy.require_restricted />
                 {usage.map(|(usage, narrows)| view! { <UsedLately usage narrows /> })}
                 <PermissionGrid levels />
                 <ExpiryFields key=key.clone() policy now />
@@ -101,12 +98,14 @@ const RATE_LIMIT_HINT: &str =
 const ALLOWED_IPS_HINT: &str =
     "One IPv4 or IPv6 address or CIDR range per line, up to 50. Leave empty to allow any address.";
 
-/// **Restrict permissions**: the stylesheet shows the grid while it is on
-/// (`.key-form` rules with `:has()`). When the key policy `required` it,
-/// it stays on: the switch cannot be turned off, and a hidden field sends
-/// it (a disabled checkbox sends nothing).
+/// **Restrict permissions**, on when the key is `restricted`: the
+/// stylesheet shows the grid while it is on (`.key-form` rules with
+/// `:has()`). When the key policy `required` it, it is on and stays on:
+/// the switch cannot be turned off, and a hidden field sends it (a disabled
+/// checkbox sends nothing). A full-access key edited then starts from No
+/// Access everywhere, like any newly restricted key, and is told so.
 #[component]
-fn RestrictSwitch(checked: bool, required: bool) -> impl IntoView {
+fn RestrictSwitch(restricted: bool, required: bool) -> impl IntoView {
     view! {
         <div class="field field--check">
             <input
@@ -114,15 +113,20 @@ fn RestrictSwitch(checked: bool, required: bool) -> impl IntoView {
                 name=(!required).then_some(fields::RESTRICTED)
                 type="checkbox"
                 role="switch"
-                checked=checked
+                checked=restricted || required
                 disabled=required
-                aria-describedby="key-restricted-hint"
+                aria-describedby=ids::KEY_RESTRICTED_HINT
             />
             {required.then(|| view! { <input type="hidden" name=fields::RESTRICTED value="on" /> })}
             <label for=ids::KEY_RESTRICTED>"Restrict permissions"</label>
-            <p class="field-hint" id="key-restricted-hint">
+            <p class="field-hint" id=ids::KEY_RESTRICTED_HINT>
                 {required.then(|| view! {
                     <span>"Your organization's key policy requires restricted keys. "</span>
+                })}
+                {(required && !restricted).then(|| view! {
+                    <strong>
+                        "This key has full access: choose what it may do before saving, or it will have none. "
+                    </strong>
                 })}
                 <span class="key-form__if-restricted">
                     "Grant each permission group No Access, Read, or Edit. Edit also grants Read."
@@ -131,7 +135,7 @@ fn RestrictSwitch(checked: bool, required: bool) -> impl IntoView {
                     "Without restrictions, the key has full access to every API endpoint."
                 </span>
             </p>
-            <FieldError id="key-restricted-error" field=fields::RESTRICTED />
+            <FieldError id=ids::KEY_RESTRICTED_ERROR field=fields::RESTRICTED />
         </div>
     }
 }

@@ -104,14 +104,14 @@ pub(super) fn ExpiryFields(
 /// expires is offered to keep its expiry, and does so by default (so that
 /// renaming an expired key does not need a new date), unless that expiry
 /// is outside the policy. Under a maximum lifetime there is no Never, only
-/// the presets within it, and the longest of them comes first chosen.
+/// the presets within it, and the longest of them is selected at first.
 fn expiry_options(
     key: Option<&KeySummary>,
     policy: &KeyPolicy,
     now: chrono::DateTime<chrono::Utc>,
 ) -> (Vec<(String, String)>, String) {
     let mut options = Vec::new();
-    if policy.allows_expiry(None, now) {
+    if policy.allows_never() {
         options.push((Expiry::NEVER.to_owned(), "Never".to_owned()));
     }
     options.extend(
@@ -121,7 +121,7 @@ fn expiry_options(
     );
     options.push((Expiry::ON_A_DATE.to_owned(), "On a date".to_owned()));
     let first = match policy.presets().last() {
-        Some(longest) if policy.max_lifetime.days().is_some() => longest.to_string(),
+        Some(longest) if !policy.allows_never() => longest.to_string(),
         _ => Expiry::NEVER.to_owned(),
     };
     match key {
