@@ -8,7 +8,9 @@
 mod common;
 
 use app::model::audit::{AuditAction, AuditQuery};
-use app::model::key_policy::{RESTRICTED_REQUIRED, UNKNOWN_LIFETIME, lifetime_refusal};
+use app::model::key_policy::{
+    RESTRICTED_REQUIRED, UNKNOWN_LIFETIME, lifetime_refusal, policy_fields,
+};
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::{TestApp, backends};
@@ -21,9 +23,11 @@ async fn save_policy(
     max_lifetime: &str,
     require_restricted: bool,
 ) -> (StatusCode, Value) {
-    let mut form = json!({ "max_lifetime": max_lifetime });
+    // The names the page's form posts: the server function must read them.
+    let mut form = json!({});
+    form[policy_fields::MAX_LIFETIME] = json!(max_lifetime);
     if require_restricted {
-        form["require_restricted"] = json!("on");
+        form[policy_fields::REQUIRE_RESTRICTED] = json!("on");
     }
     let cookie = cookie.unwrap_or(&app.session).to_owned();
     let (status, body, _) = app.call_with(Some(&cookie), "/api/keys/policy", form).await;
@@ -122,7 +126,7 @@ async fn only_admins_save_the_policy_and_each_change_is_audited() {
         }
         refused(
             save_policy(&app, None, "45", false).await,
-            "max_lifetime",
+            policy_fields::MAX_LIFETIME,
             UNKNOWN_LIFETIME,
         );
 
