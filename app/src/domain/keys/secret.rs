@@ -162,6 +162,18 @@ mod tests {
         assert!(ApiKeySecret::parse(text).is_ok());
     }
 
+    /// The checksum as the README gives it to secret scanners: CRC-32
+    /// (IEEE) of the 32 body characters, in base62 (`0-9A-Za-z`), most
+    /// significant digit first, six digits. The expected values were
+    /// computed apart, with Python's `zlib.crc32`.
+    #[test]
+    fn the_checksum_is_the_one_the_readme_documents() {
+        assert_eq!(checksum(&"0".repeat(32)), "2wjyrI");
+        assert_eq!(checksum("Ab3xQ9fQzKkLmNoPqRsTuVwXyZ012345"), "46AsXr");
+        let key = "key_Ab3xQ9fQzKkLmNoPqRsTuVwXyZ01234546AsXr";
+        assert!(ApiKeySecret::parse(key).is_ok());
+    }
+
     #[test]
     fn secrets_are_distinct() {
         let a = ApiKeySecret::generate();
