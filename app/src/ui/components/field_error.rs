@@ -62,6 +62,33 @@ impl KnownError {
     }
 }
 
+/// The ids a labelled control of server markup points at: its hint's (if
+/// it has one), its error place's, and what its `aria-describedby` says
+/// at first: the hint, and the error while it shows one (a plain post
+/// refused); empty for nothing.
+pub struct ControlIds {
+    pub hint_id: Option<String>,
+    pub error_id: String,
+    pub described: Option<String>,
+}
+
+impl ControlIds {
+    pub fn of(id: &str, has_hint: bool, invalid: bool) -> ControlIds {
+        let hint_id = has_hint.then(|| format!("{id}-hint"));
+        let error_id = format!("{id}-error");
+        let described = [hint_id.clone(), invalid.then(|| error_id.clone())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        ControlIds {
+            hint_id,
+            error_id,
+            described: (!described.is_empty()).then_some(described),
+        }
+    }
+}
+
 /// Shows `err` in `form`: beside its field when it names one the form
 /// has, else in the form's own place. Returns the control it was about, to
 /// focus.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::field_error::FieldError;
+use super::field_error::{ControlIds, FieldError};
 
 #[component]
 pub fn SelectField(
@@ -24,15 +24,12 @@ pub fn SelectField(
     #[prop(default = None)]
     error: Option<String>,
 ) -> impl IntoView {
-    let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
-    let error_id = format!("{id}-error");
+    let ControlIds {
+        hint_id,
+        error_id,
+        described,
+    } = ControlIds::of(id, hint.is_some(), error.is_some());
     let invalid = error.is_some();
-    // Its own description, and the error's while it shows one.
-    let described = [hint_id.clone(), invalid.then(|| error_id.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
     let options = options
         .into_iter()
         .map(|(value, text)| {
@@ -51,7 +48,7 @@ pub fn SelectField(
                 disabled=disabled
                 data-field=name
                 aria-invalid=invalid.then_some("true")
-                aria-describedby=(!described.is_empty()).then_some(described)
+                aria-describedby=described
                 data-describedby=hint_id
             >
                 {options}

@@ -7,7 +7,7 @@
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::field_error::FieldError;
+use super::field_error::{ControlIds, FieldError};
 
 /// A labelled input. `field` is the name the server's errors give it
 /// (`AppError::Invalid::field`), `name` the form's name for it when they
@@ -34,15 +34,12 @@ pub fn TextInput(
     #[prop(optional)]
     rows: Option<u32>,
 ) -> impl IntoView {
-    let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
-    let error_id = format!("{id}-error");
+    let ControlIds {
+        hint_id,
+        error_id,
+        described,
+    } = ControlIds::of(id, hint.is_some(), error.is_some());
     let invalid = error.is_some();
-    // Its own description, and the error's while it shows one.
-    let described = [hint_id.clone(), invalid.then(|| error_id.clone())]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
     view! {
         <div class=class>
             <label for=id>{label}</label>
@@ -60,7 +57,7 @@ pub fn TextInput(
                         value=value
                         data-field=field
                         aria-invalid=invalid.then_some("true")
-                        aria-describedby=(!described.is_empty()).then_some(described)
+                        aria-describedby=described
                         data-describedby=hint_id
                     />
                 }),
@@ -75,7 +72,7 @@ pub fn TextInput(
                         spellcheck="false"
                         data-field=field
                         aria-invalid=invalid.then_some("true")
-                        aria-describedby=(!described.is_empty()).then_some(described)
+                        aria-describedby=described
                         data-describedby=hint_id
                         inner_html=escape_text(&value)
                     ></textarea>
