@@ -1418,27 +1418,12 @@ async fn an_address_past_its_unknown_keys_is_not_read_for() {
 async fn concurrent_unknown_keys_from_one_address_cost_at_most_the_budget_in_reads() {
     use axum::extract::connect_info::MockConnectInfo;
     use server::api::unknown_keys::UNKNOWN_KEYS_PER_MINUTE;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::Ordering;
     const REQUESTS: usize = 200;
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let key_reads = Arc::new(AtomicUsize::new(0));
-        let mut db = app.db.clone();
-        let counter = key_reads.clone();
-        db.set_metric_callback(move |info| {
-            if info.statement.sql.contains(r#"FROM "api_keys""#) {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        });
-        let router = server::api::router(server::api::ApiState {
-            db,
-            last_used: Arc::default(),
-            keys: app.keys.clone(),
-            unknown_keys: Arc::default(),
-            rate_limiter: Arc::default(),
-        })
-        .layer(MockConnectInfo(std::net::SocketAddr::from((
+        let (router, key_reads) = app.api_counting(r#"FROM "api_keys""#);
+        let router = router.layer(MockConnectInfo(std::net::SocketAddr::from((
             [203, 0, 113, 60],
             40000,
         ))));

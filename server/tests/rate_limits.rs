@@ -434,27 +434,12 @@ async fn pruning_keeps_the_minutes_in_use() {
 /// statement at all, and allowed requests only the takes.
 #[tokio::test]
 async fn refusals_run_no_statement() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::Ordering;
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let (_, created) = save(&app, None, Some("3")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
-        let statements = Arc::new(AtomicUsize::new(0));
-        let mut db = app.db.clone();
-        let counter = statements.clone();
-        db.set_metric_callback(move |info| {
-            if info.statement.sql.contains("rate_windows") {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        });
-        let router = server::api::router(server::api::ApiState {
-            db,
-            last_used: Arc::default(),
-            keys: app.keys.clone(),
-            unknown_keys: Arc::default(),
-            rate_limiter: Arc::default(),
-        });
+        let (router, statements) = app.api_counting("rate_windows");
         room_in_this_minute(20).await;
         for _ in 0..3 {
             assert_eq!(info(&router, &secret).await.0, StatusCode::OK);

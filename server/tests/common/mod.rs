@@ -5,6 +5,7 @@
 
 use leptos::server_fn::ServerFn;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use app::domain::auth::throttle::{Limits, ManualClock, SignInThrottle};
 use app::domain::entities::user;
@@ -372,6 +373,28 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::OK, "signup: {body}");
         cookie.expect("signup sets a session cookie")
+    }
+
+    /// The public API on this instance's database and key cache, with a
+    /// count of the statements it runs whose SQL contains `pattern`: how a
+    /// test shows which requests cost database work.
+    pub fn api_counting(&self, pattern: &'static str) -> (Router, Arc<AtomicUsize>) {
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        let mut db = self.db.clone();
+        db.set_metric_callback(move |info| {
+            if info.statement.sql.contains(pattern) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let router = server::api::router(server::api::ApiState {
+            db,
+            last_used: Arc::default(),
+            keys: self.keys.clone(),
+            unknown_keys: Arc::default(),
+            rate_limiter: Arc::default(),
+        });
+        (router, statements)
     }
 
     /// Invites `email` as `role` with the owner's session; the link's token.
