@@ -87,7 +87,7 @@ def matching_brace(code, open_at):
 
 # `#[cfg(test)]` or `#[cfg(all(test, …))]`, then a module with a body.
 TEST_MODULE = re.compile(
-    r"#\[cfg\((?:test|all\(test\b[^\]]*\))\)\]\s*(?:#\[[^\]]*\]\s*)*mod\s+\w+\s*\{"
+    r"#\[cfg\((?:test|all\(test\b[^\]]*\))\)\]\s*(?:#\[[^\]]*\]\s*)*(?:pub(?:\([^)]*\))?\s+)?mod\s+\w+\s*\{"
 )
 
 
