@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -12,6 +13,18 @@ const server = process.env.KEYWARD_BIN ?? join(targetDir, 'release', 'keyward');
 // Workers load this file too; they inherit the main process's folder.
 const dataDir = process.env.KEYWARD_E2E_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'keyward-e2e-'));
 process.env.KEYWARD_E2E_DATA_DIR = dataDir;
+
+// GitHub's side of secret scanning, made for this run: the server verifies
+// reports with the public key; `reportLeak` (fixtures) signs with the
+// private one. Made once, by the first process to load this file.
+export const scanningKeys = join(dataDir, 'secret-scanning-keys.json');
+export const scanningSigner = join(dataDir, 'secret-scanning-signer.pem');
+if (!existsSync(scanningKeys)) {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  writeFileSync(scanningSigner, privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const key = publicKey.export({ type: 'spki', format: 'pem' });
+  writeFileSync(scanningKeys, JSON.stringify({ public_keys: [{ key_identifier: 'e2e', key, is_current: true }] }));
+}
 
 export const baseURL = `http://127.0.0.1:${port}`;
 
@@ -68,6 +81,7 @@ export default defineConfig({
       KEYWARD_SIGNUPS_PER_MINUTE: '1000',
       // Plain HTTP on loopback: no `Secure` session cookie.
       KEYWARD_COOKIE_SECURE: '0',
+      KEYWARD_SECRET_SCANNING_KEYS: scanningKeys,
     },
   },
 });

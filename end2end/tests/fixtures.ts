@@ -2,6 +2,10 @@ import { test as base, expect, type Page, type Locator } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Every test fails on a console error, a page error, or a hydration warning. */
 export const test = base.extend<{ consoleProblems: string[]; expectedConsoleErrors: RegExp[] }>({
@@ -198,3 +202,43 @@ export async function openBeforeItsCode(page: Page, path: string) {
   await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
   return code;
 }
+
+/**
+ * Reports `secrets` as GitHub secret scanning does, signed with this run's
+ * scanning key (see playwright.config.ts); the labels the server gives them.
+ */
+export async function reportLeak(page: Page, secrets: string[], url = 'https://github.com/octo/demo/blob/4f2a/config.py') {
+  const signer = readFileSync(join(process.env.KEYWARD_E2E_DATA_DIR ?? '', 'secret-scanning-signer.pem'), 'utf8');
+  const body = JSON.stringify(secrets.map((token) => ({ token, type: 'keyward_api_key', url, source: 'content' })));
+  const signature = sign('sha256', Buffer.from(body), signer).toString('base64');
+  const response = await page.request.post('/secret-scanning/github', {
+    data: body,
+    headers: {
+      'Content-Type': 'application/json',
+      'Github-Public-Key-Identifier': 'e2e',
+      'Github-Public-Key-Signature': signature,
+    },
+  });
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { label: string }[]).map((item) => item.label);
+}
+
+export type Delivery = { body: string; signature: string };
+
+/** A webhook receiver on loopback that keeps each raw body and signature. */
+export async function receiver(): Promise<{ url: string; got: Delivery[]; server: Server }> {
+  const got: Delivery[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      got.push({ body, signature: String(req.headers['x-retell-signature'] ?? '') });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/hook`, got, server };
+}
+

@@ -1,27 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Retell from 'retell-sdk';
 import type { APIRequestContext } from '@playwright/test';
-import { test, expect, hydrated, openApiKeys, addKey, keyRow, expectAccessible, uniqueEmail, PASSWORD, holdNextAnswer, signUp, openBeforeItsCode } from './fixtures';
-
-type Delivery = { body: string; signature: string };
-
-/** A webhook receiver on loopback that keeps each raw body and signature. */
-async function receiver(): Promise<{ url: string; got: Delivery[]; server: Server }> {
-  const got: Delivery[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      got.push({ body, signature: String(req.headers['x-retell-signature'] ?? '') });
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, got, server };
-}
+import { test, expect, hydrated, openApiKeys, addKey, keyRow, expectAccessible, uniqueEmail, PASSWORD, holdNextAnswer, signUp, openBeforeItsCode, receiver } from './fixtures';
 
 async function post(request: APIRequestContext, path: string, data: unknown) {
   const response = await request.post(path, { data });

@@ -17,6 +17,7 @@ mod m20261203_000011_allowed_ips;
 mod m20261203_000012_teams;
 mod m20261203_000013_rate_limits;
 mod m20261203_000014_key_policy;
+mod m20261203_000015_leaks;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_teams::Migration),
             Box::new(m20261203_000013_rate_limits::Migration),
             Box::new(m20261203_000014_key_policy::Migration),
+            Box::new(m20261203_000015_leaks::Migration),
         ]
     }
 }

@@ -47,6 +47,10 @@ pub struct Config {
     /// `KEYWARD_DELIVERY_RETENTION_DAYS`, default 30: days finished webhook
     /// deliveries are kept (see `prune::retention_days`).
     pub delivery_retention: String,
+    /// `KEYWARD_SECRET_SCANNING_KEYS`: a file of the public keys GitHub
+    /// signs secret-scanning reports with (see `secret_scanning::keys`).
+    /// Unset: reports are not received.
+    pub secret_scanning_keys: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -71,11 +75,28 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("audit_retention", &self.audit_retention)
             .field("delivery_retention", &self.delivery_retention)
+            .field("secret_scanning_keys", &self.secret_scanning_keys)
             .finish()
     }
 }
 
 impl Config {
+    /// The secret-scanning keys, read once at start; `None` when the
+    /// variable is unset. A file that cannot be used stops the start.
+    pub fn scanner_keys(
+        &self,
+    ) -> Result<Option<crate::secret_scanning::ScannerKeys>, crate::StartupError> {
+        let Some(path) = &self.secret_scanning_keys else {
+            return Ok(None);
+        };
+        crate::secret_scanning::ScannerKeys::load(path)
+            .map(Some)
+            .map_err(|reason| crate::StartupError::SecretScanningKeys {
+                path: path.clone(),
+                reason,
+            })
+    }
+
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let data_dir =
@@ -112,6 +133,7 @@ impl Config {
             trusted_proxies: var("KEYWARD_TRUSTED_PROXIES").unwrap_or_default(),
             audit_retention: var("KEYWARD_AUDIT_RETENTION_DAYS").unwrap_or_default(),
             delivery_retention: var("KEYWARD_DELIVERY_RETENTION_DAYS").unwrap_or_default(),
+            secret_scanning_keys: var("KEYWARD_SECRET_SCANNING_KEYS").map(PathBuf::from),
         }
     }
 }
@@ -136,6 +158,7 @@ mod tests {
             trusted_proxies: String::new(),
             audit_retention: String::new(),
             delivery_retention: String::new(),
+            secret_scanning_keys: None,
         };
         let shown = format!("{config:?} {config:#?}");
         assert!(

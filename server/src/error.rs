@@ -35,6 +35,8 @@ pub enum StartupError {
         "KEYWARD_DELIVERY_RETENTION_DAYS holds {0:?}; give the days to keep finished webhook deliveries, from 1 to 3660"
     )]
     DeliveryRetention(String),
+    #[error("KEYWARD_SECRET_SCANNING_KEYS names {path}, which cannot be used: {reason}")]
+    SecretScanningKeys { path: PathBuf, reason: String },
     #[error("invalid Leptos configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]

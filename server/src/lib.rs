@@ -10,10 +10,12 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod guards;
+pub mod key_notices;
 pub mod master_key;
 pub mod owner_isolation;
 pub mod prune;
 pub mod routes;
+pub mod secret_scanning;
 pub mod serve;
 pub mod webhooks;
 

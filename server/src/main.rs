@@ -32,6 +32,7 @@ async fn run() -> Result<(), StartupError> {
     let trusted = server::client_address::TrustedProxies::parse(&config.trusted_proxies)
         .map_err(StartupError::TrustedProxy)?;
     let retention = server::prune::Retention::from_config(&config)?;
+    let scanner_keys = config.scanner_keys()?.map(std::sync::Arc::new);
     let (state, keys) = build_state(&config, leptos).await?;
     let db = state.db.clone();
     // On PostgreSQL: follow the key changes other instances make.
@@ -59,7 +60,9 @@ async fn run() -> Result<(), StartupError> {
     });
     // Expired sessions, and deliveries and audit entries past retention.
     let row_pruner = server::prune::spawn(db.clone(), retention);
-    let app = routes::router(state, last_used.clone(), keys).layer(
+    // `key_expiring` and `key_expired` webhook events.
+    let notices = server::key_notices::spawn(db.clone());
+    let app = routes::router_with_scanning(state, last_used.clone(), keys, scanner_keys).layer(
         axum::middleware::from_fn_with_state(trusted.clone(), server::client_address::resolve),
     );
     let listener = tokio::net::TcpListener::bind(addr)
@@ -80,6 +83,7 @@ async fn run() -> Result<(), StartupError> {
     flusher.abort();
     pruner.abort();
     row_pruner.abort();
+    notices.abort();
     key_sync.iter().for_each(tokio::task::JoinHandle::abort);
     // Deliveries in flight keep their lease and are retried after it ends.
     deliveries.abort();

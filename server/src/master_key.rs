@@ -86,6 +86,7 @@ mod tests {
             trusted_proxies: String::new(),
             audit_retention: String::new(),
             delivery_retention: String::new(),
+            secret_scanning_keys: None,
         }
     }
 

@@ -18,6 +18,22 @@ pub fn router(
     last_used: std::sync::Arc<crate::api::LastUsed>,
     keys: std::sync::Arc<crate::api::KeyCache>,
 ) -> Router {
+    router_with_scanning(state, last_used, keys, None)
+}
+
+/// `router`, receiving secret-scanning reports signed by `scanner_keys`
+/// (without them, the route answers 404).
+pub fn router_with_scanning(
+    state: AppState,
+    last_used: std::sync::Arc<crate::api::LastUsed>,
+    keys: std::sync::Arc<crate::api::KeyCache>,
+    scanner_keys: Option<std::sync::Arc<crate::secret_scanning::ScannerKeys>>,
+) -> Router {
+    let scanning = crate::secret_scanning::router(crate::secret_scanning::ScanningState {
+        db: state.db.clone(),
+        changes: state.key_changes.clone(),
+        keys: scanner_keys,
+    });
     let api = crate::api::router(crate::api::ApiState {
         db: state.db.clone(),
         last_used,
@@ -42,6 +58,7 @@ pub fn router(
         .layer(from_fn(guards::refuse_cross_site))
         .with_state(state)
         .merge(api)
+        .merge(scanning)
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(from_fn(crate::assets::no_compression_for_secrets))
         .layer(from_fn(guards::security_headers))

@@ -30,21 +30,6 @@ async fn postgres_app() -> Option<TestApp> {
     }
 }
 
-/// Creates an unrestricted key through the dashboard; its id and secret.
-async fn create_key(app: &TestApp, name: &str) -> (i64, String) {
-    let (status, created) = app
-        .call(
-            "/api/keys/create",
-            json!({ "input": { "name": name, "restricted": false } }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
-    (
-        created["id"].as_i64().unwrap(),
-        created["secret"].as_str().unwrap().to_owned(),
-    )
-}
-
 /// Uses a key on the replica until its answer is `expected`; how long that
 /// took. Fails after twice the promise, so a slow case is measured, not hung.
 async fn until(
@@ -88,7 +73,7 @@ async fn a_delete_a_narrowing_a_rename_and_a_roll_on_one_instance_reach_the_othe
     };
     let replica = app.replica().await;
 
-    let (id, secret) = create_key(&app, "before").await;
+    let (id, secret) = app.full_key("before").await;
     warm(&replica, &secret).await;
 
     // Renamed: /get-api-key-info on the replica names the new name.
@@ -164,7 +149,7 @@ async fn after_the_listening_connection_is_killed_a_delete_still_reaches_the_oth
     // Both instances listen once their sync has started.
     wait_for_listeners(&app, 2).await;
 
-    let (id, secret) = create_key(&app, "k").await;
+    let (id, secret) = app.full_key("k").await;
     warm(&replica, &secret).await;
 
     let killed = app
@@ -191,7 +176,7 @@ async fn after_the_listening_connection_is_killed_a_delete_still_reaches_the_oth
 
     // And the listeners come back, so the cache is used again.
     wait_for_listeners(&app, 2).await;
-    let (_, other) = create_key(&app, "later").await;
+    let (_, other) = app.full_key("later").await;
     warm(&replica, &other).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     while replica.keys.is_empty() {
@@ -234,7 +219,7 @@ async fn replica_with_a_cached_key(app: &TestApp) -> (Replica, i64, String) {
     let replica = app.replica().await;
     replica.keys.hooks().set_journal_window(SHORT_WINDOW);
     wait_for_listeners(app, 2).await;
-    let (id, secret) = create_key(app, "k").await;
+    let (id, secret) = app.full_key("k").await;
     let digest = app::domain::keys::secret::ApiKeySecret::parse(&secret)
         .unwrap()
         .digest();
@@ -348,7 +333,7 @@ async fn a_listener_that_silently_stops_hearing_is_distrusted_within_a_second_an
     }
     // A silent connection is dropped for a new one, which is heard.
     trusted_again(&replica, Duration::from_secs(6)).await;
-    let (id, secret) = create_key(&app, "later").await;
+    let (id, secret) = app.full_key("later").await;
     warm(&replica, &secret).await;
     let (status, _) = app.call("/api/keys/delete", json!({ "id": id })).await;
     assert_eq!(status, StatusCode::OK);

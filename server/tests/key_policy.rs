@@ -77,14 +77,8 @@ async fn roll(app: &TestApp, id: i64, expires: Value) -> (StatusCode, Value) {
 
 /// The list's entry for a key.
 async fn listed(app: &TestApp, id: i64) -> Value {
-    let (_, list) = app.call("/api/keys/list", json!({})).await;
-    list["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["id"] == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("{id} not in {list}"))
+    let found = app.listed_key(id).await;
+    found.unwrap_or_else(|| panic!("{id} is not listed"))
 }
 
 #[track_caller]

@@ -139,6 +139,12 @@ async fn teams_carry_over_each_existing_account_as_its_organizations_admin() {
             ),
             (None, false)
         );
+        // Nor a leaked key, and quarantine is what a report does.
+        assert_eq!(orgs[0].leak_response, "quarantine");
+        assert_eq!(
+            (keys[0].leaked_at, keys[0].expiry_notice_stage),
+            (None, None)
+        );
         db.close().await.unwrap();
     }
 }

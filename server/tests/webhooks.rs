@@ -382,19 +382,6 @@ async fn webhook_server_functions_refuse_what_they_must() {
     }
 }
 
-/// The id of the organization's webhook key (the one `setup` made).
-async fn webhook_key_id(app: &TestApp) -> i64 {
-    let (_, keys) = app.call("/api/keys/list", json!({})).await;
-    let keys = keys["keys"].clone();
-    keys.as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["is_webhook"] == true)
-        .unwrap()["id"]
-        .as_i64()
-        .unwrap()
-}
-
 /// Queues a test event, runs one worker round, and returns what arrived.
 async fn send_test(app: &TestApp, receiver: &Receiver) -> (String, String) {
     let before = receiver.received().len();
@@ -414,7 +401,7 @@ async fn during_a_rolls_grace_period_the_previous_secret_signs_then_the_new_one(
         let app = TestApp::start(&backend).await;
         let (receiver, url) = Receiver::start().await;
         let old = setup(&app, &url).await;
-        let id = webhook_key_id(&app).await;
+        let id = app.webhook_key_id().await;
         let (_, rolled) = app
             .call("/api/keys/roll", json!({ "id": id, "grace": "one_hour" }))
             .await;

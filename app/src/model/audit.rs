@@ -46,6 +46,10 @@ pub enum AuditAction {
     RateLimitChanged,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_policy_changed"))]
     KeyPolicyChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "leak_response_changed"))]
+    LeakResponseChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "reported_leaked"))]
+    ReportedLeaked,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_rolled"))]
     KeyRolled,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "key_deleted"))]
@@ -81,6 +85,8 @@ impl AuditAction {
             AuditAction::AllowedIpsChanged => "Allowed IP addresses changed",
             AuditAction::RateLimitChanged => "Rate limit changed",
             AuditAction::KeyPolicyChanged => "Key policy changed",
+            AuditAction::LeakResponseChanged => "Leak response changed",
+            AuditAction::ReportedLeaked => "Reported leaked",
             AuditAction::KeyRolled => "Key rolled",
             AuditAction::KeyDeleted => "Key deleted",
             AuditAction::WebhookKeySet => "Set as webhook key",

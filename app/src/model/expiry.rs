@@ -169,8 +169,16 @@ pub enum SecretSlot {
 /// full secret is told, so saying when reveals nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    Expired { at: DateTime<Utc> },
-    RolledOut { at: DateTime<Utc> },
+    Expired {
+        at: DateTime<Utc>,
+    },
+    RolledOut {
+        at: DateTime<Utc>,
+    },
+    /// The current secret was reported leaked: quarantined until a roll.
+    Leaked {
+        at: DateTime<Utc>,
+    },
 }
 
 /// The times that decide whether a key's secrets work.
@@ -179,6 +187,8 @@ pub struct Lifetimes {
     pub expires_at: Option<DateTime<Utc>>,
     /// When the previous secret stops working, if the key has one.
     pub previous_until: Option<DateTime<Utc>>,
+    /// When the current secret was reported leaked: it works no more.
+    pub leaked_at: Option<DateTime<Utc>>,
 }
 
 impl Lifetimes {
@@ -198,7 +208,10 @@ impl Lifetimes {
             return Err(Refusal::Expired { at });
         }
         match slot {
-            SecretSlot::Current => Ok(()),
+            SecretSlot::Current => match self.leaked_at {
+                Some(at) => Err(Refusal::Leaked { at }),
+                None => Ok(()),
+            },
             SecretSlot::Previous => match self.previous_until {
                 Some(until) if now < until => Ok(()),
                 Some(until) => Err(Refusal::RolledOut { at: until }),
@@ -328,6 +341,7 @@ mod tests {
         let life = Lifetimes {
             expires_at: Some(expires),
             previous_until: None,
+            leaked_at: None,
         };
         let just_before = expires - Duration::milliseconds(1);
         assert_eq!(life.check(SecretSlot::Current, just_before), Ok(()));
@@ -352,6 +366,7 @@ mod tests {
         let life = Lifetimes {
             expires_at: None,
             previous_until: Some(until),
+            leaked_at: None,
         };
         let before = until - Duration::milliseconds(1);
         assert_eq!(life.check(SecretSlot::Previous, before), Ok(()));
@@ -369,10 +384,38 @@ mod tests {
         let expired = Lifetimes {
             expires_at: Some(before),
             previous_until: Some(until),
+            leaked_at: None,
         };
         assert_eq!(
             expired.check(SecretSlot::Previous, before),
             Err(Refusal::Expired { at: before })
+        );
+    }
+
+    #[test]
+    fn a_leaked_secret_is_refused_and_the_previous_one_keeps_its_own_clock() {
+        let leaked = at("2026-11-27T15:00:00Z");
+        let until = at("2026-11-27T16:00:00Z");
+        let life = Lifetimes {
+            expires_at: None,
+            previous_until: Some(until),
+            leaked_at: Some(leaked),
+        };
+        assert_eq!(
+            life.check(SecretSlot::Current, leaked),
+            Err(Refusal::Leaked { at: leaked })
+        );
+        // A leak report is about one secret: a previous secret reported
+        // leaked has its grace period ended instead (`previous_until`).
+        assert_eq!(life.check(SecretSlot::Previous, leaked), Ok(()));
+        // Expiry still says expired: that is what the holder must fix first.
+        let expired = Lifetimes {
+            expires_at: Some(leaked),
+            ..life
+        };
+        assert_eq!(
+            expired.check(SecretSlot::Current, until),
+            Err(Refusal::Expired { at: leaked })
         );
     }
 
@@ -382,6 +425,7 @@ mod tests {
         let life = Lifetimes {
             expires_at: None,
             previous_until: Some(until),
+            leaked_at: None,
         };
         assert_eq!(
             life.signing_slot(until - Duration::seconds(1)),

@@ -11,6 +11,7 @@ use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::AppError;
 use crate::model::expiry::Expiry;
 use crate::model::key_policy::{Breach, KeyPolicy};
+use crate::model::leaks::{Leak, LeakResponse};
 use crate::model::permissions::{Access, Group, Level};
 use crate::model::rate_limit::RateLimit;
 
@@ -76,6 +77,9 @@ pub struct KeySummary {
     /// policy, and not edited since); empty when it keeps to it.
     #[serde(default)]
     pub outside_policy: Vec<Breach>,
+    /// Quarantined: when and where its secret was reported leaked.
+    #[serde(default)]
+    pub leaked: Option<Leak>,
 }
 
 /// The API Keys page's list, and whether the viewer's role may change it
@@ -95,6 +99,10 @@ pub struct KeyList {
     /// the browser's build of chrono has no clock.)
     #[serde(default, with = "chrono::serde::ts_milliseconds")]
     pub read_at: DateTime<Utc>,
+    /// **When a key is reported leaked**; changed by whoever may set the
+    /// key policy.
+    #[serde(default)]
+    pub leak_response: LeakResponse,
 }
 
 /// The dialogs a row of the API Keys page opens. The server renders each
@@ -291,7 +299,7 @@ pub fn validate_name(raw: &str) -> Result<String, AppError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -352,29 +360,37 @@ mod tests {
         );
     }
 
+    /// A full-access key named "ci" that never expires, for tests.
+    pub(crate) fn summary(id: i64) -> KeySummary {
+        KeySummary {
+            id: KeyId(id),
+            name: "ci".into(),
+            display: "key_Ab3x…9fQz".into(),
+            is_webhook: false,
+            access: Access::Full,
+            created_at: DateTime::from_timestamp(1_795_000_000, 0).expect("in range"),
+            last_used_at: None,
+            expires_at: None,
+            expired: false,
+            previous_secret_until: None,
+            usage: KeyUsage::default(),
+            allowed_ips: Default::default(),
+            created_by: None,
+            rate_limit: Default::default(),
+            outside_policy: Vec::new(),
+            leaked: None,
+        }
+    }
+
     #[test]
     fn debug_output_never_shows_a_new_secret() {
         let at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
             .unwrap()
             .to_utc();
+        let mut key = summary(1);
+        key.created_at = at;
         let created = CreatedKey {
-            key: KeySummary {
-                id: KeyId(1),
-                name: "ci".into(),
-                display: "key_Ab3x…9fQz".into(),
-                is_webhook: false,
-                access: Access::Full,
-                created_at: at,
-                last_used_at: None,
-                expires_at: None,
-                expired: false,
-                previous_secret_until: None,
-                usage: KeyUsage::default(),
-                allowed_ips: Default::default(),
-                created_by: None,
-                rate_limit: Default::default(),
-                outside_policy: Vec::new(),
-            },
+            key,
             secret: "key_0123456789ABCDEFGHIJKLMNOPQRSTUV000000".into(),
         };
         let shown = format!("{created:?} {created:#?}");

@@ -35,6 +35,10 @@ pub struct WebhookKeyStatus {
     /// After a roll with a grace period, deliveries are signed with the
     /// previous secret until this instant, then with the new one.
     pub previous_signs_until: Option<DateTime<Utc>>,
+    /// When the key's secret was reported leaked: until it is rolled it
+    /// signs nothing, and deliveries wait.
+    #[serde(default)]
+    pub leaked_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

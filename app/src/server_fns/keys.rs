@@ -5,11 +5,12 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use crate::domain::keys::{policy, store};
+use crate::domain::keys::{leaks, policy, store};
 use crate::model::error::AppError;
 use crate::model::expiry::{Expiry, RollGrace};
 use crate::model::key_policy::KeyPolicy;
 use crate::model::keys::{KeyId, KeyInput, KeyList, NewSecret};
+use crate::model::leaks::LeakResponse;
 #[cfg(feature = "ssr")]
 use crate::model::{keys::KeySummary, members::UserId, roles::Capability};
 
@@ -26,6 +27,7 @@ pub async fn list_keys() -> Result<KeyList, AppError> {
             policy,
             may_set_policy: caller.role.may(Capability::SetKeyPolicy),
             read_at: chrono::Utc::now(),
+            leak_response: leaks::response::read(&state.db, caller.org).await?,
         })
     })
     .await
@@ -63,6 +65,18 @@ pub async fn save_key_policy(
         let wanted = KeyPolicy::from_form(&max_lifetime, require_restricted.is_some())?;
         let by = (&caller.actor(), UserId(caller.user.id));
         Ok(policy::save(&state.db, caller.org, by, wanted).await?)
+    })
+    .await
+}
+
+/// **When a key is reported leaked** › **Save**. A URL-encoded form
+/// (`leak_response`), a plain form like the key policy's. Admins only.
+#[server(prefix = "/api", endpoint = "keys/leak-response")]
+pub async fn save_leak_response(leak_response: String) -> Result<LeakResponse, AppError> {
+    crate::server_fns::with_caller_who_may(Capability::SetKeyPolicy, |caller, state| async move {
+        let wanted = LeakResponse::from_slug(&leak_response)?;
+        let by = (&caller.actor(), UserId(caller.user.id));
+        Ok(leaks::response::save(&state.db, caller.org, by, wanted).await?)
     })
     .await
 }

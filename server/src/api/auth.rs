@@ -197,6 +197,7 @@ pub async fn authenticate(
         .map_err(|refusal| match refusal {
             Refusal::Expired { at } => ApiError::Expired { at },
             Refusal::RolledOut { at } => ApiError::RolledOut { at },
+            Refusal::Leaked { at } => ApiError::Leaked { at },
         })?;
     Ok(ApiCaller(key))
 }

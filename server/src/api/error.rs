@@ -24,6 +24,9 @@ pub enum ApiError {
     /// A secret replaced by a roll, after its grace period.
     #[error("This secret was replaced when the key was rolled and stopped working on {}. Use the key's new secret.", format_time(.at))]
     RolledOut { at: DateTime<Utc> },
+    /// Quarantined on a secret scanner's report, until a roll.
+    #[error("This API key was reported as leaked on {}; roll it or delete it.", format_time(.at))]
+    Leaked { at: DateTime<Utc> },
     #[error("This API key does not have the permission this route needs: {0}.")]
     Forbidden(Requirement),
     /// The key's **Allowed IP addresses** do not include the client's.
@@ -47,6 +50,14 @@ pub enum ApiError {
     /// field, so that a well-formed request is never answered "invalid".
     #[error("{message}")]
     UnknownReference { field: String, message: String },
+    /// A secret-scanning report whose signature does not verify.
+    #[error("{0}")]
+    UnverifiedReport(crate::secret_scanning::keys::Unverified),
+    /// `KEYWARD_SECRET_SCANNING_KEYS` is not set.
+    #[error(
+        "This server does not receive secret-scanning reports: KEYWARD_SECRET_SCANNING_KEYS is not set."
+    )]
+    SecretScanningOff,
     #[error("The request body is larger than 1 MiB.")]
     TooLarge,
     /// A document would exceed `DOCUMENT_LIMIT` once stored.
@@ -87,13 +98,17 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthenticated | ApiError::Expired { .. } | ApiError::RolledOut { .. } => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::Unauthenticated
+            | ApiError::Expired { .. }
+            | ApiError::RolledOut { .. }
+            | ApiError::Leaked { .. }
+            | ApiError::UnverifiedReport(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::AddressNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::NotFound(_) | ApiError::UnknownReference { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_)
+            | ApiError::UnknownReference { .. }
+            | ApiError::SecretScanningOff => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManyUnknownKeys | ApiError::RateLimited { .. } => {

@@ -212,6 +212,13 @@ impl DeliveryWorker {
                     reason: "not sent: the webhook key expired".into(),
                 };
             }
+            // A roll gives the key a secret to sign with: until then the
+            // delivery waits, rather than be lost.
+            Signing::Leaked => {
+                return Outcome::Held {
+                    reason: app::model::leaks::WEBHOOK_KEY_LEAKED.into(),
+                };
+            }
         };
         match self.post(&url, &secret, &row.body).await {
             Ok(status) if (200..300).contains(&status) => Outcome::Delivered {

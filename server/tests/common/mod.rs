@@ -19,7 +19,7 @@ use leptos::config::LeptosOptions;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub mod binary;
@@ -156,6 +156,7 @@ pub const FORM_ENCODED: &[&str] = &[
     <app::server_fns::auth::Join as ServerFn>::PATH,
     <app::server_fns::members::SwitchOrganization as ServerFn>::PATH,
     <app::server_fns::keys::SaveKeyPolicy as ServerFn>::PATH,
+    <app::server_fns::keys::SaveLeakResponse as ServerFn>::PATH,
 ];
 
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -340,6 +341,50 @@ impl TestApp {
         app.session = app.signup("owner@a.example", "Org A").await;
         in_sync(&app.keys).await;
         app
+    }
+
+    /// This instance's router, receiving secret-scanning reports signed by
+    /// `keys` (`router` has none configured).
+    pub fn with_scanning(&self, keys: server::secret_scanning::ScannerKeys) -> Router {
+        server::routes::router_with_scanning(
+            self.state.clone(),
+            self.last_used.clone(),
+            self.keys.clone(),
+            Some(Arc::new(keys)),
+        )
+    }
+
+    /// Creates an unrestricted key through the dashboard; its id and secret.
+    pub async fn full_key(&self, name: &str) -> (i64, String) {
+        let (status, created) = self
+            .call(
+                "/api/keys/create",
+                json!({ "input": { "name": name, "restricted": false } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        (
+            created["id"].as_i64().unwrap(),
+            created["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// The organization's keys as `/api/keys/list` answers them.
+    pub async fn listed_keys(&self) -> Vec<Value> {
+        let (_, list) = self.call("/api/keys/list", json!({})).await;
+        list["keys"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The list's entry for key `id`, if it is listed.
+    pub async fn listed_key(&self, id: i64) -> Option<Value> {
+        self.listed_keys().await.into_iter().find(|k| k["id"] == id)
+    }
+
+    /// The id of the organization's webhook key.
+    pub async fn webhook_key_id(&self) -> i64 {
+        let keys = self.listed_keys().await;
+        let key = keys.iter().find(|k| k["is_webhook"] == true);
+        key.expect("a webhook key")["id"].as_i64().unwrap()
     }
 
     /// The URL of this test's database.

@@ -39,6 +39,16 @@ pub struct Model {
     pub created_by: Option<i64>,
     /// **Requests per minute**; `None`: no limit.
     pub requests_per_minute: Option<i64>,
+    /// When a secret scanner reported the current secret: quarantined (it
+    /// is refused) until a roll replaces it. `None`: not reported.
+    pub leaked_at: Option<DateTimeUtc>,
+    /// Where the scanner found it (the report's URL), while quarantined.
+    pub leaked_url: Option<String>,
+    /// The expiry the last expiry notice was about, and which notice it
+    /// was (`domain::keys::notices::Stage`): a notice is sent once per
+    /// expiry, and a new expiry starts over.
+    pub expiry_notice_for: Option<DateTimeUtc>,
+    pub expiry_notice_stage: Option<i16>,
 }
 
 impl Model {
@@ -59,6 +69,7 @@ impl Model {
                 .previous_secret_digest
                 .as_ref()
                 .and(self.previous_secret_until),
+            leaked_at: self.leaked_at,
         }
     }
 }

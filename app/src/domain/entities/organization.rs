@@ -11,6 +11,8 @@ pub struct Model {
     pub max_key_lifetime_days: Option<i64>,
     /// The key policy's **Require restricted keys**.
     pub require_restricted_keys: bool,
+    /// **When a key is reported leaked**: a `LeakResponse` slug.
+    pub leak_response: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -25,6 +27,11 @@ impl ActiveModelBehavior for ActiveModel {
         Self {
             max_key_lifetime_days: sea_orm::ActiveValue::Set(None),
             require_restricted_keys: sea_orm::ActiveValue::Set(false),
+            leak_response: sea_orm::ActiveValue::Set(
+                crate::model::leaks::LeakResponse::default()
+                    .slug()
+                    .to_owned(),
+            ),
             ..<Self as ActiveModelTrait>::default()
         }
     }

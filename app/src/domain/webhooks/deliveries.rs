@@ -23,13 +23,24 @@ use crate::model::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, 
 /// cannot grow the outbox without bound.
 pub const PENDING_PER_ORG: u64 = 1_000;
 
-/// Queues `event` for the organization's webhook URL. Nothing is queued
-/// when the organization has no URL.
+/// Queues `event` about `call` for the organization's webhook URL.
+/// Nothing is queued when the organization has no URL.
 pub async fn enqueue(
     db: &impl ConnectionTrait,
     org: OrgId,
     event: &str,
     call: &Value,
+) -> Result<Option<i64>, DomainError> {
+    enqueue_about(db, org, event, ("call", call)).await
+}
+
+/// Queues `event` with its subject under its name (`("key", {...})`):
+/// `{"event", "event_id", "<name>": subject}`.
+pub async fn enqueue_about(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    event: &str,
+    (name, subject): (&str, &Value),
 ) -> Result<Option<i64>, DomainError> {
     if webhook_setting::Entity::find_by_id(org.0)
         .one(db)
@@ -51,7 +62,11 @@ pub async fn enqueue(
     let row = delivery::ActiveModel {
         organization_id: Set(org.0),
         event: Set(event.to_owned()),
-        body: Set(json!({ "event": event, "event_id": new_event_id(), "call": call }).to_string()),
+        body: Set({
+            let mut body = json!({ "event": event, "event_id": new_event_id() });
+            body[name] = subject.clone();
+            body.to_string()
+        }),
         status: Set(status),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -65,6 +80,23 @@ pub async fn enqueue(
     .insert(db)
     .await?;
     Ok(Some(row.id))
+}
+
+/// Makes the organization's deliveries held for a leaked webhook key due
+/// now: a roll has given the key a secret to sign them with.
+pub async fn release_held(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(now))
+        .filter(delivery::Column::OrganizationId.eq(org.0))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(delivery::Column::LastError.eq(crate::model::leaks::WEBHOOK_KEY_LEAKED))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// What the page shows for a dropped delivery.
@@ -102,6 +134,7 @@ pub async fn overview(
             expired: lifetimes.expired(now),
             previous_signs_until: lifetimes.previous_live_until(now),
             expires_at: k.expires_at,
+            leaked_at: k.leaked_at,
             name: k.name,
         }
     });

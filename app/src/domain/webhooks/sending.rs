@@ -106,7 +106,15 @@ pub enum Outcome {
     NotSent {
         reason: String,
     },
+    /// Not sent now, and no attempt spent: it waits, saying why, and is
+    /// looked at again after `HOLD`.
+    Held {
+        reason: String,
+    },
 }
+
+/// How long a held delivery waits before it is looked at again.
+pub const HOLD: chrono::Duration = chrono::Duration::minutes(1);
 
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -142,6 +150,10 @@ pub async fn record(
             active.status = Set(DeliveryStatus::NotSent);
             active.last_error = Set(Some(reason));
         }
+        Outcome::Held { reason } => {
+            active.last_error = Set(Some(reason));
+            active.next_attempt_at = Set(now + HOLD);
+        }
     }
     active.update(db).await?;
     Ok(())
@@ -152,6 +164,9 @@ pub enum Signing {
     NoKey,
     /// The webhook key has expired: it signs nothing any more.
     Expired,
+    /// The webhook key's secret was reported leaked: it signs nothing
+    /// until a roll gives it a new one.
+    Leaked,
     With(ApiKeySecret),
 }
 
@@ -175,6 +190,9 @@ pub async fn destination(
     let lifetimes = key.lifetimes();
     if lifetimes.expired(now) {
         return Ok((url, Signing::Expired));
+    }
+    if lifetimes.leaked_at.is_some() {
+        return Ok((url, Signing::Leaked));
     }
     let (digest, sealed) = match lifetimes.signing_slot(now) {
         SecretSlot::Previous => (

@@ -80,6 +80,7 @@ fn known_field_errors() -> Vec<AppError> {
             crate::model::members::INVITATION_OTHER_EMAIL,
         )),
         crate::model::key_policy::MaxLifetime::from_slug("").err(),
+        crate::model::leaks::LeakResponse::from_slug("").err(),
     ]
     .into_iter()
     .flatten()

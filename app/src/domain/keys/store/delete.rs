@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use super::rows::{find_row, subject};
 use crate::domain::audit::store::{self as audit, Actor};
@@ -38,12 +41,7 @@ pub async fn delete(
             "This key signs your webhooks. {WEBHOOK_KEY_UNDELETABLE}"
         )));
     };
-    // Its usage goes with it. (A batch counted before the delete and
-    // written after it leaves rows no key shows; they age out.)
-    crate::domain::entities::key_usage::Entity::delete_many()
-        .filter(crate::domain::entities::key_usage::Column::ApiKeyId.eq(id.0))
-        .exec(&txn)
-        .await?;
+    forget_usage(&txn, id).await?;
     let change = row.key_change();
     audit::record(
         &txn,
@@ -57,5 +55,17 @@ pub async fn delete(
     key_changes::record(&txn, &change).await?;
     key_changes::commit_and_tell(txn, changes, &change).await?;
     tracing::info!(org = org.0, key = id.0, "api key deleted");
+    Ok(())
+}
+
+/// A deleted key's usage goes with it, in the delete's transaction. (A
+/// batch counted before the delete and written after it leaves rows no key
+/// shows; they age out.)
+pub(crate) async fn forget_usage(txn: &impl ConnectionTrait, id: KeyId) -> Result<(), DbErr> {
+    use crate::domain::entities::key_usage::{Column, Entity as KeyUsage};
+    KeyUsage::delete_many()
+        .filter(Column::ApiKeyId.eq(id.0))
+        .exec(txn)
+        .await?;
     Ok(())
 }

@@ -12,9 +12,10 @@ mod webhook;
 
 pub use create::create;
 pub use delete::delete;
+pub(crate) use delete::forget_usage;
 pub use read::{find, list};
 pub use roll::roll;
-pub(crate) use rows::lock_organization;
 pub use rows::{access_of, allowed_ips_of};
+pub(crate) use rows::{lock_organization, subject};
 pub use update::update;
 pub use webhook::set_webhook;

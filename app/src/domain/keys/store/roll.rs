@@ -15,6 +15,7 @@ use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::key_changes::{self, KeyChangeSink};
 use crate::domain::keys::policy;
 use crate::domain::keys::secret::ApiKeySecret;
+use crate::domain::webhooks::deliveries;
 use crate::domain::{DomainError, OrgId, Sealer};
 use crate::model::audit::AuditAction;
 use crate::model::expiry::{Expiry, RollGrace};
@@ -24,8 +25,9 @@ use crate::model::keys::{CreatedKey, KeyId};
 /// one it has); everything else about it stays. The expiry must keep to
 /// the organization's key policy; its access is not asked about, so a
 /// leaked key can always be rolled. The secret it replaces keeps working
-/// until `grace` ends (not at all for `Now`), and a previous secret from
-/// an earlier roll stops at once: at most two live.
+/// until `grace` ends (not at all for `Now`, nor for a secret reported
+/// leaked, whose quarantine the roll lifts), and a previous secret from an
+/// earlier roll stops at once: at most two live.
 #[allow(clippy::too_many_arguments)]
 pub async fn roll(
     db: &DatabaseConnection,
@@ -50,6 +52,12 @@ pub async fn roll(
         // one gets a grace period, the previous one stops.
         let change = row.key_change();
         let name = row.name.clone();
+        // A secret reported leaked never works again, whatever was asked.
+        let grace = if row.leaked_at.is_some() {
+            RollGrace::Now
+        } else {
+            grace
+        };
         let secret = ApiKeySecret::generate();
         let replaced = Replacement {
             secret: &secret,
@@ -59,6 +67,9 @@ pub async fn roll(
         if replace_secret(&txn, sealer, &row, &replaced, now).await? {
             let subject = Subject { id, name: &name };
             record_roll(&txn, org, actor, subject, row.expires_at, &replaced).await?;
+            if row.is_webhook && row.leaked_at.is_some() {
+                deliveries::release_held(&txn, org, now).await?;
+            }
             key_changes::record(&txn, &change).await?;
             let row = find_row(&txn, org, id).await?;
             key_changes::commit_and_tell(txn, changes, &change).await?;
@@ -166,6 +177,9 @@ async fn replace_secret(
             Expr::value(Some(previous_until)),
         )
         .col_expr(Column::ExpiresAt, Expr::value(expires_at))
+        // The new secret has not been reported: the quarantine lifts.
+        .col_expr(Column::LeakedAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(Column::LeakedUrl, Expr::value(None::<String>))
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::OrganizationId.eq(row.organization_id))
         .filter(Column::Id.eq(row.id))

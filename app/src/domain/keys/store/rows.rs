@@ -12,11 +12,12 @@ use crate::domain::{DomainError, OrgId};
 use crate::model::allowed_ips::AllowedIps;
 use crate::model::error::Missing;
 use crate::model::keys::{KeyId, KeySettings, KeySummary, KeyUsage};
+use crate::model::leaks::Leak;
 use crate::model::permissions::{Access, Restrictions};
 use crate::model::rate_limit::RateLimit;
 
 /// The key an audit entry is about.
-pub(super) fn subject(row: &api_key::Model) -> Subject<'_> {
+pub(crate) fn subject(row: &api_key::Model) -> Subject<'_> {
     Subject {
         id: KeyId(row.id),
         name: &row.name,
@@ -139,5 +140,9 @@ pub(super) fn summary(row: api_key::Model, now: DateTime<Utc>) -> KeySummary {
         // Named by the readers of the list, who know the organization's
         // policy (the answers of create, edit and roll do not carry it).
         outside_policy: Vec::new(),
+        leaked: row.leaked_at.map(|at| Leak {
+            at,
+            url: row.leaked_url,
+        }),
     }
 }

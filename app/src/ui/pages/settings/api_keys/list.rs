@@ -7,8 +7,10 @@ use leptos::prelude::*;
 use super::names::{RowAction, ids};
 use crate::model::dates::format_date;
 use crate::model::expiry::format_time;
+use crate::model::key_alerts::alerts;
 use crate::model::key_policy::{Breach, KeyPolicy};
 use crate::model::keys::{KeyDialog, KeyId, KeyList as Listing, KeySummary};
+use crate::model::leaks::Leak;
 use crate::ui::components::data_table::DataTable;
 use crate::ui::components::icons::TrashIcon;
 use crate::ui::components::sparkline::Sparkline;
@@ -22,6 +24,7 @@ pub(super) fn KeyList(list: Listing) -> impl IntoView {
         keys: list,
         may_manage,
         policy,
+        read_at,
         ..
     } = list;
     if list.is_empty() {
@@ -32,11 +35,13 @@ pub(super) fn KeyList(list: Listing) -> impl IntoView {
             </div>
         });
     }
+    let banner = key_alerts(&list, read_at);
     let rows = list
         .into_iter()
         .map(|key| view! { <KeyRow key may_manage policy /> })
         .collect_view();
     Either::Right(view! {
+        {banner}
         <DataTable caption="API keys" columns=&["Name", "Key", "Access", "Created", "Last used"]>
             {rows}
         </DataTable>
@@ -50,10 +55,11 @@ fn KeyRow(key: KeySummary, may_manage: bool, policy: KeyPolicy) -> impl IntoView
     let label = |verb: &str| format!("{verb} {}", key.name);
     let lifetime = lifetime_words(&key);
     view! {
-        <tr>
+        <tr id=ids::key_row(id)>
             <th scope="row">
                 <span class="key-name" id=name_id.clone()>{key.name.clone()}</span>
                 {key.is_webhook.then(|| view! { <span class="badge">"Webhook"</span> })}
+                <Leaked leak=key.leaked.clone() />
                 {key.expired.then(|| view! { <span class="badge badge--danger">"Expired"</span> })}
                 <OutsidePolicy breaches=key.outside_policy.clone() policy />
                 {lifetime.map(|text| view! { <span class="key-meta">{text}</span> })}
@@ -147,6 +153,55 @@ fn OutsidePolicy(breaches: Vec<Breach>, policy: KeyPolicy) -> impl IntoView {
                 "Outside policy"
                 <span class="visually-hidden">": " {why}</span>
             </span>
+        }
+    })
+}
+
+/// **Leaked**, for a quarantined key, with when and where (in its
+/// tooltip, and read out after it).
+#[component]
+fn Leaked(leak: Option<Leak>) -> impl IntoView {
+    leak.map(|leak| {
+        let why = leak.describe();
+        let title = why.clone();
+        view! {
+            <span class="badge badge--danger" title=title>
+                "Leaked"
+                <span class="visually-hidden">": " {why}</span>
+            </span>
+        }
+    })
+}
+
+/// Keys that need attention now: reported leaked, expired in the last
+/// days, expiring in the next; each line links to the first of its rows
+/// and names them all.
+fn key_alerts(keys: &[KeySummary], now: chrono::DateTime<chrono::Utc>) -> impl IntoView + use<> {
+    let lines = alerts(keys, now);
+    (!lines.is_empty()).then(|| {
+        let name = |id: &KeyId| {
+            keys.iter()
+                .find(|k| k.id == *id)
+                .map(|k| k.name.clone())
+                .unwrap_or_default()
+        };
+        let items = lines
+            .into_iter()
+            .map(|(kind, which)| {
+                let names = which.iter().map(name).collect::<Vec<_>>().join(", ");
+                let href = format!("#{}", ids::key_row(which[0]));
+                view! {
+                    <li>
+                        <a href=href>{kind.words(which.len())}</a>
+                        ": " {names}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="warning key-alerts" role="note" aria-label="Keys that need attention">
+                <ul>{items}</ul>
+            </div>
         }
     })
 }
@@ -249,6 +304,7 @@ mod tests {
             policy: KeyPolicy::default(),
             may_set_policy: true,
             read_at: chrono::Utc::now(),
+            leak_response: Default::default(),
         }
     }
 
@@ -263,6 +319,7 @@ mod tests {
             policy: KeyPolicy::default(),
             may_set_policy: false,
             read_at: chrono::Utc::now(),
+            leak_response: Default::default(),
         });
         assert!(html.contains("Zapier") && html.contains("Hooks"), "{html}");
         assert!(!html.contains("<button"), "{html}");

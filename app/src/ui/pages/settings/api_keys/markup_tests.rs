@@ -10,29 +10,17 @@ use super::list::list_html;
 use super::names::{DialogAction, NEW_KEY_TEMPLATE, RowAction, Submit, attr, fields, ids};
 use crate::model::expiry::Expiry;
 use crate::model::key_policy::KeyPolicy;
-use crate::model::keys::{KeyDialog, KeyId, KeySummary, KeyUsage};
+use crate::model::keys::{KeyDialog, KeyId, KeySummary};
 use crate::model::permissions::{Access, Group, Level, Requirement};
 use crate::ui::names::{self, rendered};
 
 /// A key as the list and the dialogs get it.
 pub(super) fn key(id: i64, name: &str, is_webhook: bool) -> KeySummary {
-    KeySummary {
-        id: KeyId(id),
-        name: name.into(),
-        display: "key_Ab3x…9fQz".into(),
-        is_webhook,
-        access: Access::Full,
-        created_at: chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
-        last_used_at: None,
-        expires_at: None,
-        expired: false,
-        previous_secret_until: None,
-        usage: KeyUsage::default(),
-        allowed_ips: Default::default(),
-        created_by: Some("ada@example.com".into()),
-        rate_limit: Default::default(),
-        outside_policy: Vec::new(),
-    }
+    let mut key = crate::model::keys::tests::summary(id);
+    key.name = name.into();
+    key.is_webhook = is_webhook;
+    key.created_by = Some("ada@example.com".into());
+    key
 }
 
 #[track_caller]
@@ -63,6 +51,7 @@ fn the_rows_name_their_key_action_and_name() {
         policy: KeyPolicy::default(),
         may_set_policy: true,
         read_at: chrono::Utc::now(),
+        leak_response: Default::default(),
     });
     for action in RowAction::ALL {
         carries(&html, names::attr::ACTION, action.slug());
@@ -310,6 +299,7 @@ fn a_key_outside_the_policy_is_marked_with_why() {
         policy: thirty_days_restricted(),
         may_set_policy: true,
         read_at: chrono::Utc::now(),
+        leak_response: Default::default(),
     });
     assert_eq!(html.matches(">Outside policy").count(), 1, "{html}");
     assert!(

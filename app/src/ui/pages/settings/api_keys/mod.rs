@@ -13,13 +13,17 @@
 //!
 //! Under the list, **Key policy** (`policy.rs`) is a plain form, like the
 //! organization switch: saving it changes what Add offers and which rows
-//! are marked, all server HTML, so the page is simply rendered again.
+//! are marked, all server HTML, so the page is simply rendered again. So is
+//! **When a key is reported leaked** (`leak_response.rs`) inside it.
 
 mod changes;
 mod dialogs;
 mod dom;
 mod form;
 mod fragments;
+#[cfg(all(test, feature = "ssr"))]
+mod leak_markup_tests;
+mod leak_response;
 mod list;
 mod manager;
 #[cfg(all(test, feature = "ssr"))]
@@ -34,7 +38,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::model::error::AppError;
-use crate::server_fns::keys::{SaveKeyPolicy, list_keys};
+use crate::server_fns::keys::{SaveKeyPolicy, SaveLeakResponse, list_keys};
 use crate::ui::components::field_error::KnownError;
 use crate::ui::names::PAGE_HEADING;
 use crate::ui::pages::form_post::form_post_error;
@@ -52,22 +56,24 @@ pub fn ApiKeysPage() -> impl IntoView {
     // The policy form is always a plain post: a refusal comes back in the
     // query.
     let known = KnownError::new(form_post_error::<SaveKeyPolicy>());
+    let leak_known = KnownError::new(form_post_error::<SaveLeakResponse>());
     view! {
         <Title text="API Keys · Settings · Keyward" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading API keys…"</p> }>
             {move || {
-                let known = known.clone();
+                let (known, leak_known) = (known.clone(), leak_known.clone());
                 Suspend::new(async move {
                 match keys.await {
                     Ok(list) => Either::Left({
                         let (may_manage, policy) = (list.may_manage, list.policy);
                         let (may_set, now) = (list.may_set_policy, list.read_at);
+                        let leak_response = list.leak_response;
                         view! {
                             <KeyManager may_manage>
                                 <KeyList list />
                             </KeyManager>
                             {may_manage.then(|| view! { <NewKeyTemplate policy now /> })}
-                            <KeyPolicySection policy may_set known />
+                            <KeyPolicySection policy may_set known leak_response leak_known />
                         }
                     }),
                     Err(err) => Either::Right(view! {

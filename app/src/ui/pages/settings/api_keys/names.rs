@@ -54,6 +54,11 @@ pub mod ids {
     pub fn key_name(id: KeyId) -> String {
         format!("key-{}-name", id.0)
     }
+
+    /// A row, which the banner's links go to.
+    pub fn key_row(id: KeyId) -> String {
+        format!("key-{}", id.0)
+    }
 }
 
 /// The page's own `data-*` attributes (the shared ones are in

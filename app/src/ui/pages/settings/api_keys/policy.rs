@@ -9,7 +9,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
+use super::leak_response::LeakResponseForm;
 use crate::model::key_policy::{KeyPolicy, MaxLifetime, policy_fields};
+use crate::model::leaks::LeakResponse;
 use crate::server_fns::keys::SaveKeyPolicy;
 use crate::ui::components::field_error::{FieldError, KnownError};
 use crate::ui::components::select_field::SelectField;
@@ -27,8 +29,17 @@ pub mod ids {
 /// The section. `may_set`: the viewer is an Admin, so the controls can be
 /// changed and **Save policy** is there; others see the policy in force.
 /// `known`: the refusal of a post that came back (`form_post_error`).
+/// Under it, **When a key is reported leaked** (`leak_response`), which
+/// the same roles change, with its own form and its own refusal
+/// (`leak_known`).
 #[component]
-pub fn KeyPolicySection(policy: KeyPolicy, may_set: bool, known: KnownError) -> impl IntoView {
+pub fn KeyPolicySection(
+    policy: KeyPolicy,
+    may_set: bool,
+    known: KnownError,
+    #[prop(optional)] leak_response: LeakResponse,
+    #[prop(optional)] leak_known: KnownError,
+) -> impl IntoView {
     let options = MaxLifetime::ALL
         .iter()
         .map(|m| (m.slug().to_owned(), m.label().to_owned()))
@@ -78,6 +89,7 @@ pub fn KeyPolicySection(policy: KeyPolicy, may_set: bool, known: KnownError) -> 
             <p class="field-hint">
                 "Keys that break a new policy keep working. They are marked Outside policy until edited or rolled within it."
             </p>
+            <LeakResponseForm response=leak_response may_set known=leak_known />
         </section>
     }
 }

@@ -62,6 +62,7 @@ mod tests {
                 expires_at: None,
                 expired: false,
                 previous_signs_until: None,
+                leaked_at: None,
             }),
             deliveries: vec![DeliverySummary {
                 id: 7,

@@ -1,12 +1,13 @@
 //! What the Webhooks page shows of its data, rendered on the server: on
 //! the page, and again for each refresh (`fragments::webhook_panel`).
 
-use leptos::either::{Either, EitherOf4};
+use leptos::either::{Either, EitherOf5};
 use leptos::prelude::*;
 
 use super::names::WebhookAction;
 use crate::model::dates::{format_clock, format_date};
 use crate::model::expiry::format_time;
+use crate::model::leaks::WEBHOOK_KEY_LEAKED;
 use crate::model::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus};
 use crate::ui::components::data_table::DataTable;
 
@@ -17,6 +18,18 @@ pub(super) fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView 
     match webhook_key {
         Some(WebhookKeyStatus {
             name,
+            leaked_at: Some(at),
+            expired: false,
+            ..
+        }) => EitherOf5::B(view! {
+            <p class="warning" role="note">
+                "Your webhook key “" {name} "” was reported leaked on " {format_time(&at)}
+                ", so deliveries are waiting, not sent. Roll the key: deliveries are then signed with its new secret. "
+                {manage()}
+            </p>
+        }),
+        Some(WebhookKeyStatus {
+            name,
             expired: true,
             expires_at,
             ..
@@ -24,7 +37,7 @@ pub(super) fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView 
             let when = expires_at
                 .map(|at| format!(" on {}", format_time(&at)))
                 .unwrap_or_default();
-            EitherOf4::A(view! {
+            EitherOf5::A(view! {
                 <p class="warning" role="note">
                     "Your webhook key “" {name} "” expired" {when}
                     ", so deliveries are not being sent. Set another key as the webhook key, or change this key's expiry. "
@@ -36,7 +49,7 @@ pub(super) fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView 
             name,
             previous_signs_until: Some(until),
             ..
-        }) => EitherOf4::B(view! {
+        }) => EitherOf5::C(view! {
             <p class="notice notice--ok">
                 "Deliveries are signed with the previous secret of “" {name} "”, your webhook key, until "
                 {format_time(&until)} ", then with its new secret. " {manage()}
@@ -48,13 +61,13 @@ pub(super) fn KeyStatus(webhook_key: Option<WebhookKeyStatus>) -> impl IntoView 
             let until = expires_at
                 .map(|at| format!(" It expires on {}.", format_time(&at)))
                 .unwrap_or_default();
-            EitherOf4::C(view! {
+            EitherOf5::D(view! {
                 <p class="notice notice--ok">
                     "Deliveries are signed with “" {name} "”, your webhook key." {until} " " {manage()}
                 </p>
             })
         }
-        None => EitherOf4::D(view! {
+        None => EitherOf5::E(view! {
             <p class="warning" role="note">
                 "No webhook key is set, so deliveries are not being sent. Choose one with “Set as Webhook Key” under "
                 <a href="/settings/api-keys">"API Keys"</a> "."
@@ -75,6 +88,8 @@ pub(super) fn DeliveryLog(deliveries: Vec<DeliverySummary>, may_manage: bool) ->
         .map(|d| {
             let status_text = match (&d.status, &d.last_error) {
                 (DeliveryStatus::NotSent | DeliveryStatus::Dropped, Some(reason)) => reason.clone(),
+                // Held, no attempt spent: it says why it waits.
+                (DeliveryStatus::Pending, Some(reason)) if reason == WEBHOOK_KEY_LEAKED => reason.clone(),
                 (DeliveryStatus::Pending, Some(err)) if d.attempts > 0 => format!("Retrying: {err}"),
                 (s, _) => s.label().to_owned(),
             };

@@ -21,7 +21,15 @@ pub(super) fn RollForm(
     policy: KeyPolicy,
     now: chrono::DateTime<chrono::Utc>,
 ) -> impl IntoView {
-    let options = RollGrace::ALL
+    // A leaked secret gets no grace period: the server ends it at once
+    // whatever is asked, so the dialog offers nothing else.
+    let leaked = key.leaked.is_some();
+    let (graces, selected): (&[RollGrace], _) = if leaked {
+        (&[RollGrace::Now], RollGrace::Now)
+    } else {
+        (&RollGrace::ALL, DEFAULT_GRACE)
+    };
+    let options = graces
         .iter()
         .map(|g| (g.slug().to_owned(), g.label().to_owned()))
         .collect();
@@ -48,12 +56,17 @@ pub(super) fn RollForm(
                             </p>
                         }
                     })}
+                {leaked.then(|| view! {
+                    <p class="warning">
+                        "This key's secret was reported leaked: it stops working for good when you roll, and the new secret lifts the quarantine."
+                    </p>
+                })}
                 <SelectField
                     id="roll-grace"
                     label="Old key stops working"
                     name=fields::GRACE
                     options
-                    selected=DEFAULT_GRACE.slug().to_owned()
+                    selected=selected.slug().to_owned()
                     autofocus=true
                 />
                 <ExpiryFields key=Some(key.clone()) policy now />
