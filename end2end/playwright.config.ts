@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
+import { SCANNING_KEYS_FILE, SCANNING_KEY_ID, SCANNING_SIGNER_FILE } from './scanning';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,13 +18,13 @@ process.env.KEYWARD_E2E_DATA_DIR = dataDir;
 // GitHub's side of secret scanning, made for this run: the server verifies
 // reports with the public key; `reportLeak` (fixtures) signs with the
 // private one. Made once, by the first process to load this file.
-export const scanningKeys = join(dataDir, 'secret-scanning-keys.json');
-export const scanningSigner = join(dataDir, 'secret-scanning-signer.pem');
+const scanningKeys = join(dataDir, SCANNING_KEYS_FILE);
+const scanningSigner = join(dataDir, SCANNING_SIGNER_FILE);
 if (!existsSync(scanningKeys)) {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   writeFileSync(scanningSigner, privateKey.export({ type: 'pkcs8', format: 'pem' }));
   const key = publicKey.export({ type: 'spki', format: 'pem' });
-  writeFileSync(scanningKeys, JSON.stringify({ public_keys: [{ key_identifier: 'e2e', key, is_current: true }] }));
+  writeFileSync(scanningKeys, JSON.stringify({ public_keys: [{ key_identifier: SCANNING_KEY_ID, key, is_current: true }] }));
 }
 
 export const baseURL = `http://127.0.0.1:${port}`;

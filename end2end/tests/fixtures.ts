@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { sign } from 'node:crypto';
+import { SCANNING_KEY_ID, SCANNING_SIGNER_FILE } from '../scanning';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -208,14 +209,14 @@ export async function openBeforeItsCode(page: Page, path: string) {
  * scanning key (see playwright.config.ts); the labels the server gives them.
  */
 export async function reportLeak(page: Page, secrets: string[], url = 'https://github.com/octo/demo/blob/4f2a/config.py') {
-  const signer = readFileSync(join(process.env.KEYWARD_E2E_DATA_DIR ?? '', 'secret-scanning-signer.pem'), 'utf8');
+  const signer = readFileSync(join(process.env.KEYWARD_E2E_DATA_DIR ?? '', SCANNING_SIGNER_FILE), 'utf8');
   const body = JSON.stringify(secrets.map((token) => ({ token, type: 'keyward_api_key', url, source: 'content' })));
   const signature = sign('sha256', Buffer.from(body), signer).toString('base64');
   const response = await page.request.post('/secret-scanning/github', {
     data: body,
     headers: {
       'Content-Type': 'application/json',
-      'Github-Public-Key-Identifier': 'e2e',
+      'Github-Public-Key-Identifier': SCANNING_KEY_ID,
       'Github-Public-Key-Signature': signature,
     },
   });

@@ -29,11 +29,11 @@ pub fn router_with_scanning(
     keys: std::sync::Arc<crate::api::KeyCache>,
     scanner_keys: Option<std::sync::Arc<crate::secret_scanning::ScannerKeys>>,
 ) -> Router {
-    let scanning = crate::secret_scanning::router(crate::secret_scanning::ScanningState {
-        db: state.db.clone(),
-        changes: state.key_changes.clone(),
-        keys: scanner_keys,
-    });
+    let scanning = crate::secret_scanning::router(crate::secret_scanning::ScanningState::new(
+        state.db.clone(),
+        state.key_changes.clone(),
+        scanner_keys,
+    ));
     let api = crate::api::router(crate::api::ApiState {
         db: state.db.clone(),
         last_used,

@@ -343,18 +343,7 @@ async fn a_save_by_an_admin_demoted_meanwhile_is_refused() {
     use app::model::members::UserId;
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let second = app.member("second@a.example", "admin").await;
-        let (_, overview, _) = app
-            .call_with(Some(&second), "/api/members/overview", json!({}))
-            .await;
-        let id = overview["you"].as_i64().unwrap();
-        let (status, body) = app
-            .call(
-                "/api/members/role",
-                json!({ "user": id, "role": "developer" }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
+        let id = app.demoted_admin("second@a.example").await;
         let loose = KeyPolicy {
             max_lifetime: MaxLifetime::NoMaximum,
             require_restricted: false,

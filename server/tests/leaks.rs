@@ -19,7 +19,7 @@ use http_body_util::BodyExt;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::{EncodePublicKey, LineEnding};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use server::secret_scanning::{MAX_TOKENS, PATH, ScannerKeys};
 use sha2::{Digest, Sha256};
@@ -277,7 +277,7 @@ async fn a_reported_previous_secret_ends_its_grace_period_and_leaves_the_key_alo
 }
 
 #[tokio::test]
-async fn tokens_that_are_no_live_secret_are_false_positives_and_change_nothing() {
+async fn tokens_that_are_no_live_secret_are_false_positives_yet_an_expired_key_is_quarantined() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let scanner = Scanner::new(7, "gh-1");
@@ -323,8 +323,61 @@ async fn tokens_that_are_no_live_secret_are_false_positives_and_change_nothing()
             "{}",
             app.backend
         );
-        assert_eq!(entries(&app, AuditAction::ReportedLeaked).await.len(), 1);
+        // The expired key's secret is no live secret, but it is quarantined
+        // all the same: moving its expiry must not bring it back.
+        assert_eq!(entries(&app, AuditAction::ReportedLeaked).await.len(), 2);
+        let (status, body) = app
+            .call(
+                "/api/keys/update",
+                json!({ "id": expired_id, "input": { "name": "expired", "restricted": false, "expires": { "kind": "never" } } }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = use_key(&app, &expired).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("reported as leaked")
+        );
     }
+}
+
+/// The quarantine is a guardrail: refused after the key's allowed
+/// addresses, and counted in its usage as a refusal of no permission.
+#[tokio::test]
+async fn a_quarantined_key_is_refused_after_its_allowed_addresses_and_counted() {
+    let app = TestApp::start(&backends()[0]).await;
+    let scanner = Scanner::new(7, "gh-1");
+    let router = app.with_scanning(scanner.keys());
+    let (status, created) = app
+        .call(
+            "/api/keys/create",
+            json!({ "input": { "name": "fenced", "restricted": false, "allowed_ips": "10.0.0.0/8" } }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let secret = created["secret"].as_str().unwrap();
+    report(&router, &scanner, &[secret]).await;
+    // From an address it may not be used from: that refusal first.
+    let (status, body) = use_key(&app, secret).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let update = json!({ "id": created["id"], "input": { "name": "fenced", "restricted": false, "allowed_ips": "" } });
+    assert_eq!(app.call("/api/keys/update", update).await.0, StatusCode::OK);
+    let (status, _) = use_key(&app, secret).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.last_used.flush(&app.db).await.unwrap();
+    let usage = &app
+        .listed_key(created["id"].as_i64().unwrap())
+        .await
+        .unwrap()["usage"];
+    assert_eq!(
+        usage["daily"].as_array().unwrap().last(),
+        Some(&json!(2)),
+        "{usage}"
+    );
+    assert_eq!(usage["refused"], json!([]), "{usage}");
 }
 
 #[tokio::test]
@@ -360,6 +413,12 @@ async fn an_unverified_oversized_or_overfull_report_changes_nothing() {
             );
             assert!(answer["error"]["message"].is_string(), "{answer}");
         }
+        // Verified, but not a report.
+        let body = br#"{"token": "not in an array"}"#.to_vec();
+        let signature = scanner.sign(&body);
+        let (status, answer) = post(&router, body, Some("gh-1"), Some(&signature)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["error"]["field"], "body");
         // Over 1,000 tokens, verified: refused whole.
         let many: Vec<&str> = std::iter::repeat_n(secret.as_str(), MAX_TOKENS + 1).collect();
         let body = tokens(&many);
@@ -474,7 +533,11 @@ async fn a_leaked_webhook_key_holds_deliveries_until_it_is_rolled() {
         assert!(receiver.received().is_empty(), "{}", app.backend);
         // The report's own event, and the test event: both wait, no
         // attempt spent.
-        let held = webhook_delivery::Entity::find().all(&app.db).await.unwrap();
+        let held = webhook_delivery::Entity::find()
+            .order_by_asc(webhook_delivery::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap();
         let events: Vec<&str> = held.iter().map(|d| d.event.as_str()).collect();
         assert_eq!(events, ["key_leaked", "test"], "{}", app.backend);
         for d in &held {
@@ -485,8 +548,7 @@ async fn a_leaked_webhook_key_holds_deliveries_until_it_is_rolled() {
         }
         let (_, overview) = app.call("/api/webhooks/overview", json!({})).await;
         assert!(
-            overview["webhook_key"]["leaked_at"].is_number()
-                || overview["webhook_key"]["leaked_at"].is_string(),
+            overview["webhook_key"]["leaked_at"].is_string(),
             "{overview}"
         );
 
@@ -516,5 +578,119 @@ async fn a_leaked_webhook_key_holds_deliveries_until_it_is_rolled() {
                 .starts_with("key_")
         );
         assert!(!leaked.to_string().contains(&secret));
+    }
+}
+
+/// Anyone can send a body: at most `MAX_READING` are read at once, and one
+/// more is answered 503 unread, until one of them ends.
+#[tokio::test]
+async fn report_bodies_read_at_once_are_bounded() {
+    use axum::body::Bytes;
+    use server::secret_scanning::MAX_READING;
+    let app = TestApp::start(&backends()[0]).await;
+    let scanner = Scanner::new(7, "gh-1");
+    let router = app.with_scanning(scanner.keys());
+    let signature = scanner.sign(b"[]");
+    // Bodies that never finish arriving, well signed as far as headers go.
+    let held: Vec<_> = (0..MAX_READING)
+        .map(|_| {
+            let router = router.clone();
+            let signature = signature.clone();
+            tokio::spawn(async move {
+                let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+                let request = Request::post(PATH)
+                    .header("Github-Public-Key-Identifier", "gh-1")
+                    .header("Github-Public-Key-Signature", signature)
+                    .body(Body::from_stream(never))
+                    .unwrap();
+                router.oneshot(request).await
+            })
+        })
+        .collect();
+    let probe = || post(&router, b"[]".to_vec(), Some("gh-1"), Some(&signature));
+    let until = |wanted: StatusCode| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let (status, answer) = probe().await;
+            if status == wanted {
+                return answer;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still {status}: {answer}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let busy = until(StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(
+        busy["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Too many"),
+        "{busy}"
+    );
+    held.iter().for_each(tokio::task::JoinHandle::abort);
+    assert_eq!(until(StatusCode::OK).await, json!([]));
+}
+
+/// An Admin demoted while their save waited for the organization's row
+/// may no longer change the setting: the role is asked again under the lock.
+#[tokio::test]
+async fn a_leak_response_save_by_an_admin_demoted_meanwhile_is_refused() {
+    use app::domain::keys::leaks::response;
+    use app::model::leaks::LeakResponse;
+    use app::model::members::UserId;
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let id = app.demoted_admin("second@a.example").await;
+        let actor = common::actor();
+        let by = (&actor, UserId(id));
+        let refused = response::save(&app.db, app.org().await, by, LeakResponse::Delete).await;
+        assert!(
+            matches!(&refused, Err(app::domain::DomainError::Forbidden(m)) if m.contains("Developer")),
+            "{refused:?}"
+        );
+        let (_, list) = app.call("/api/keys/list", json!({})).await;
+        assert_eq!(list["leak_response"], "quarantine");
+    }
+}
+
+/// A report that read the clock earlier but reaches a previous secret
+/// after another report ended its grace period (GitHub's retry overtaking
+/// a slow report) changes nothing more.
+#[tokio::test]
+async fn an_earlier_report_arriving_late_does_not_end_a_grace_period_twice() {
+    use app::domain::keys::leaks::{ReportedToken, report};
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let (id, old) = app.full_key("rolled").await;
+        roll(&app, id, "seven_days").await;
+        let token = ReportedToken {
+            token: &old,
+            url: Some(FOUND_AT),
+        };
+        let later = chrono::Utc::now();
+        let earlier = later - chrono::Duration::seconds(5);
+        let changes = &app.state.key_changes;
+        report(&app.db, changes, &token, None, later).await.unwrap();
+        report(&app.db, changes, &token, None, earlier)
+            .await
+            .unwrap();
+        assert_eq!(
+            entries(&app, AuditAction::ReportedLeaked).await.len(),
+            1,
+            "{}",
+            app.backend
+        );
+        let stored = api_key::Entity::find_by_id(id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            stored.previous_secret_until.map(|t| t.timestamp()),
+            Some(later.timestamp())
+        );
     }
 }

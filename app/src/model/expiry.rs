@@ -169,16 +169,8 @@ pub enum SecretSlot {
 /// full secret is told, so saying when reveals nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    Expired {
-        at: DateTime<Utc>,
-    },
-    RolledOut {
-        at: DateTime<Utc>,
-    },
-    /// The current secret was reported leaked: quarantined until a roll.
-    Leaked {
-        at: DateTime<Utc>,
-    },
+    Expired { at: DateTime<Utc> },
+    RolledOut { at: DateTime<Utc> },
 }
 
 /// The times that decide whether a key's secrets work.
@@ -208,16 +200,21 @@ impl Lifetimes {
             return Err(Refusal::Expired { at });
         }
         match slot {
-            SecretSlot::Current => match self.leaked_at {
-                Some(at) => Err(Refusal::Leaked { at }),
-                None => Ok(()),
-            },
+            SecretSlot::Current => Ok(()),
             SecretSlot::Previous => match self.previous_until {
                 Some(until) if now < until => Ok(()),
                 Some(until) => Err(Refusal::RolledOut { at: until }),
                 None => Err(Refusal::RolledOut { at: now }),
             },
         }
+    }
+
+    /// When a secret in `slot` was reported leaked, if it is quarantined.
+    /// A guardrail, not a lifetime: the API checks it after the key's
+    /// allowed addresses and rate limit, and counts it as a refusal. A
+    /// previous secret reported leaked has its grace period ended instead.
+    pub fn quarantined(&self, slot: SecretSlot) -> Option<DateTime<Utc>> {
+        self.leaked_at.filter(|_| slot == SecretSlot::Current)
     }
 
     /// Which secret signs webhooks at `now`: the previous one while its grace
@@ -401,12 +398,10 @@ mod tests {
             previous_until: Some(until),
             leaked_at: Some(leaked),
         };
-        assert_eq!(
-            life.check(SecretSlot::Current, leaked),
-            Err(Refusal::Leaked { at: leaked })
-        );
+        assert_eq!(life.quarantined(SecretSlot::Current), Some(leaked));
         // A leak report is about one secret: a previous secret reported
         // leaked has its grace period ended instead (`previous_until`).
+        assert_eq!(life.quarantined(SecretSlot::Previous), None);
         assert_eq!(life.check(SecretSlot::Previous, leaked), Ok(()));
         // Expiry still says expired: that is what the holder must fix first.
         let expired = Lifetimes {

@@ -39,8 +39,8 @@ impl AlertKind {
         format!("{keys} {what}")
     }
 
-    /// Which kind a key is, if any: a leak first (it is the most urgent,
-    /// and rolling fixes both).
+    /// Which kind a key is, if any: a leak first, as the most urgent (a
+    /// leaked key that also expires soon is counted once, as leaked).
     pub fn of(key: &KeySummary, now: DateTime<Utc>) -> Option<AlertKind> {
         let window = Duration::days(ALERT_DAYS);
         if key.leaked.is_some() {

@@ -12,6 +12,7 @@ pub mod dates;
 pub mod error;
 pub mod expiry;
 pub mod key_alerts;
+pub mod key_events;
 pub mod key_fields;
 pub mod key_policy;
 pub mod keys;

@@ -64,8 +64,8 @@ impl FromRequestParts<ApiState> for Ctx {
 }
 
 /// Authenticates (401), then checks the key's allowed addresses (403), its
-/// rate limit (429) and the route's need (403), then lets the handler read
-/// the request.
+/// rate limit (429), its quarantine (401, reported leaked) and the route's
+/// need (403), then lets the handler read the request.
 pub async fn guard(
     State((state, need)): State<(ApiState, Need)>,
     request: Request,
@@ -107,18 +107,23 @@ pub async fn guard(
             }
             allowed => {
                 quota = allowed.map(|(Verdict::Allowed(q) | Verdict::Refused(q))| q);
-                required
-                    .filter(|r| !caller.access.allows(*r))
-                    .map(ApiError::Forbidden)
+                let quarantined = caller.lifetimes.quarantined(caller.slot);
+                quarantined.map(|at| ApiError::Leaked { at }).or_else(|| {
+                    required
+                        .filter(|r| !caller.access.allows(*r))
+                        .map(ApiError::Forbidden)
+                })
             }
         }
     };
     // Recorded allowed or not: the page shows what a key did and what a
-    // restriction refused it. A refusal for its address or its rate is
-    // counted under no permission: it says nothing about the permissions
+    // restriction refused it. A refusal for its address, its rate or its
+    // quarantine is counted under no permission: it says nothing about the permissions
     // the key needs.
     let counted_need = match refusal {
-        Some(ApiError::AddressNotAllowed(_) | ApiError::RateLimited { .. }) => None,
+        Some(
+            ApiError::AddressNotAllowed(_) | ApiError::RateLimited { .. } | ApiError::Leaked { .. },
+        ) => None,
         _ => required,
     };
     state
@@ -197,7 +202,6 @@ pub async fn authenticate(
         .map_err(|refusal| match refusal {
             Refusal::Expired { at } => ApiError::Expired { at },
             Refusal::RolledOut { at } => ApiError::RolledOut { at },
-            Refusal::Leaked { at } => ApiError::Leaked { at },
         })?;
     Ok(ApiCaller(key))
 }

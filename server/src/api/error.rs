@@ -54,10 +54,11 @@ pub enum ApiError {
     #[error("{0}")]
     UnverifiedReport(crate::secret_scanning::keys::Unverified),
     /// `KEYWARD_SECRET_SCANNING_KEYS` is not set.
-    #[error(
-        "This server does not receive secret-scanning reports: KEYWARD_SECRET_SCANNING_KEYS is not set."
-    )]
+    #[error("This server does not receive secret-scanning reports.")]
     SecretScanningOff,
+    /// `secret_scanning::MAX_READING` report bodies are being read.
+    #[error("Too many secret-scanning reports are being read at once. Try again shortly.")]
+    ReportsBusy,
     #[error("The request body is larger than 1 MiB.")]
     TooLarge,
     /// A document would exceed `DOCUMENT_LIMIT` once stored.
@@ -114,6 +115,7 @@ impl ApiError {
             ApiError::TooManyUnknownKeys | ApiError::RateLimited { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
+            ApiError::ReportsBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

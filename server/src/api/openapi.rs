@@ -88,7 +88,10 @@ fn error_responses() -> Value {
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } },
     });
     json!({
-        "Unauthenticated": error.clone(),
+        "Unauthenticated": {
+            "description": "No key, an unknown or deleted key, an expired key, a secret replaced by a roll, or a key reported leaked and quarantined (the message says which)",
+            "content": error["content"].clone(),
+        },
         "Forbidden": {
             "description": "The key lacks the route's permission (`required_permission` names it), or may not be used from the client's address (its Allowed IP addresses)",
             "content": error["content"].clone(),

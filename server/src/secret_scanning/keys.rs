@@ -69,14 +69,14 @@ impl ScannerKeys {
         Ok(ScannerKeys { keys })
     }
 
-    /// Whether `signature` (base64 of an ASN.1 DER ECDSA P-256 / SHA-256
-    /// signature) by the key named `identifier` signs `body`, byte for byte.
-    pub fn verify(
+    /// The key named `identifier` and the signature (base64 of an ASN.1
+    /// DER ECDSA P-256 / SHA-256 signature) it is to check: what can be
+    /// refused from the headers alone, before the body is read.
+    pub fn signed_by(
         &self,
         identifier: Option<&str>,
         signature: Option<&str>,
-        body: &[u8],
-    ) -> Result<(), Unverified> {
+    ) -> Result<ClaimedSignature<'_>, Unverified> {
         let (Some(identifier), Some(signature)) = (identifier, signature) else {
             return Err(Unverified::Missing);
         };
@@ -88,7 +88,21 @@ impl ScannerKeys {
             .decode(signature.trim())
             .map_err(|_| Unverified::BadSignature)?;
         let signature = Signature::from_der(&der).map_err(|_| Unverified::BadSignature)?;
-        key.verify(body, &signature)
+        Ok(ClaimedSignature { key, signature })
+    }
+}
+
+/// A well-formed signature by a known key, not yet checked against a body.
+pub struct ClaimedSignature<'a> {
+    key: &'a VerifyingKey,
+    signature: Signature,
+}
+
+impl ClaimedSignature<'_> {
+    /// Whether it signs `body`, byte for byte.
+    pub fn verify(&self, body: &[u8]) -> Result<(), Unverified> {
+        self.key
+            .verify(body, &self.signature)
             .map_err(|_| Unverified::BadSignature)
     }
 }

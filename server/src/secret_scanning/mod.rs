@@ -7,9 +7,11 @@
 //! the token.
 //!
 //! Anyone can reach the route, so everything it does before the signature
-//! verifies is bounded: the body is read up to `BODY_LIMIT` (413 past it)
-//! and only verified, never parsed; a verified report of more than
-//! `MAX_TOKENS` tokens is refused whole (422).
+//! verifies is bounded: the signature's headers are checked first (401
+//! without reading the body), at most `MAX_READING` bodies are read at once
+//! (503 past it), each up to `BODY_LIMIT` (413 past it), and a body is only
+//! verified, never parsed, until it verifies; a verified report of more
+//! than `MAX_TOKENS` tokens is refused whole (422).
 
 pub mod keys;
 
@@ -23,11 +25,11 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Request, State};
-use axum::http::HeaderMap;
 use axum::routing::post;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 pub use keys::ScannerKeys;
 
@@ -40,13 +42,34 @@ pub const MAX_TOKENS: usize = 1000;
 const KEY_IDENTIFIER: &str = "github-public-key-identifier";
 const SIGNATURE: &str = "github-public-key-signature";
 
+/// Report bodies read at once; one more is answered 503 unread, so
+/// anonymous uploads hold at most this many MiB.
+pub const MAX_READING: usize = 8;
+
 #[derive(Clone)]
 pub struct ScanningState {
-    pub db: DatabaseConnection,
-    pub changes: Arc<dyn KeyChangeSink>,
+    db: DatabaseConnection,
+    changes: Arc<dyn KeyChangeSink>,
     /// `None`: `KEYWARD_SECRET_SCANNING_KEYS` is not set; the route
     /// answers 404.
-    pub keys: Option<Arc<ScannerKeys>>,
+    keys: Option<Arc<ScannerKeys>>,
+    /// Permits for bodies being read (`MAX_READING`).
+    reading: Arc<Semaphore>,
+}
+
+impl ScanningState {
+    pub fn new(
+        db: DatabaseConnection,
+        changes: Arc<dyn KeyChangeSink>,
+        keys: Option<Arc<ScannerKeys>>,
+    ) -> ScanningState {
+        ScanningState {
+            db,
+            changes,
+            keys,
+            reading: Arc::new(Semaphore::new(MAX_READING)),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -79,12 +102,24 @@ async fn receive(
     let Some(keys) = &state.keys else {
         return Err(ApiError::SecretScanningOff);
     };
+    // Refused from the headers alone, before a byte of the body is read;
+    // then at most `MAX_READING` bodies are read at once.
+    let claimed = {
+        // Scoped: the request is not held across an await by reference.
+        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+        keys.signed_by(header(KEY_IDENTIFIER), header(SIGNATURE))
+    }
+    .map_err(ApiError::UnverifiedReport)?;
+    let _reading = state
+        .reading
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::ReportsBusy)?;
     // The scanner's address, for the audit log, as `client_address` made it.
     let address = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
-    let headers: HeaderMap = request.headers().clone();
     let body = Bytes::from_request(request, &())
         .await
         .map_err(|rejection| match rejection.status() {
@@ -94,9 +129,7 @@ async fn receive(
                 message: rejection.body_text(),
             },
         })?;
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    keys.verify(header(KEY_IDENTIFIER), header(SIGNATURE), &body)
-        .map_err(ApiError::UnverifiedReport)?;
+    claimed.verify(&body).map_err(ApiError::UnverifiedReport)?;
     let reported: Vec<Reported> = serde_json::from_slice(&body).map_err(|e| {
         ApiError::unprocessable(
             "body",

@@ -380,6 +380,21 @@ impl TestApp {
         self.listed_keys().await.into_iter().find(|k| k["id"] == id)
     }
 
+    /// A second Admin of the owner's organization, demoted to Developer
+    /// by the owner; their user id. For a save that was let in as an Admin
+    /// and must be refused once it holds the organization's lock.
+    pub async fn demoted_admin(&self, email: &str) -> i64 {
+        let second = self.member(email, "admin").await;
+        let (_, overview, _) = self
+            .call_with(Some(&second), "/api/members/overview", json!({}))
+            .await;
+        let id = overview["you"].as_i64().unwrap();
+        let demote = json!({ "user": id, "role": "developer" });
+        let (status, body) = self.call("/api/members/role", demote).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
+
     /// The id of the organization's webhook key.
     pub async fn webhook_key_id(&self) -> i64 {
         let keys = self.listed_keys().await;

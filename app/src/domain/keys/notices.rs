@@ -16,17 +16,15 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
 };
-use serde_json::json;
 
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::webhooks::deliveries;
 use crate::domain::{DomainError, OrgId};
 use crate::model::key_alerts::ALERT_DAYS;
+use crate::model::key_events::{KeyEvent, KeyEventDetail, KeyEventSubject};
 
-pub const KEY_EXPIRING: &str = "key_expiring";
-pub const KEY_EXPIRED: &str = "key_expired";
-
-/// Keys looked at per run; the most urgent first.
+/// Keys looked at per run, earliest expiry first: the longest overdue go
+/// first, and the rest at the next run.
 const BATCH: u64 = 500;
 
 /// Which notice a key is due, by how near its expiry is.
@@ -54,13 +52,6 @@ impl Stage {
 
     fn stored(self) -> i16 {
         self as i16
-    }
-
-    fn event(self) -> &'static str {
-        match self {
-            Stage::SevenDays | Stage::OneDay => KEY_EXPIRING,
-            Stage::Expired => KEY_EXPIRED,
-        }
     }
 
     /// Keys whose expiry lies where this notice is due at `now`, and which
@@ -142,26 +133,33 @@ async fn send(
         txn.rollback().await?;
         return Ok(false);
     }
-    let mut key = json!({
-        "id": row.id,
-        "name": row.name,
-        "display": row.display_form,
-        "expires_at": expires_at.timestamp_millis(),
-    });
-    if let Some(days) = match stage {
-        Stage::SevenDays => Some(ALERT_DAYS),
-        Stage::OneDay => Some(1),
-        Stage::Expired => None,
-    } {
-        key["within_days"] = json!(days);
-    }
+    let (event, detail) = match stage {
+        Stage::SevenDays | Stage::OneDay => (
+            KeyEvent::Expiring,
+            KeyEventDetail::Expiring {
+                expires_at,
+                within_days: if stage == Stage::OneDay {
+                    1
+                } else {
+                    ALERT_DAYS
+                },
+            },
+        ),
+        Stage::Expired => (KeyEvent::Expired, KeyEventDetail::Expired { expires_at }),
+    };
+    let subject = KeyEventSubject {
+        id: row.id,
+        name: row.name.clone(),
+        display: row.display_form.clone(),
+        detail,
+    };
     let org = OrgId(row.organization_id);
-    deliveries::enqueue_about(&txn, org, stage.event(), ("key", &key)).await?;
+    deliveries::enqueue_key_event(&txn, org, event, &subject).await?;
     txn.commit().await?;
     tracing::info!(
         org = org.0,
         key = row.id,
-        event = stage.event(),
+        event = event.name(),
         "expiry notice queued"
     );
     Ok(true)

@@ -16,6 +16,7 @@ use crate::domain::entities::{api_key, webhook_delivery as delivery, webhook_set
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
 use crate::model::error::Missing;
+use crate::model::key_events::{KeyEvent, KeyEventSubject};
 use crate::model::webhooks::{DeliveryStatus, DeliverySummary, WebhookKeyStatus, WebhookOverview};
 
 /// Deliveries one organization may have waiting to be sent. Past it, a new
@@ -34,9 +35,20 @@ pub async fn enqueue(
     enqueue_about(db, org, event, ("call", call)).await
 }
 
+/// Queues a key event for the organization's webhook URL.
+pub async fn enqueue_key_event(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+    event: KeyEvent,
+    key: &KeyEventSubject,
+) -> Result<Option<i64>, DomainError> {
+    let key = serde_json::to_value(key).map_err(|e| DomainError::Broken(e.to_string()))?;
+    enqueue_about(db, org, event.name(), ("key", &key)).await
+}
+
 /// Queues `event` with its subject under its name (`("key", {...})`):
 /// `{"event", "event_id", "<name>": subject}`.
-pub async fn enqueue_about(
+async fn enqueue_about(
     db: &impl ConnectionTrait,
     org: OrgId,
     event: &str,

@@ -13,9 +13,18 @@ pub fn SubmitButton(
     label: &'static str,
     pending_label: &'static str,
     #[prop(default = "btn btn--primary")] class: &'static str,
+    /// What it saves, where its label alone does not say ("Save" beside
+    /// another form's "Save policy").
+    #[prop(optional)]
+    describedby: Option<&'static str>,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class=class data-pending-label=pending_label>
+        <button
+            type="submit"
+            class=class
+            data-pending-label=pending_label
+            aria-describedby=describedby
+        >
             {label}
         </button>
     }

@@ -34,14 +34,13 @@ use crate::domain::key_changes::{self, KeyChangeSink};
 use crate::domain::webhooks::deliveries;
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
-use crate::model::expiry::{Refusal, SecretSlot};
+use crate::model::expiry::SecretSlot;
+use crate::model::key_events::{
+    KeyEvent, KeyEventDetail, KeyEventSubject, LeakOutcome, LeakedSecret,
+};
 use crate::model::keys::KeyId;
 use crate::model::leaks::{LeakLabel, LeakResponse, SCANNER_ACTOR};
 use crate::model::webhooks::URL_MAX_CHARS;
-use serde_json::json;
-
-/// The webhook event a report that changed something sends.
-pub const KEY_LEAKED: &str = "key_leaked";
 
 /// One reported token and where it was found.
 pub struct ReportedToken<'a> {
@@ -58,7 +57,9 @@ enum Action {
 }
 
 /// Acts on one reported token at `now` and says whether it was a live
-/// secret. `address` is the scanner's, for the audit entry.
+/// secret. A secret that is not live but could come back (the current
+/// secret of an expired key) is quarantined all the same. `address` is the
+/// scanner's, for the audit entry.
 pub async fn report(
     db: &DatabaseConnection,
     changes: &Arc<dyn KeyChangeSink>,
@@ -81,13 +82,14 @@ pub async fn report(
         let Some((row, slot)) = lookup::find_by_secret(db, &secret).await? else {
             return Ok(LeakLabel::FalsePositive);
         };
-        match row.lifetimes().check(slot, now) {
-            Ok(()) => {}
-            // Quarantined by an earlier report: still the key's secret.
-            Err(Refusal::Leaked { .. }) => return Ok(LeakLabel::TruePositive),
-            Err(Refusal::Expired { .. } | Refusal::RolledOut { .. }) => {
-                return Ok(LeakLabel::FalsePositive);
-            }
+        // Live: it works now, or would but for an earlier report's
+        // quarantine (a guardrail, not a lifetime).
+        let label = match row.lifetimes().check(slot, now) {
+            Ok(()) => LeakLabel::TruePositive,
+            Err(_) => LeakLabel::FalsePositive,
+        };
+        if !still_works_somehow(&row, slot, now) {
+            return Ok(label);
         }
         let org = OrgId(row.organization_id);
         let txn = db.begin().await?;
@@ -106,13 +108,27 @@ pub async fn report(
             key_changes::record(&txn, &change).await?;
             key_changes::commit_and_tell(txn, changes, &change).await?;
             tracing::warn!(org = org.0, key = row.id, action = ?action, "api key reported leaked");
-            return Ok(LeakLabel::TruePositive);
+            return Ok(label);
         }
         txn.rollback().await?;
     }
     Err(DomainError::Conflict(
         "This key was changed at the same time. Report it again.".to_owned(),
     ))
+}
+
+/// Whether the reported secret could still work, now or once its key's
+/// expiry is moved: a current secret not yet quarantined (even of an
+/// expired key, which an edit can bring back), or a previous secret still
+/// in its grace period. Only then is there something to change.
+fn still_works_somehow(row: &api_key::Model, slot: SecretSlot, now: DateTime<Utc>) -> bool {
+    match slot {
+        SecretSlot::Current => row.leaked_at.is_none(),
+        SecretSlot::Previous => {
+            row.previous_sealed_secret.is_some()
+                && row.previous_secret_until.is_some_and(|until| now < until)
+        }
+    }
 }
 
 /// The report's URL, kept only if it is a web address of bounded length:
@@ -153,6 +169,8 @@ async fn apply(
                 .col_expr(Column::PreviousSealedSecret, Expr::value(None::<Vec<u8>>))
                 .filter(Column::PreviousSecretDigest.eq(row.previous_secret_digest.clone()))
                 .filter(Column::PreviousSecretUntil.gt(now))
+                // Ended already (by a report that read the clock later).
+                .filter(Column::PreviousSealedSecret.is_not_null())
                 .exec(txn)
                 .await?
                 .rows_affected
@@ -203,23 +221,23 @@ async fn record(
     };
     let key = Some(subject(row));
     audit::record(txn, org, actor, AuditAction::ReportedLeaked, key, detail).await?;
-    let event = json!({
-        "id": row.id,
-        "name": row.name,
-        "display": row.display_form,
-        "leaked_at": now.timestamp_millis(),
-        "found_at": url,
-        "secret": match action {
-            Action::EndGrace => "previous",
-            Action::Quarantine | Action::Delete => "current",
+    let (secret, response) = match action {
+        Action::Quarantine => (LeakedSecret::Current, LeakOutcome::Quarantined),
+        Action::Delete => (LeakedSecret::Current, LeakOutcome::Deleted),
+        Action::EndGrace => (LeakedSecret::Previous, LeakOutcome::GracePeriodEnded),
+    };
+    let subject = KeyEventSubject {
+        id: row.id,
+        name: row.name.clone(),
+        display: row.display_form.clone(),
+        detail: KeyEventDetail::Leaked {
+            leaked_at: now,
+            found_at: url.map(str::to_owned),
+            secret,
+            response,
         },
-        "response": match action {
-            Action::Quarantine => "quarantined",
-            Action::Delete => "deleted",
-            Action::EndGrace => "grace_period_ended",
-        },
-    });
-    deliveries::enqueue_about(txn, org, KEY_LEAKED, ("key", &event)).await?;
+    };
+    deliveries::enqueue_key_event(txn, org, KeyEvent::Leaked, &subject).await?;
     if action == Action::Delete {
         audit::record(txn, org, actor, AuditAction::KeyDeleted, key, "").await?;
     }

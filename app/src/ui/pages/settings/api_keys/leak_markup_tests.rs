@@ -2,7 +2,7 @@
 //! the banner and its links, and the Roll dialog of a leaked key.
 
 use super::dialogs::dialog_html;
-use super::list::list_html;
+use super::list::{ALERTS_LABEL, list_html};
 use super::markup_tests::key;
 use super::names::ids;
 use crate::model::key_policy::KeyPolicy;
@@ -37,6 +37,7 @@ fn a_leaked_key_is_marked_with_when_and_where_and_the_banner_links_to_it() {
     soon.expires_at = Some(now + chrono::Duration::days(2));
     let html = listed(vec![leaked(7, "Zapier"), soon, key(9, "Calm", false)], now);
     assert_eq!(html.matches(">Leaked<").count(), 1, "{html}");
+    assert!(html.contains(">Reported leaked on "), "{html}");
     // Where it was found is the scanner's text: escaped.
     assert!(
         html.contains("found at https://github.com/o/r/blob/1/&lt;b&gt;.py"),
@@ -50,30 +51,28 @@ fn a_leaked_key_is_marked_with_when_and_where_and_the_banner_links_to_it() {
         );
     }
     let banner = &html[..html.find("<table").expect("a table")];
-    assert!(banner.contains("Keys that need attention"), "{banner}");
-    assert!(
-        banner.contains(&rendered("href", "#key-7"))
-            && banner.contains("1 key was reported leaked"),
-        "{banner}"
-    );
-    assert!(
-        banner.contains(&rendered("href", "#key-8"))
-            && banner.contains("1 key expires within 7 days"),
-        "{banner}"
-    );
+    assert!(banner.contains(ALERTS_LABEL), "{banner}");
+    let link = |id| rendered("href", &format!("#{}", ids::key_row(KeyId(id))));
+    assert!(banner.contains(&link(7)) && banner.contains("1 key was reported leaked"));
+    assert!(banner.contains(&link(8)) && banner.contains("1 key expires within 7 days"));
     assert!(!banner.contains("Calm"), "{banner}");
 }
 
 #[test]
 fn no_banner_when_nothing_needs_attention() {
     let html = listed(vec![key(1, "Calm", false)], chrono::Utc::now());
-    assert!(!html.contains("Keys that need attention"), "{html}");
+    assert!(!html.contains(ALERTS_LABEL), "{html}");
 }
 
 #[test]
 fn rolling_a_leaked_key_offers_no_grace_period() {
     let html = dialog_html(leaked(7, "Zapier"), KeyPolicy::default(), KeyDialog::Roll);
-    assert!(html.contains("was reported leaked"), "{html}");
+    assert!(html.contains(super::dialogs::LEAKED_ROLL_HINT), "{html}");
+    // The hint describes the select, which has focus when the dialog opens.
+    assert!(
+        html.contains(r#"aria-describedby="roll-grace-hint""#),
+        "{html}"
+    );
     assert_eq!(
         grace_options(&html),
         [r#"<option value="now" selected>"#],
@@ -81,7 +80,7 @@ fn rolling_a_leaked_key_offers_no_grace_period() {
     );
     let calm = dialog_html(key(8, "Calm", false), KeyPolicy::default(), KeyDialog::Roll);
     assert_eq!(grace_options(&calm).len(), 4, "{calm}");
-    assert!(!calm.contains("was reported leaked"));
+    assert!(!calm.contains(super::dialogs::LEAKED_ROLL_HINT));
 }
 
 /// The options of the **Old key stops working** select.

@@ -71,7 +71,13 @@ pub fn LeakResponseForm(response: LeakResponse, may_set: bool, known: KnownError
                 {choices}
             </fieldset>
             <FieldError id=ids::ERROR field="" class="form-error" message=known.form(&[]) />
-            {may_set.then(|| view! { <SubmitButton label="Save" pending_label="Saving…" /> })}
+            {if may_set {
+                view! { <SubmitButton label="Save" pending_label="Saving…" describedby=ids::LEGEND /> }
+                    .into_any()
+            } else {
+                view! { <p class="field-hint">"Only Admins can change what happens to leaked keys."</p> }
+                    .into_any()
+            }}
         </form>
     }
 }
@@ -116,5 +122,6 @@ mod tests {
             !member.contains(">Save<") && member.contains("disabled"),
             "{member}"
         );
+        assert!(member.contains("Only Admins can change what happens to leaked keys."));
     }
 }

@@ -157,21 +157,20 @@ fn OutsidePolicy(breaches: Vec<Breach>, policy: KeyPolicy) -> impl IntoView {
     })
 }
 
-/// **Leaked**, for a quarantined key, with when and where (in its
-/// tooltip, and read out after it).
+/// **Leaked**, for a quarantined key, and under the name when and where
+/// it was found.
 #[component]
 fn Leaked(leak: Option<Leak>) -> impl IntoView {
     leak.map(|leak| {
-        let why = leak.describe();
-        let title = why.clone();
         view! {
-            <span class="badge badge--danger" title=title>
-                "Leaked"
-                <span class="visually-hidden">": " {why}</span>
-            </span>
+            <span class="badge badge--danger">"Leaked"</span>
+            <span class="key-meta key-meta--danger">{leak.describe()}</span>
         }
     })
 }
+
+/// The banner's accessible name.
+pub(super) const ALERTS_LABEL: &str = "Keys that need attention";
 
 /// Keys that need attention now: reported leaked, expired in the last
 /// days, expiring in the next; each line links to the first of its rows
@@ -199,7 +198,7 @@ fn key_alerts(keys: &[KeySummary], now: chrono::DateTime<chrono::Utc>) -> impl I
             })
             .collect_view();
         view! {
-            <div class="warning key-alerts" role="note" aria-label="Keys that need attention">
+            <div class="warning key-alerts" role="note" aria-label=ALERTS_LABEL>
                 <ul>{items}</ul>
             </div>
         }

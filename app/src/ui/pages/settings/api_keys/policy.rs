@@ -37,8 +37,8 @@ pub fn KeyPolicySection(
     policy: KeyPolicy,
     may_set: bool,
     known: KnownError,
-    #[prop(optional)] leak_response: LeakResponse,
-    #[prop(optional)] leak_known: KnownError,
+    leak_response: LeakResponse,
+    leak_known: KnownError,
 ) -> impl IntoView {
     let options = MaxLifetime::ALL
         .iter()
@@ -101,7 +101,16 @@ mod tests {
     use leptos::tachys::view::RenderHtml;
 
     fn html(policy: KeyPolicy, may_set: bool) -> String {
-        view! { <KeyPolicySection policy may_set known=KnownError::default() /> }.to_html()
+        view! {
+            <KeyPolicySection
+                policy
+                may_set
+                known=KnownError::default()
+                leak_response=LeakResponse::default()
+                leak_known=KnownError::default()
+            />
+        }
+        .to_html()
     }
 
     /// The form posts the names `save_key_policy` reads, shows the policy

@@ -21,6 +21,8 @@ mod key_form;
 mod parts;
 #[cfg(feature = "ssr")]
 mod roll;
+#[cfg(all(test, feature = "ssr"))]
+pub(crate) use roll::LEAKED_ROLL_HINT;
 
 use leptos::prelude::*;
 

@@ -12,6 +12,10 @@ use crate::ui::components::field_error::FieldError;
 use crate::ui::components::select_field::SelectField;
 use crate::ui::pages::settings::api_keys::names::{Submit, fields, ids};
 
+/// What **Old key stops working** says for a key reported leaked, whose
+/// only choice is Now.
+pub(crate) const LEAKED_ROLL_HINT: &str = "This key's secret was reported leaked and has stopped working for good; rolling gives it a new secret and lifts the quarantine.";
+
 /// **Roll**: a new secret for the same key. The dialog asks when the
 /// current secret stops working and when the key expires (within the key
 /// `policy`), then shows the new secret once.
@@ -44,7 +48,12 @@ pub(super) fn RollForm(
                 <h2 id=ids::ROLL_TITLE class="dialog__title">"Roll API key"</h2>
                 <p>
                     "“" {key.name.clone()}
-                    "” gets a new secret. Its name, restrictions and webhook role stay as they are; programs that use it must switch to the new secret before the current one stops working."
+                    "” gets a new secret. Its name, restrictions and webhook role stay as they are; "
+                    {if leaked {
+                        "programs that use it need the new secret: the reported one has stopped working already."
+                    } else {
+                        "programs that use it must switch to the new secret before the current one stops working."
+                    }}
                 </p>
                 {key
                     .previous_secret_until
@@ -56,11 +65,6 @@ pub(super) fn RollForm(
                             </p>
                         }
                     })}
-                {leaked.then(|| view! {
-                    <p class="warning">
-                        "This key's secret was reported leaked: it stops working for good when you roll, and the new secret lifts the quarantine."
-                    </p>
-                })}
                 <SelectField
                     id="roll-grace"
                     label="Old key stops working"
@@ -68,6 +72,7 @@ pub(super) fn RollForm(
                     options
                     selected=selected.slug().to_owned()
                     autofocus=true
+                    hint=leaked.then(|| LEAKED_ROLL_HINT.to_owned())
                 />
                 <ExpiryFields key=Some(key.clone()) policy now />
                 {key
@@ -75,7 +80,11 @@ pub(super) fn RollForm(
                     .then(|| {
                         view! {
                             <p class="field-hint">
-                                "This is your webhook key: deliveries stay signed with the current secret until it stops working, then with the new one."
+                                {if leaked {
+                                    "This is your webhook key: deliveries waiting since the report go out signed with the new secret."
+                                } else {
+                                    "This is your webhook key: deliveries stay signed with the current secret until it stops working, then with the new one."
+                                }}
                             </p>
                         }
                     })}
