@@ -42,15 +42,38 @@ impl AlertKind {
     /// Which kind a key is, if any: a leak first, as the most urgent (a
     /// leaked key that also expires soon is counted once, as leaked).
     pub fn of(key: &KeySummary, now: DateTime<Utc>) -> Option<AlertKind> {
-        let window = Duration::days(ALERT_DAYS);
         if key.leaked.is_some() {
             return Some(AlertKind::Leaked);
         }
-        let at = key.expires_at?;
-        if at <= now {
-            (now - at < window).then_some(AlertKind::Expired)
+        Some(match ExpiryWindow::of(key.expires_at?, now)? {
+            ExpiryWindow::Expired => AlertKind::Expired,
+            ExpiryWindow::WithinADay | ExpiryWindow::WithinAlertDays => AlertKind::Expiring,
+        })
+    }
+}
+
+/// Where an expiry lies from `now`, if that is worth telling: the one
+/// definition of the windows the banner counts and the expiry notices
+/// (`domain::keys::notices`) are sent for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExpiryWindow {
+    /// Expires after a day, within `ALERT_DAYS`.
+    WithinAlertDays,
+    /// Expires within a day.
+    WithinADay,
+    /// Expired, less than `ALERT_DAYS` ago.
+    Expired,
+}
+
+impl ExpiryWindow {
+    pub fn of(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<ExpiryWindow> {
+        let left = expires_at - now;
+        if left <= Duration::zero() {
+            (-left < Duration::days(ALERT_DAYS)).then_some(ExpiryWindow::Expired)
+        } else if left <= Duration::days(1) {
+            Some(ExpiryWindow::WithinADay)
         } else {
-            (at - now <= window).then_some(AlertKind::Expiring)
+            (left <= Duration::days(ALERT_DAYS)).then_some(ExpiryWindow::WithinAlertDays)
         }
     }
 }

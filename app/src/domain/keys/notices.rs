@@ -20,7 +20,7 @@ use sea_orm::{
 use crate::domain::entities::api_key::{self, Column, Entity as ApiKey};
 use crate::domain::webhooks::deliveries;
 use crate::domain::{DomainError, OrgId};
-use crate::model::key_alerts::ALERT_DAYS;
+use crate::model::key_alerts::{ALERT_DAYS, ExpiryWindow};
 use crate::model::key_events::{KeyEvent, KeyEventDetail, KeyEventSubject};
 
 /// Keys looked at per run, earliest expiry first: the longest overdue go
@@ -38,16 +38,11 @@ pub enum Stage {
 impl Stage {
     /// The notice due at `now` for a key that expires at `expires_at`.
     pub fn due(expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<Stage> {
-        let left = expires_at - now;
-        if left <= Duration::zero() {
-            (-left < Duration::days(ALERT_DAYS)).then_some(Stage::Expired)
-        } else if left <= Duration::days(1) {
-            Some(Stage::OneDay)
-        } else if left <= Duration::days(ALERT_DAYS) {
-            Some(Stage::SevenDays)
-        } else {
-            None
-        }
+        Some(match ExpiryWindow::of(expires_at, now)? {
+            ExpiryWindow::WithinAlertDays => Stage::SevenDays,
+            ExpiryWindow::WithinADay => Stage::OneDay,
+            ExpiryWindow::Expired => Stage::Expired,
+        })
     }
 
     fn stored(self) -> i16 {
