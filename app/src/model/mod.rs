@@ -19,6 +19,7 @@ pub mod keys;
 pub mod leaks;
 pub mod members;
 pub mod permissions;
+pub mod public_keys;
 pub mod rate_limit;
 pub mod roles;
 pub mod webhooks;
