@@ -15,7 +15,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine;
 use common::{Backend, Replica, TestApp, backends};
-use http_body_util::BodyExt;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::{EncodePublicKey, LineEnding};
@@ -76,17 +75,7 @@ async fn post(
     if let Some(signature) = signature {
         request = request.header("Github-Public-Key-Signature", signature);
     }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::from(body)).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    common::json_answer(router, request.body(Body::from(body)).unwrap()).await
 }
 
 fn tokens(tokens: &[&str]) -> Vec<u8> {

@@ -20,14 +20,15 @@ use crate::model::{keys::KeySummary, members::UserId, roles::Capability};
 pub async fn list_keys() -> Result<KeyList, AppError> {
     crate::server_fns::with_caller(|caller, state| async move {
         // Read once, so the rows' marks and the section agree.
-        let policy = policy::read(&state.db, caller.org).await?;
+        let (policy, leak_response) =
+            policy::read_with_leak_response(&state.db, caller.org).await?;
         Ok(KeyList {
             keys: store::list(&state.db, caller.org, &policy).await?,
             may_manage: caller.role.may(Capability::ManageKeys),
             policy,
             may_set_policy: caller.role.may(Capability::SetKeyPolicy),
             read_at: chrono::Utc::now(),
-            leak_response: leaks::response::read(&state.db, caller.org).await?,
+            leak_response,
         })
     })
     .await

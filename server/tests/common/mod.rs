@@ -268,11 +268,13 @@ pub async fn api_on(
         }
         None => Body::empty(),
     };
-    let response = router
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
+    json_answer(router, request.body(body).unwrap()).await
+}
+
+/// Sends `request` to `router`; the status and the JSON answer (`Null`
+/// when the answer is not JSON).
+pub async fn json_answer(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (

@@ -12,6 +12,7 @@ use crate::domain::teams::still_may;
 use crate::domain::{DomainError, OrgId};
 use crate::model::audit::AuditAction;
 use crate::model::key_policy::{KeyPolicy, MaxLifetime};
+use crate::model::leaks::LeakResponse;
 use crate::model::members::UserId;
 use crate::model::roles::Capability;
 
@@ -19,11 +20,31 @@ use crate::model::roles::Capability;
 /// after taking the organization's row, so a policy saved meanwhile is
 /// either wholly before it or wholly after.
 pub async fn read(db: &impl ConnectionTrait, org: OrgId) -> Result<KeyPolicy, DomainError> {
-    let row = Organization::find_by_id(org.0)
+    Ok(policy_of(&organization_row(db, org).await?))
+}
+
+/// The policy and **When a key is reported leaked**, which the API Keys
+/// page shows together: one read of the organization's row.
+pub async fn read_with_leak_response(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+) -> Result<(KeyPolicy, LeakResponse), DomainError> {
+    let row = organization_row(db, org).await?;
+    Ok((
+        policy_of(&row),
+        LeakResponse::from_stored(&row.leak_response),
+    ))
+}
+
+/// The organization's row, where its key settings are stored.
+pub(crate) async fn organization_row(
+    db: &impl ConnectionTrait,
+    org: OrgId,
+) -> Result<organization::Model, DomainError> {
+    Ok(Organization::find_by_id(org.0)
         .one(db)
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", org.0)))?;
-    Ok(policy_of(&row))
+        .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", org.0)))?)
 }
 
 fn policy_of(row: &organization::Model) -> KeyPolicy {

@@ -3,12 +3,12 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
 };
 
 use crate::domain::audit::store::{self as audit, Actor, before_after};
 use crate::domain::entities::organization::{Column, Entity as Organization};
+use crate::domain::keys::policy::organization_row;
 use crate::domain::keys::store::lock_organization;
 use crate::domain::teams::still_may;
 use crate::domain::{DomainError, OrgId};
@@ -18,10 +18,7 @@ use crate::model::members::UserId;
 use crate::model::roles::Capability;
 
 pub async fn read(db: &impl ConnectionTrait, org: OrgId) -> Result<LeakResponse, DomainError> {
-    let row = Organization::find_by_id(org.0)
-        .one(db)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("organization {}", org.0)))?;
+    let row = organization_row(db, org).await?;
     Ok(LeakResponse::from_stored(&row.leak_response))
 }
 
