@@ -31,7 +31,7 @@ test('every page hydrates under its Content-Security-Policy with no violation', 
   await expect(page.getByRole('dialog', { name: 'Roll API key' })).toBeVisible();
   await page.keyboard.press('Escape');
   expect(await violations(page)).toEqual([]);
-  for (const path of ['/settings/webhooks', '/settings/audit-log', '/settings/members']) {
+  for (const path of ['/settings/webhooks', '/settings/audit-log', '/settings/members', '/settings/public-keys']) {
     const response = await page.goto(path);
     expect(response?.headers()['cache-control']).toBe('no-store');
     await hydrated(page);

@@ -180,7 +180,7 @@ async function expectKeyControls(page: Page, keyName: string) {
 async function expectNav(page: Page, email: string, auditLog: boolean) {
   await expect(page.getByRole('banner')).toContainText(email);
   const nav = settingsNav(page);
-  for (const name of ['API Keys', 'Webhooks', 'Members']) {
+  for (const name of ['API Keys', 'Public Keys', 'Webhooks', 'Members']) {
     await expect(nav.getByRole('link', { name, exact: true })).toBeVisible();
   }
   await expect(nav.getByRole('link', { name: 'Audit log' })).toHaveCount(auditLog ? 1 : 0);

@@ -18,6 +18,7 @@ mod m20261203_000012_teams;
 mod m20261203_000013_rate_limits;
 mod m20261203_000014_key_policy;
 mod m20261203_000015_leaks;
+mod m20261203_000016_public_keys;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_rate_limits::Migration),
             Box::new(m20261203_000014_key_policy::Migration),
             Box::new(m20261203_000015_leaks::Migration),
+            Box::new(m20261203_000016_public_keys::Migration),
         ]
     }
 }

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::{TestApp, backends};
@@ -62,19 +60,6 @@ async fn succeeded_of(routers: &[axum::Router], secret: &str, n: usize) -> usize
         }
     }
     ok
-}
-
-/// Waits, if need be, for a minute with at least `secs` seconds left, so
-/// that a test's requests fall in one window.
-async fn room_in_this_minute(secs: u64) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let left = 60 - now % 60;
-    if left < secs {
-        tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
-    }
 }
 
 #[tokio::test]
@@ -142,7 +127,7 @@ async fn on_one_instance_the_limit_is_exact_and_a_refusal_says_when_to_retry() {
                 json!({ "input": { "name": "Free", "restricted": false } }),
             )
             .await;
-        room_in_this_minute(20).await;
+        common::room_in_this_minute(20).await;
         for n in 1..=5 {
             let (status, headers, body) = info(&app.router, &secret).await;
             assert_eq!(status, StatusCode::OK, "request {n}: {body}");
@@ -197,7 +182,7 @@ async fn a_new_limit_applies_at_the_next_request() {
             created["id"].as_i64().unwrap(),
             created["secret"].as_str().unwrap().to_owned(),
         );
-        room_in_this_minute(20).await;
+        common::room_in_this_minute(20).await;
         for _ in 0..2 {
             assert_eq!(info(&app.router, &secret).await.0, StatusCode::OK);
         }
@@ -230,7 +215,7 @@ async fn across_two_instances_the_limit_holds() {
         let replica = app.replica().await;
         let (_, created) = save(&app, None, Some("100")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
-        room_in_this_minute(30).await;
+        common::room_in_this_minute(30).await;
         let routers = [app.router.clone(), replica.router.clone()];
         let ok = succeeded_of(&routers, &secret, 300).await;
         assert!((90..=100).contains(&ok), "{ok} succeeded");
@@ -268,7 +253,7 @@ async fn a_limit_of_many_takes_is_exact_on_one_instance() {
         let app = TestApp::start(&backend).await;
         let (_, created) = save(&app, None, Some("100")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
-        room_in_this_minute(30).await;
+        common::room_in_this_minute(30).await;
         for n in 1..=100u32 {
             let (status, headers, _) = info(&app.router, &secret).await;
             assert_eq!(status, StatusCode::OK, "request {n}");
@@ -293,7 +278,7 @@ async fn concurrent_requests_on_one_instance_get_exactly_the_limit() {
         let app = TestApp::start(&backend).await;
         let (_, created) = save(&app, None, Some("50")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
-        room_in_this_minute(30).await;
+        common::room_in_this_minute(30).await;
         let ok = succeeded_of(std::slice::from_ref(&app.router), &secret, 200).await;
         assert_eq!(ok, 50, "{}", app.backend);
     }
@@ -310,7 +295,7 @@ async fn a_lowered_limit_counts_what_was_used() {
             created["id"].as_i64().unwrap(),
             created["secret"].as_str().unwrap().to_owned(),
         );
-        room_in_this_minute(30).await;
+        common::room_in_this_minute(30).await;
         for _ in 0..6 {
             assert_eq!(info(&app.router, &secret).await.0, StatusCode::OK);
         }
@@ -344,7 +329,7 @@ async fn a_request_from_elsewhere_spends_nothing() {
             .call("/api/keys/create", json!({ "input": input }))
             .await;
         let secret = created["secret"].as_str().unwrap().to_owned();
-        room_in_this_minute(30).await;
+        common::room_in_this_minute(30).await;
         let from = |ip: [u8; 4]| {
             let mut request = Request::get("/get-api-key-info")
                 .header(header::AUTHORIZATION, format!("Bearer {secret}"))
@@ -395,7 +380,7 @@ async fn without_the_database_the_limit_is_kept_in_memory() {
         sea_orm::ConnectionTrait::execute_unprepared(&app.db, "DROP TABLE rate_windows")
             .await
             .unwrap();
-        room_in_this_minute(20).await;
+        common::room_in_this_minute(20).await;
         let mut statuses = Vec::new();
         for _ in 0..5 {
             statuses.push(info(&app.router, &secret).await.0.as_u16());
@@ -440,7 +425,7 @@ async fn refusals_run_no_statement() {
         let (_, created) = save(&app, None, Some("3")).await;
         let secret = created["secret"].as_str().unwrap().to_owned();
         let (router, statements) = app.api_counting("rate_windows");
-        room_in_this_minute(20).await;
+        common::room_in_this_minute(20).await;
         for _ in 0..3 {
             assert_eq!(info(&router, &secret).await.0, StatusCode::OK);
         }

@@ -9,6 +9,7 @@ pub mod entities;
 pub mod error;
 pub mod key_changes;
 pub mod keys;
+pub mod public_keys;
 pub mod sealing;
 pub mod teams;
 pub mod webhooks;

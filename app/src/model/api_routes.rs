@@ -83,6 +83,14 @@ pub enum Operation {
     DeletePhoneNumber,
 }
 
+impl Operation {
+    /// Whether a public key may call it: only creating a web call, the
+    /// one thing a web page needs (`model::public_keys`).
+    pub fn opens_to_public_keys(self) -> bool {
+        matches!(self, Operation::CreateWebCall)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ApiRoute {
     pub method: Method,

@@ -58,6 +58,12 @@ pub enum AuditAction {
     WebhookKeySet,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "webhook_url_changed"))]
     WebhookUrlChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "public_key_created"))]
+    PublicKeyCreated,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "public_key_changed"))]
+    PublicKeyChanged,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "public_key_deleted"))]
+    PublicKeyDeleted,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "signed_in"))]
     SignedIn,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "sign_in_failed"))]
@@ -91,6 +97,9 @@ impl AuditAction {
             AuditAction::KeyDeleted => "Key deleted",
             AuditAction::WebhookKeySet => "Set as webhook key",
             AuditAction::WebhookUrlChanged => "Webhook URL changed",
+            AuditAction::PublicKeyCreated => "Public key created",
+            AuditAction::PublicKeyChanged => "Public key changed",
+            AuditAction::PublicKeyDeleted => "Public key deleted",
             AuditAction::SignedIn => "Signed in",
             AuditAction::SignInFailed => "Sign-in failed",
             AuditAction::MemberInvited => "Member invited",

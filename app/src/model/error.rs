@@ -47,6 +47,7 @@ pub enum AppError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Missing {
     ApiKey,
+    PublicKey,
     Delivery,
     Member,
     Invitation,
@@ -57,6 +58,9 @@ impl std::fmt::Display for Missing {
         f.write_str(match self {
             Missing::ApiKey => {
                 "That API key no longer exists. Refresh the page to see the current keys."
+            }
+            Missing::PublicKey => {
+                "That public key no longer exists. Refresh the page to see the current keys."
             }
             Missing::Delivery => {
                 "That delivery no longer exists. Refresh the page to see the current deliveries."

@@ -25,11 +25,7 @@ impl RateLimit {
     /// to `MAX_PER_MINUTE` (thousands may be separated by commas or
     /// spaces: "1,000").
     pub fn parse(text: &str) -> Result<RateLimit, AppError> {
-        let digits: String = text
-            .trim()
-            .chars()
-            .filter(|c| !matches!(c, ',' | ' ' | '_'))
-            .collect();
+        let digits = plain_digits(text);
         if digits.is_empty() {
             return Ok(RateLimit::NONE);
         }
@@ -78,8 +74,17 @@ impl RateLimit {
     }
 }
 
+/// A number as typed, without the separators people write in it
+/// ("1,000", "1 000", "1_000").
+pub fn plain_digits(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '_'))
+        .collect()
+}
+
 /// `1000000` as `1,000,000`.
-fn thousands(n: u32) -> String {
+pub fn thousands(n: u32) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

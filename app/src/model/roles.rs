@@ -29,7 +29,8 @@ pub enum Role {
 /// page and the Members list is every member's, so it is not here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Capability {
-    /// Add, Edit, Roll, Delete, Set as Webhook Key.
+    /// Add, Edit, Roll, Delete, Set as Webhook Key; and public keys' Add,
+    /// Edit and Delete.
     ManageKeys,
     /// Save the URL, send a test, resend.
     ManageWebhooks,
@@ -104,7 +105,7 @@ impl Capability {
     /// What is refused, after "Your role (Member) cannot".
     fn verb(self) -> &'static str {
         match self {
-            Capability::ManageKeys => "manage API keys",
+            Capability::ManageKeys => "manage API keys or public keys",
             Capability::ManageWebhooks => "manage webhooks",
             Capability::ViewAuditLog => "view the audit log",
             Capability::ManageMembers => "manage members",

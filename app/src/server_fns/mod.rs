@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod keys;
 pub mod members;
+pub mod public_keys;
 pub mod webhooks;
 
 mod framework_error;
@@ -34,4 +35,5 @@ pub fn register() {
     auth::register();
     webhooks::register();
     members::register();
+    public_keys::register();
 }

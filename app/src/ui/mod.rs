@@ -16,5 +16,6 @@ pub fn register() {
     pages::settings::api_keys::register();
     pages::settings::audit_log::register();
     pages::settings::members::register();
+    pages::settings::public_keys::register();
     pages::settings::webhooks::register();
 }

@@ -12,6 +12,7 @@ use crate::ui::pages::settings::SettingsLayout;
 use crate::ui::pages::settings::api_keys::ApiKeysPage;
 use crate::ui::pages::settings::audit_log::AuditLogPage;
 use crate::ui::pages::settings::members::MembersPage;
+use crate::ui::pages::settings::public_keys::PublicKeysPage;
 use crate::ui::pages::settings::webhooks::WebhooksPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/audit-log") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/members") view=MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/public-keys") view=PublicKeysPage ssr=SsrMode::Async />
                     <Route path=path!("") view=|| view! { <Redirect path="/settings/api-keys" /> } />
                 </ParentRoute>
             </Routes>

@@ -3,7 +3,7 @@
 use app::domain::OrgId;
 use app::domain::keys::lookup;
 use app::domain::keys::secret::ApiKeySecret;
-use app::model::api_routes::Need;
+use app::model::api_routes::{ApiRoute, Need};
 use app::model::expiry::Refusal;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -17,8 +17,8 @@ use std::sync::Arc;
 use super::ApiState;
 use super::error::ApiError;
 use super::key_cache::{LoadFailed, VerifiedKey};
+use super::public_keys::{self, PublicCaller};
 use super::rate_limit::{self, Verdict};
-use super::unknown_keys::Exhausted;
 
 /// The key a request was made with, for the handlers: the verified key,
 /// shared with the cache.
@@ -32,16 +32,45 @@ impl std::ops::Deref for ApiCaller {
     }
 }
 
+/// Who a request was made with: an API key, or a public key (which the
+/// guard lets through to creating a web call only).
+#[derive(Clone, Debug)]
+pub enum CalledWith {
+    ApiKey(ApiCaller),
+    PublicKey(PublicCaller),
+}
+
 /// What every handler acts with: the database and the verified caller,
 /// whose organization scopes every query.
 pub struct Ctx {
     pub db: DatabaseConnection,
-    pub caller: ApiCaller,
+    pub caller: CalledWith,
 }
 
 impl Ctx {
     pub fn org(&self) -> OrgId {
-        self.caller.org
+        match &self.caller {
+            CalledWith::ApiKey(key) => key.org,
+            CalledWith::PublicKey(key) => key.0.org,
+        }
+    }
+
+    /// Whether a public key made the request (the guard let it through to
+    /// creating a web call only).
+    pub fn is_public(&self) -> bool {
+        matches!(self.caller, CalledWith::PublicKey(_))
+    }
+
+    /// Refuses an agent a public key does not list; an API key may use
+    /// any agent its permissions reach.
+    pub fn may_use_agent(&self, agent: &str) -> Result<(), ApiError> {
+        // (The refusal names the agent, shortened: `agent_not_allowed`.)
+        match &self.caller {
+            CalledWith::PublicKey(key) if !key.0.agents.allows(agent) => {
+                Err(ApiError::AgentNotAllowed(agent.to_owned()))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -51,11 +80,13 @@ impl FromRequestParts<ApiState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
         // `guard` runs before every handler and leaves the caller here; a
         // route without the guard has no caller, and so no answer but 401.
-        let caller = parts
-            .extensions
-            .get::<ApiCaller>()
-            .cloned()
-            .ok_or(ApiError::Unauthenticated)?;
+        let api_key = parts.extensions.get::<ApiCaller>().cloned();
+        let public_key = parts.extensions.get::<PublicCaller>().cloned();
+        let caller = match (api_key, public_key) {
+            (Some(key), _) => CalledWith::ApiKey(key),
+            (None, Some(key)) => CalledWith::PublicKey(key),
+            (None, None) => return Err(ApiError::Unauthenticated),
+        };
         Ok(Ctx {
             db: state.db.clone(),
             caller,
@@ -65,25 +96,25 @@ impl FromRequestParts<ApiState> for Ctx {
 
 /// Authenticates (401), then checks the key's allowed addresses (403), its
 /// rate limit (429), its quarantine (401, reported leaked) and the route's
-/// need (403), then lets the handler read the request.
+/// need (403), then lets the handler read the request. A public key
+/// (`pk_…`) takes its own way (`public_keys::guard`).
 pub async fn guard(
-    State((state, need)): State<(ApiState, Need)>,
+    State((state, route)): State<(ApiState, &'static ApiRoute)>,
     request: Request,
     next: Next,
 ) -> Response {
-    // The client, as serve.rs and client_address record it (read through
-    // the extractor, which also takes a test's MockConnectInfo).
     let (mut parts, body) = request.into_parts();
-    let address = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
-        .await
-        .ok()
-        .map(|ConnectInfo(client)| client.ip());
+    let address = client_of(&mut parts).await;
     let mut request = Request::from_parts(parts, body);
+    if let Some(token) = bearer(request.headers()).filter(|t| public_keys::is_public(t)) {
+        let token = token.to_owned();
+        return public_keys::guard(&state, route, &token, address, request, next).await;
+    }
     let caller = match authenticate(&state, request.headers(), address).await {
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
-    let required = match need {
+    let required = match route.need {
         Need::AnyKey => None,
         Need::Permission(required) => Some(required),
     };
@@ -138,11 +169,7 @@ pub async fn guard(
     };
     // Every answer to a limited key says where it stands.
     if let Some(quota) = quota {
-        for (name, value) in rate_limit::headers(quota) {
-            if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
-                response.headers_mut().insert(name, value);
-            }
-        }
+        rate_limit::insert_headers(response.headers_mut(), quota);
     }
     response
 }
@@ -159,6 +186,25 @@ async fn rate_verdict(state: &ApiState, caller: &ApiCaller) -> Option<Verdict> {
     )
 }
 
+/// The client, as serve.rs and client_address record it (read through
+/// the extractor, which also takes a test's MockConnectInfo).
+pub async fn client_of(parts: &mut Parts) -> Option<IpAddr> {
+    ConnectInfo::<SocketAddr>::from_request_parts(parts, &())
+        .await
+        .ok()
+        .map(|ConnectInfo(client)| client.ip())
+}
+
+/// The key of `Authorization: Bearer <key>`, trimmed.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
+}
+
 /// A malformed or badly-checksummed key is refused without the database;
 /// a well-formed one is found by its digest (in the key cache, or by the
 /// indexed digest columns), then must still work: not expired, and not a
@@ -168,13 +214,7 @@ pub async fn authenticate(
     headers: &HeaderMap,
     address: Option<IpAddr>,
 ) -> Result<ApiCaller, ApiError> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, key)| key.trim())
-        .ok_or(ApiError::Unauthenticated)?;
+    let presented = bearer(headers).ok_or(ApiError::Unauthenticated)?;
     let secret = ApiKeySecret::parse(presented).map_err(|_| ApiError::Unauthenticated)?;
     let digest = secret.digest();
     // A key verified before (in memory) goes through whatever its address
@@ -219,13 +259,9 @@ async fn load_within_budget(
     secret: &ApiKeySecret,
     refused: &mut bool,
 ) -> Result<Option<VerifiedKey>, LoadFailed> {
-    let reservation = match address.map(|a| state.unknown_keys.reserve(a)) {
-        None => None,
-        Some(Ok(reservation)) => Some(reservation),
-        Some(Err(Exhausted)) => {
-            *refused = true;
-            return Ok(None);
-        }
+    let Ok(reservation) = state.unknown_keys.reserve_for(address) else {
+        *refused = true;
+        return Ok(None);
     };
     let found = load(&state.db, secret).await;
     if let (Some(reservation), Ok(Some(_))) = (reservation, &found) {

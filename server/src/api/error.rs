@@ -36,6 +36,28 @@ pub enum ApiError {
     /// seconds until the minute's budget renews.
     #[error("This API key is over its limit of {limit}. Retry after {retry_after} seconds.")]
     RateLimited { limit: String, retry_after: u64 },
+    /// A public key on any route but creating a web call.
+    #[error("{}", app::model::public_keys::ONLY_WEB_CALLS)]
+    PublicKeyRoute,
+    /// A public key from an origin none of its lines allows (or without
+    /// one); the origin as sent, shortened.
+    #[error("{}", app::model::public_keys::not_allowed_on(.0.as_deref()))]
+    OriginNotAllowed(Option<String>),
+    /// A CORS preflight from an origin no public key allows.
+    #[error("{}", app::model::public_keys::NO_KEY_FOR_ORIGIN)]
+    NoKeyForOrigin,
+    /// A web call with an agent the public key does not list.
+    #[error("{}", app::model::public_keys::agent_not_allowed(.0))]
+    AgentNotAllowed(String),
+    /// Over a public key's **Web calls per minute** on one allowed domain.
+    #[error(
+        "This public key is over its limit of {per_minute} web calls a minute on {site}. Retry after {retry_after} seconds."
+    )]
+    WebCallsLimited {
+        per_minute: u32,
+        site: String,
+        retry_after: u64,
+    },
     #[error("{message}")]
     BadRequest { field: String, message: String },
     #[error("{message}")]
@@ -104,7 +126,12 @@ impl ApiError {
             | ApiError::RolledOut { .. }
             | ApiError::Leaked { .. }
             | ApiError::UnverifiedReport(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::AddressNotAllowed(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_)
+            | ApiError::AddressNotAllowed(_)
+            | ApiError::PublicKeyRoute
+            | ApiError::OriginNotAllowed(_)
+            | ApiError::NoKeyForOrigin
+            | ApiError::AgentNotAllowed(_) => StatusCode::FORBIDDEN,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_)
@@ -112,9 +139,9 @@ impl ApiError {
             | ApiError::SecretScanningOff => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::TooLarge | ApiError::DocumentTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManyUnknownKeys | ApiError::RateLimited { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::TooManyUnknownKeys
+            | ApiError::RateLimited { .. }
+            | ApiError::WebCallsLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ReportsBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -134,6 +161,7 @@ impl From<DomainError> for ApiError {
         match err {
             DomainError::Invalid { field, message } => ApiError::Unprocessable { field, message },
             DomainError::NotFound(Missing::ApiKey) => ApiError::NotFound("API key"),
+            DomainError::NotFound(Missing::PublicKey) => ApiError::NotFound("Public key"),
             DomainError::NotFound(Missing::Delivery) => ApiError::NotFound("Delivery"),
             DomainError::NotFound(Missing::Member) => ApiError::NotFound("Member"),
             DomainError::NotFound(Missing::Invitation) => ApiError::NotFound("Invitation"),
@@ -165,6 +193,7 @@ impl IntoResponse for ApiError {
                 error["field"] = json!(field);
             }
             ApiError::DocumentTooLarge { .. } => error["field"] = json!("body"),
+            ApiError::AgentNotAllowed(_) => error["field"] = json!("agent_id"),
             ApiError::Forbidden(need) => {
                 error["required_permission"] =
                     json!({ "group": need.group.label(), "level": need.level.label() });
@@ -172,7 +201,9 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
-        if let ApiError::RateLimited { retry_after, .. } = &self {
+        if let ApiError::RateLimited { retry_after, .. }
+        | ApiError::WebCallsLimited { retry_after, .. } = &self
+        {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(*retry_after),

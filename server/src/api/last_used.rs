@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use app::domain::keys::usage::{Counts, UsageKey, prune_usage, record_last_used, record_usage};
+use app::domain::public_keys::usage::{self as public_usage, PublicUse};
 use app::domain::{DomainError, OrgId};
 use app::model::permissions::Requirement;
+use app::model::public_keys::PublicKeyId;
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
@@ -24,6 +26,9 @@ pub struct LastUsed {
 struct Pending {
     last_used: HashMap<i64, DateTime<Utc>>,
     usage: HashMap<UsageKey, Counts>,
+    /// The same for public keys.
+    public_last_used: HashMap<PublicKeyId, DateTime<Utc>>,
+    public_usage: HashMap<PublicUse, Counts>,
 }
 
 impl LastUsed {
@@ -46,29 +51,60 @@ impl LastUsed {
         }
     }
 
+    /// Records a web call asked with public key `key`, as `record` does.
+    pub fn record_public(&self, key: PublicKeyId, org: OrgId, refused: bool) {
+        let now = Utc::now();
+        let used = PublicUse {
+            key,
+            org,
+            day: now.date_naive(),
+        };
+        let mut pending = self.pending.lock().expect("last-used lock");
+        let counts = pending.public_usage.entry(used).or_default();
+        counts.requests += 1;
+        counts.refused += u64::from(refused);
+        if !refused {
+            pending.public_last_used.insert(key, now);
+        }
+    }
+
     /// Writes what has been collected (the usage counts, then the last-use
     /// times); returns how many keys' last use it updated. A batch that
     /// cannot be written goes back, merged with the uses collected
     /// meanwhile (counts added, the later time winning), for the next flush.
     pub async fn flush(&self, db: &DatabaseConnection) -> Result<usize, DomainError> {
-        let batch = std::mem::take(&mut *self.pending.lock().expect("last-used lock"));
+        let mut batch = std::mem::take(&mut *self.pending.lock().expect("last-used lock"));
+        // Each set of counts is one transaction: once written, it leaves
+        // the batch, so that what goes back is only what was not written.
+        if !batch.usage.is_empty() {
+            if let Err(err) = record_usage(db, &batch.usage).await {
+                self.put_back(batch);
+                return Err(err);
+            }
+            batch.usage.clear();
+        }
+        if !batch.public_usage.is_empty() {
+            if let Err(err) = public_usage::record(db, &batch.public_usage).await {
+                self.put_back(batch);
+                return Err(err);
+            }
+            batch.public_usage.clear();
+        }
         let last_used: Vec<_> = batch.last_used.iter().map(|(id, at)| (*id, *at)).collect();
-        if !batch.usage.is_empty()
-            && let Err(err) = record_usage(db, &batch.usage).await
-        {
+        let public_last_used: Vec<_> = batch
+            .public_last_used
+            .iter()
+            .map(|(id, at)| (*id, *at))
+            .collect();
+        let times = async {
+            record_last_used(db, &last_used).await?;
+            public_usage::record_last_used(db, &public_last_used).await
+        };
+        if let Err(err) = times.await {
             self.put_back(batch);
             return Err(err);
         }
-        // The counts are in (one transaction): only the times may go back,
-        // or the next flush would count them twice.
-        if let Err(err) = record_last_used(db, &last_used).await {
-            self.put_back(Pending {
-                last_used: batch.last_used,
-                usage: HashMap::new(),
-            });
-            return Err(err);
-        }
-        Ok(last_used.len())
+        Ok(last_used.len() + public_last_used.len())
     }
 
     fn put_back(&self, batch: Pending) {
@@ -77,16 +113,27 @@ impl LastUsed {
             let slot = pending.last_used.entry(id).or_insert(at);
             *slot = (*slot).max(at);
         }
+        for (id, at) in batch.public_last_used {
+            let slot = pending.public_last_used.entry(id).or_insert(at);
+            *slot = (*slot).max(at);
+        }
         for (key, counts) in batch.usage {
             let slot = pending.usage.entry(key).or_default();
             slot.requests += counts.requests;
             slot.refused += counts.refused;
         }
+        for (key, counts) in batch.public_usage {
+            let slot = pending.public_usage.entry(key).or_default();
+            slot.requests += counts.requests;
+            slot.refused += counts.refused;
+        }
     }
 
-    /// How many keys have uses waiting to be written.
+    /// How many keys (API keys and public keys) have uses waiting to be
+    /// written.
     pub fn pending(&self) -> usize {
-        self.pending.lock().expect("last-used lock").last_used.len()
+        let pending = self.pending.lock().expect("last-used lock");
+        pending.last_used.len() + pending.public_last_used.len()
     }
 
     pub fn spawn_flusher(
@@ -105,7 +152,11 @@ impl LastUsed {
                 // Once a day: usage older than the page shows goes.
                 let today = Utc::now().date_naive();
                 if pruned_for != Some(today) {
-                    match prune_usage(&db, today).await {
+                    let pruned = async {
+                        prune_usage(&db, today).await?;
+                        public_usage::prune(&db, today).await
+                    };
+                    match pruned.await {
                         Ok(()) => pruned_for = Some(today),
                         Err(err) => tracing::warn!(error = %err, "could not prune key usage"),
                     }

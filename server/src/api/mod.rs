@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod key_cache;
 pub mod last_used;
 pub mod openapi;
+pub mod public_keys;
 pub mod rate_limit;
 pub mod resources;
 pub mod unknown_keys;
@@ -20,7 +21,7 @@ use app::model::api_routes::{Method, ROUTES};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodFilter, get};
+use axum::routing::{MethodFilter, get, options};
 use sea_orm::DatabaseConnection;
 
 pub use key_cache::KeyCache;
@@ -55,8 +56,13 @@ pub fn router(state: ApiState) -> Router {
         // The guard runs before the handler's extractors: authentication,
         // then permission, and only then is the body or the resource read.
         let guarded = handlers::handler(route.operation, filter)
-            .route_layer(from_fn_with_state((state.clone(), route.need), auth::guard));
+            .route_layer(from_fn_with_state((state.clone(), route), auth::guard));
         router = router.route(route.path, guarded);
+        // A browser asks before a public key's request; nothing else is
+        // answered to a preflight.
+        if route.operation.opens_to_public_keys() {
+            router = router.route(route.path, options(public_keys::preflight));
+        }
     }
     router
         .route("/openapi.json", get(openapi::serve))

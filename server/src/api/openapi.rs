@@ -5,6 +5,23 @@ use app::model::api_routes::{Method, Operation as Op, ROUTES};
 use axum::Json;
 use serde_json::{Map, Value, json};
 
+/// How public-key authentication works, for the document's readers.
+const PUBLIC_KEY_AUTH: &str = "A public key (`pk_…`), for web pages: made in Settings > Public Keys, safe to publish. \
+It opens only `POST /v3/create-web-call` (any other route answers 403 \"Public keys can only create web calls.\"), \
+only from a browser whose `Origin` one of the key's Allowed domains matches (else 403; a request without `Origin` is refused), \
+only with the key's Agents when it lists some (else 403 naming the agent), and at most the key's Web calls per minute per allowed domain (else 429 with `Retry-After`). \
+Answers to an allowed origin carry `Access-Control-Allow-Origin: <origin>` and `Vary: Origin`; `OPTIONS` preflights are answered for origins some public key allows.";
+
+/// Who may call an operation: API keys always; public keys only where
+/// they open it.
+fn security(operation: Op) -> Value {
+    if operation.opens_to_public_keys() {
+        json!([{ "bearerAuth": [] }, { "publicKey": [] }])
+    } else {
+        json!([{ "bearerAuth": [] }])
+    }
+}
+
 pub fn document() -> Value {
     let mut paths = Map::new();
     for route in ROUTES {
@@ -18,7 +35,7 @@ pub fn document() -> Value {
             "operationId": format!("{:?}", route.operation),
             "summary": route.summary,
             "description": format!("Requires: {}.", route.need.describe()),
-            "security": [{ "bearerAuth": [] }],
+            "security": security(route.operation),
             "parameters": params,
             "responses": {
                 "200": { "description": "Success", "content": { "application/json": { "schema": success_schema(route.operation) } } },
@@ -67,7 +84,10 @@ pub fn document() -> Value {
         },
         "paths": paths,
         "components": {
-            "securitySchemes": { "bearerAuth": { "type": "http", "scheme": "bearer" } },
+            "securitySchemes": {
+                "bearerAuth": { "type": "http", "scheme": "bearer", "description": "An API key (`key_…`), for servers. Never put one in a web page." },
+                "publicKey": { "type": "http", "scheme": "bearer", "description": PUBLIC_KEY_AUTH },
+            },
             "schemas": {
                 "Error": {
                     "type": "object",

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::domain::keys::rate::{self, Taken};
+use app::domain::keys::rate::{self, Bucket, Taken};
 use sea_orm::DatabaseConnection;
 
 /// How long a take may wait for the database.
@@ -180,43 +180,53 @@ impl Window {
 /// about one minute.
 #[derive(Default)]
 pub struct RateLimiter {
-    windows: Mutex<(Option<Instant>, HashMap<i64, Window>)>,
+    windows: Mutex<(Option<Instant>, HashMap<Bucket, Window>)>,
 }
 
 impl RateLimiter {
     /// One request of key `key_id`, limited to `limit` a minute.
     pub async fn check(&self, db: &DatabaseConnection, key_id: i64, limit: u32) -> Verdict {
+        self.check_bucket(db, &Bucket::ApiKey(key_id), limit).await
+    }
+
+    /// One request from `bucket`'s budget, limited to `limit` a minute.
+    pub async fn check_bucket(
+        &self,
+        db: &DatabaseConnection,
+        bucket: &Bucket,
+        limit: u32,
+    ) -> Verdict {
         let taking =
-            match self.with_window(key_id, limit, |w, now| w.spend(now).ok_or(w.taking.clone())) {
+            match self.with_window(bucket, limit, |w, now| w.spend(now).ok_or(w.taking.clone())) {
                 Ok(verdict) => return verdict,
                 Err(taking) => taking,
             };
         // One take at a time; whoever waited spends what it brought.
         let _taking = taking.lock().await;
-        if let Some(verdict) = self.with_window(key_id, limit, |w, now| w.spend(now)) {
+        if let Some(verdict) = self.with_window(bucket, limit, |w, now| w.spend(now)) {
             return verdict;
         }
         let asked = tokio::time::timeout(
             TAKE_TIMEOUT,
-            rate::take(db, key_id, take_size(limit), limit),
+            rate::take(db, bucket, take_size(limit), limit),
         )
         .await;
         match asked {
-            Ok(Ok(taken)) => self.with_window(key_id, limit, |w, now| w.apply(taken, now)),
+            Ok(Ok(taken)) => self.with_window(bucket, limit, |w, now| w.apply(taken, now)),
             failed => {
                 let why = match failed {
                     Ok(Err(err)) => err.to_string(),
                     _ => "timed out".to_owned(),
                 };
-                tracing::warn!(key = key_id, error = %why, "rate limit budget unavailable; counting in memory");
-                self.with_window(key_id, limit, |w, now| w.fall_back(now))
+                tracing::warn!(budget = %bucket, error = %why, "rate limit budget unavailable; counting in memory");
+                self.with_window(bucket, limit, |w, now| w.fall_back(now))
             }
         }
     }
 
     fn with_window<T>(
         &self,
-        key_id: i64,
+        bucket: &Bucket,
         limit: u32,
         act: impl FnOnce(&mut Window, Instant) -> T,
     ) -> T {
@@ -231,7 +241,7 @@ impl RateLimiter {
             *swept = Some(now);
         }
         let window = windows
-            .entry(key_id)
+            .entry(bucket.clone())
             .or_insert_with(|| Window::new(limit, now));
         // A minute that has ended, or a new limit: nothing in hand. (What
         // the instances took this minute stays counted in the database.)
@@ -241,6 +251,15 @@ impl RateLimiter {
             window.taking = taking;
         }
         act(window, now)
+    }
+}
+
+/// Sets `headers` on an answer: where its budget stands.
+pub fn insert_headers(answer: &mut axum::http::HeaderMap, quota: Quota) {
+    for (name, value) in headers(quota) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+            answer.insert(name, value);
+        }
     }
 }
 

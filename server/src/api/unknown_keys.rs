@@ -191,6 +191,15 @@ impl UnknownKeys {
         self.reserve_at(address, Instant::now())
     }
 
+    /// `reserve` for a request whose address may be unknown (a test
+    /// without connect info): then nothing is taken.
+    pub fn reserve_for(
+        &self,
+        address: Option<IpAddr>,
+    ) -> Result<Option<Reservation<'_>>, Exhausted> {
+        address.map(|a| self.reserve(a)).transpose()
+    }
+
     fn reserve_at(&self, address: IpAddr, now: Instant) -> Result<Reservation<'_>, Exhausted> {
         let mut table = self.table.lock().expect("unknown-key budget");
         let counter = table.counter_for(client_network(address), now);

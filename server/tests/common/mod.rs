@@ -662,3 +662,16 @@ pub async fn call_on(
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, json, set_cookie)
 }
+
+/// Waits, if need be, for a minute with at least `secs` seconds left, so
+/// that a test's requests fall in one rate-limit window.
+pub async fn room_in_this_minute(secs: u64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let left = 60 - now % 60;
+    if left < secs {
+        tokio::time::sleep(std::time::Duration::from_secs(left + 1)).await;
+    }
+}

@@ -1,4 +1,5 @@
-//! A key's **Requests per minute**, shared by every instance: each takes
+//! A key's **Requests per minute** (and a public key's **Web calls per
+//! minute** per allowed domain), shared by every instance: each takes
 //! part of the minute's budget from the database at a time and spends it
 //! in memory (`server/src/api/rate_limit.rs`). What the instances take
 //! between them never exceeds the limit, so the limit holds however many
@@ -29,44 +30,90 @@ fn epoch_seconds(backend: DatabaseBackend) -> &'static str {
     }
 }
 
-/// Takes up to `want` of key `key_id`'s `limit` for the current minute:
+/// Whose budget a take is from: an API key's, or a public key's for one
+/// of its allowed domains (each line has its own, `public_key_windows`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Bucket {
+    ApiKey(i64),
+    PublicKeySite {
+        key: crate::model::public_keys::PublicKeyId,
+        site: String,
+    },
+}
+
+impl Bucket {
+    /// Every table of budgets, for pruning.
+    const TABLES: [&'static str; 2] = ["rate_windows", "public_key_windows"];
+}
+
+impl Bucket {
+    /// The table, its key columns and their values.
+    fn row(&self) -> (&'static str, &'static str, Vec<sea_orm::Value>) {
+        match self {
+            Bucket::ApiKey(id) => (Bucket::TABLES[0], "api_key_id", vec![(*id).into()]),
+            Bucket::PublicKeySite { key, site } => (
+                Bucket::TABLES[1],
+                "public_key_id, site",
+                vec![key.0.into(), site.clone().into()],
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Bucket {
+    /// For logs: the key's id (and site).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bucket::ApiKey(id) => write!(f, "api key {id}"),
+            Bucket::PublicKeySite { key, site } => write!(f, "public key {} on {site}", key.0),
+        }
+    }
+}
+
+/// Takes up to `want` of `bucket`'s `limit` for the current minute:
 /// all of it while the budget lasts, what is left when less is, nothing
 /// once it is spent. One upsert: the row of a new minute is made with the
 /// first take.
 pub async fn take(
     db: &impl ConnectionTrait,
-    key_id: i64,
+    bucket: &Bucket,
     want: u32,
     limit: u32,
 ) -> Result<Taken, DomainError> {
     let backend = db.get_database_backend();
     let now = epoch_seconds(backend);
-    let (least, greatest, params) = match backend {
-        DatabaseBackend::Postgres => ("LEAST", "GREATEST", ["$1", "$2", "$3"]),
-        _ => ("MIN", "MAX", ["?1", "?2", "?3"]),
+    let (table, columns, key_values) = bucket.row();
+    let (least, greatest) = match backend {
+        DatabaseBackend::Postgres => ("LEAST", "GREATEST"),
+        _ => ("MIN", "MAX"),
     };
-    let [key, want_p, limit_p] = params;
+    let param = |n: usize| match backend {
+        DatabaseBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let (want_p, limit_p) = (param(1), param(2));
+    let keys = (3..3 + key_values.len())
+        .map(param)
+        .collect::<Vec<_>>()
+        .join(", ");
     // What this take gets: as much as asked while it lasts, what is left
     // when less is, nothing once it is spent. Every right-hand side of the
     // update reads the row as it was, so `last_take` is what this
     // statement added to `taken`; and the statement always answers a row,
     // with the database's clock, so the minute and the seconds left are
     // read in the same instant as the budget.
-    let share = format!("{greatest}({least}({want_p}, {limit_p} - rate_windows.taken), 0)");
+    let share = format!("{greatest}({least}({want_p}, {limit_p} - {table}.taken), 0)");
     // `WHERE true`: SQLite cannot otherwise tell an `INSERT … SELECT`'s
     // `ON CONFLICT` from a join's `ON`.
     let sql = format!(
-        "INSERT INTO rate_windows (api_key_id, minute, taken, last_take) \
-         SELECT {key}, {now} / 60, {least}({want_p}, {limit_p}), {least}({want_p}, {limit_p}) WHERE true \
-         ON CONFLICT (api_key_id, minute) DO UPDATE SET \
-         taken = rate_windows.taken + {share}, last_take = {share} \
+        "INSERT INTO {table} ({columns}, minute, taken, last_take) \
+         SELECT {keys}, {now} / 60, {least}({want_p}, {limit_p}), {least}({want_p}, {limit_p}) WHERE true \
+         ON CONFLICT ({columns}, minute) DO UPDATE SET \
+         taken = {table}.taken + {share}, last_take = {share} \
          RETURNING minute, taken, last_take, {now} AS now_seconds"
     );
-    let values = [
-        key_id.into(),
-        i64::from(want).into(),
-        i64::from(limit).into(),
-    ];
+    let mut values: Vec<sea_orm::Value> = vec![i64::from(want).into(), i64::from(limit).into()];
+    values.extend(key_values);
     let row = db
         .query_one_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?
@@ -87,19 +134,25 @@ pub fn seconds_left(epoch_seconds: i64) -> u64 {
     (window - epoch_seconds.rem_euclid(window)) as u64
 }
 
-/// Deletes the budgets of minutes before `minute`.
+/// Deletes the budgets (of API keys and of public keys) of minutes
+/// before `minute`.
 pub async fn prune(db: &impl ConnectionTrait, minute: i64) -> Result<u64, DomainError> {
     let backend = db.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => "DELETE FROM rate_windows WHERE minute < $1",
-        _ => "DELETE FROM rate_windows WHERE minute < ?1",
+    let param = match backend {
+        DatabaseBackend::Postgres => "$1",
+        _ => "?1",
     };
-    Ok(db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [minute.into()],
-        ))
-        .await?
-        .rows_affected())
+    let mut deleted = 0;
+    for table in Bucket::TABLES {
+        let sql = format!("DELETE FROM {table} WHERE minute < {param}");
+        deleted += db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [minute.into()],
+            ))
+            .await?
+            .rows_affected();
+    }
+    Ok(deleted)
 }

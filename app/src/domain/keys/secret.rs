@@ -61,36 +61,13 @@ impl SecretDigest {
 impl ApiKeySecret {
     /// A fresh secret from the OS random source.
     pub fn generate() -> Self {
-        let mut body = String::with_capacity(BODY_LEN);
-        // Rejection sampling keeps every character uniform: 248 = 4 * 62.
-        while body.len() < BODY_LEN {
-            let mut buf = [0u8; 64];
-            getrandom::fill(&mut buf).expect("the OS random source is unavailable");
-            for b in buf {
-                if b < 248 && body.len() < BODY_LEN {
-                    body.push(BASE62[(b % 62) as usize] as char);
-                }
-            }
-        }
-        let check = checksum(&body);
-        ApiKeySecret(format!("{PREFIX}{body}{check}"))
+        ApiKeySecret(checksummed(PREFIX))
     }
 
     /// Checks the shape and checksum of a presented key, without I/O.
     pub fn parse(text: &str) -> Result<Self, MalformedKey> {
-        if text.len() != SECRET_LEN {
-            return Err(MalformedKey::Length);
-        }
-        let rest = text.strip_prefix(PREFIX).ok_or(MalformedKey::Prefix)?;
-        if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(MalformedKey::Alphabet);
-        }
-        let (body, check) = rest.split_at(BODY_LEN);
-        if checksum(body).as_bytes().ct_eq(check.as_bytes()).into() {
-            Ok(ApiKeySecret(text.to_owned()))
-        } else {
-            Err(MalformedKey::Checksum)
-        }
+        is_checksummed(text, PREFIX)?;
+        Ok(ApiKeySecret(text.to_owned()))
     }
 
     pub fn expose(&self) -> &str {
@@ -106,6 +83,42 @@ impl ApiKeySecret {
     pub fn display_form(&self) -> String {
         let s = &self.0;
         format!("{}…{}", &s[..PREFIX.len() + 4], &s[s.len() - 4..])
+    }
+}
+
+/// `prefix` + `BODY_LEN` random base62 characters from the OS random
+/// source + their checksum: the shape of API key secrets and public keys.
+pub(crate) fn checksummed(prefix: &str) -> String {
+    let mut body = String::with_capacity(BODY_LEN);
+    // Rejection sampling keeps every character uniform: 248 = 4 * 62.
+    while body.len() < BODY_LEN {
+        let mut buf = [0u8; 64];
+        getrandom::fill(&mut buf).expect("the OS random source is unavailable");
+        for b in buf {
+            if b < 248 && body.len() < BODY_LEN {
+                body.push(BASE62[(b % 62) as usize] as char);
+            }
+        }
+    }
+    let check = checksum(&body);
+    format!("{prefix}{body}{check}")
+}
+
+/// Whether `text` is `prefix` + `BODY_LEN` base62 characters + their
+/// checksum (compared in constant time).
+pub(crate) fn is_checksummed(text: &str, prefix: &str) -> Result<(), MalformedKey> {
+    if text.len() != prefix.len() + BODY_LEN + CHECK_LEN {
+        return Err(MalformedKey::Length);
+    }
+    let rest = text.strip_prefix(prefix).ok_or(MalformedKey::Prefix)?;
+    if !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(MalformedKey::Alphabet);
+    }
+    let (body, check) = rest.split_at(BODY_LEN);
+    if checksum(body).as_bytes().ct_eq(check.as_bytes()).into() {
+        Ok(())
+    } else {
+        Err(MalformedKey::Checksum)
     }
 }
 

@@ -1,6 +1,6 @@
 //! A page's one `<dialog>`: it shows markup from the server, keeps Tab
 //! inside, and gives focus back when it closes. Every page with dialogs
-//! (API Keys, Members) opens them through one of these.
+//! (API Keys, Members, Public Keys) opens them through one of these.
 
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -81,6 +81,14 @@ impl DialogHost {
         }
     }
 
+    /// Shows the dialog a `<template>` of the page holds (by its id);
+    /// answers the dialog, for the page to fill in.
+    pub fn open_template(self, template: &str) -> Option<web_sys::Element> {
+        let html = document().get_element_by_id(template)?.inner_html();
+        self.open(&html);
+        self.node.get_untracked().map(web_sys::Element::from)
+    }
+
     /// Escape dismisses (as `dismiss` allows); Tab stays inside.
     pub fn on_keydown(self, ev: &leptos::ev::KeyboardEvent, dismiss: impl Fn()) {
         match ev.key().as_str() {
@@ -114,4 +122,16 @@ fn name_dialog(dialog: &web_sys::HtmlDialogElement) {
             None => dialog.remove_attribute(aria),
         };
     }
+}
+
+/// The button a click came from, and what it does: the slug of its
+/// `data-action`, for the page to read as its own actions.
+pub fn clicked_action(ev: &leptos::ev::MouseEvent) -> Option<(web_sys::Element, String)> {
+    let button = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())?
+        .closest(&format!("button{}", has(names::attr::ACTION)))
+        .ok()??;
+    let action = button.get_attribute(names::attr::ACTION)?;
+    Some((button, action))
 }

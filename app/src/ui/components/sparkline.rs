@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 
 /// One point per day, oldest first; the line's top is the busiest day.
+/// `label` names it for screen readers (by default, requests).
 #[component]
-pub fn Sparkline(daily: Vec<u64>) -> impl IntoView {
+pub fn Sparkline(daily: Vec<u64>, #[prop(optional)] label: Option<String>) -> impl IntoView {
     const STEP: usize = 10;
     const HEIGHT: u64 = 100;
     let total: u64 = daily.iter().sum();
@@ -23,7 +24,7 @@ pub fn Sparkline(daily: Vec<u64>) -> impl IntoView {
             viewBox=format!("0 -4 {width} 108")
             preserveAspectRatio="none"
             role="img"
-            aria-label=format!("Requests in the last 30 days: {total}")
+            aria-label=label.unwrap_or_else(|| format!("Requests in the last 30 days: {total}"))
         >
             <polyline points=points vector-effect="non-scaling-stroke" />
         </svg>

@@ -8,6 +8,17 @@ use web_sys::Element;
 
 use crate::ui::names::attr;
 
+/// A dialog's **Cancel**: `close` is the page's own action for closing
+/// (its island closes the dialog on it).
+#[component]
+pub fn CancelButton(close: &'static str, #[prop(optional)] autofocus: bool) -> impl IntoView {
+    view! {
+        <button type="button" class="btn" data-action=close autofocus=autofocus>
+            "Cancel"
+        </button>
+    }
+}
+
 #[component]
 pub fn SubmitButton(
     label: &'static str,

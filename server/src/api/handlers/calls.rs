@@ -70,8 +70,33 @@ pub async fn create_phone_call(cx: Ctx, JsonBody(body): JsonBody) -> Answer {
     ok(call)
 }
 
-pub async fn create_web_call(cx: Ctx, JsonBody(body): JsonBody) -> Answer {
+/// What a web page may send with a public key: Retell's create-web-call
+/// fields, at most `PUBLIC_BODY_LIMIT` of them. Anyone can send what a
+/// public key allows, so nothing else of the body is kept (no transcript,
+/// no recording URL that the organization's records and webhooks would
+/// then carry).
+const PUBLIC_FIELDS: &[&str] = &[
+    "agent_id",
+    "agent_version",
+    "metadata",
+    "retell_llm_dynamic_variables",
+];
+const PUBLIC_BODY_LIMIT: usize = 16 * 1024;
+
+pub async fn create_web_call(cx: Ctx, JsonBody(mut body): JsonBody) -> Answer {
+    if cx.is_public() {
+        body.retain(|field, _| PUBLIC_FIELDS.contains(&field.as_str()));
+        let size = serde_json::to_vec(&body).map_or(usize::MAX, |b| b.len());
+        if size > PUBLIC_BODY_LIMIT {
+            return Err(ApiError::DocumentTooLarge {
+                noun: "A web call from a public key",
+                size: size.div_ceil(1024),
+                limit: PUBLIC_BODY_LIMIT / 1024,
+            });
+        }
+    }
     let named = require_str(&body, "agent_id")?.to_owned();
+    cx.may_use_agent(&named)?;
     let agent_id = agent_for_call(&cx, "agent_id", Some(&named), None).await?;
     let id = new_id("call_");
     let mut call = Object::new();

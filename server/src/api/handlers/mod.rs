@@ -100,7 +100,11 @@ fn list_page(filter: MethodFilter, kind: Kind) -> MethodRouter<ApiState> {
 }
 
 async fn get_api_key_info(cx: Ctx) -> Answer {
-    ok(json!({ "api_key_name": cx.caller.key_name, "org_name": cx.caller.org_name }))
+    // A public key never gets here (the guard opens it one route only).
+    let crate::api::auth::CalledWith::ApiKey(key) = &cx.caller else {
+        return Err(ApiError::PublicKeyRoute);
+    };
+    ok(json!({ "api_key_name": key.key_name, "org_name": key.org_name }))
 }
 
 // ---- helpers -------------------------------------------------------------

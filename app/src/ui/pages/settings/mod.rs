@@ -17,6 +17,7 @@ use leptos::server_fn::ServerFn;
 pub mod api_keys;
 pub mod audit_log;
 pub mod members;
+pub mod public_keys;
 pub mod webhooks;
 
 #[component]
@@ -53,6 +54,9 @@ pub fn SettingsLayout() -> impl IntoView {
                 <ul>
                     <li>
                         <A href="/settings/api-keys">"API Keys"</A>
+                    </li>
+                    <li>
+                        <A href="/settings/public-keys">"Public Keys"</A>
                     </li>
                     <li>
                         <A href="/settings/webhooks">"Webhooks"</A>

@@ -9,7 +9,7 @@ use crate::model::roles::Role;
 use crate::ui::components::field_error::FieldError;
 use crate::ui::components::select_field::SelectField;
 use crate::ui::components::shown_once::ShownOnce;
-use crate::ui::components::submit::SubmitButton;
+use crate::ui::components::submit::{CancelButton, SubmitButton};
 use crate::ui::components::text_field::TextInput;
 
 #[component]
@@ -21,15 +21,6 @@ pub(super) fn DialogTemplates() -> impl IntoView {
         <template id=REMOVE_TEMPLATE>
             <RemoveDialog />
         </template>
-    }
-}
-
-#[component]
-fn CancelButton(#[prop(optional)] autofocus: bool) -> impl IntoView {
-    view! {
-        <button type="button" class="btn" data-action=PageAction::Close.slug() autofocus=autofocus>
-            "Cancel"
-        </button>
     }
 }
 
@@ -60,7 +51,7 @@ fn InviteDialog() -> impl IntoView {
                 />
                 <FieldError id=ids::INVITE_ERROR field="" class="form-error" />
                 <div class="dialog__actions">
-                    <CancelButton />
+                    <CancelButton close=PageAction::Close.slug() />
                     <SubmitButton label="Create invitation" pending_label="Creating invitation…" />
                 </div>
             </form>
@@ -93,7 +84,7 @@ fn RemoveDialog() -> impl IntoView {
                 </p>
                 <FieldError id=ids::REMOVE_ERROR field="" class="form-error" />
                 <div class="dialog__actions">
-                    <CancelButton autofocus=true />
+                    <CancelButton close=PageAction::Close.slug() autofocus=true />
                     <SubmitButton label="Remove" pending_label="Removing…" class="btn btn--danger" />
                 </div>
             </form>

@@ -9,9 +9,9 @@ use web_sys::{Element, HtmlSelectElement};
 use super::changes::{Change, Changes};
 use super::names::{INVITE_TEMPLATE, PageAction, REMOVE_TEMPLATE, attr, invitation_of, member_of};
 use crate::model::roles::Role;
-use crate::ui::components::dialog_host::DialogHost;
+use crate::ui::components::dialog_host::{DialogHost, clicked_action};
 use crate::ui::components::hydrated::island_hydrated;
-use crate::ui::names::{self, PAGE_HEADING, has};
+use crate::ui::names::{PAGE_HEADING, has};
 
 /// An island of its own chunk: only this page needs it, so the API Keys
 /// page's first load does not carry it.
@@ -21,7 +21,7 @@ pub(super) fn MembersManager(admin: bool, children: Children) -> impl IntoView {
     let host = DialogHost::new();
     let list = NodeRef::<leptos::html::Div>::new();
     let changes = Changes::new(host, list);
-    let open = move |template: &str| open_template(host, template);
+    let open = move |template: &str| host.open_template(template);
     let on_list_click = move |ev: leptos::ev::MouseEvent| on_row_click(&ev, changes, host);
     let on_list_change = move |ev: leptos::ev::Event| on_role_change(&ev, changes);
     let on_dialog_click = move |ev: leptos::ev::MouseEvent| match clicked(&ev) {
@@ -39,7 +39,7 @@ pub(super) fn MembersManager(admin: bool, children: Children) -> impl IntoView {
             })}
         </div>
         <p class="lead">
-            "Everyone in your organization and their role. Admins manage members; Admins and Developers manage API keys and webhooks; Members can see them."
+            "Everyone in your organization and their role. Admins manage members; Admins and Developers manage API keys, public keys and webhooks; Members can see them."
         </p>
         <p class="status" role="status">{move || changes.status.get()}</p>
         {move || changes.page_error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
@@ -58,13 +58,6 @@ pub(super) fn MembersManager(admin: bool, children: Children) -> impl IntoView {
             }
         ></dialog>
     }
-}
-
-/// Shows a `<template>`'s dialog; answers the dialog, to fill in.
-fn open_template(host: DialogHost, template: &str) -> Option<Element> {
-    let html = document().get_element_by_id(template)?.inner_html();
-    host.open(&html);
-    host.node.get_untracked().map(Element::from)
 }
 
 /// A click in the list: Revoke sends at once; Remove asks first.
@@ -90,7 +83,7 @@ fn on_row_click(ev: &leptos::ev::MouseEvent, changes: Changes, host: DialogHost)
                 return;
             };
             changes.ask_remove(user, email.clone());
-            if let Some(dialog) = open_template(host, REMOVE_TEMPLATE)
+            if let Some(dialog) = host.open_template(REMOVE_TEMPLATE)
                 && let Ok(Some(place)) = dialog.query_selector(&has(attr::REMOVE_EMAIL))
             {
                 place.set_text_content(Some(&email));
@@ -119,13 +112,8 @@ fn on_role_change(ev: &leptos::ev::Event, changes: Changes) {
     }
 }
 
-/// The button a click came from, and what it does.
+/// The button a click came from, and what it does on this page.
 fn clicked(ev: &leptos::ev::MouseEvent) -> Option<(Element, PageAction)> {
-    let button = ev
-        .target()
-        .and_then(|t| t.dyn_into::<Element>().ok())?
-        .closest(&format!("button{}", has(names::attr::ACTION)))
-        .ok()??;
-    let action = PageAction::from_slug(&button.get_attribute(names::attr::ACTION)?)?;
-    Some((button, action))
+    let (button, slug) = clicked_action(ev)?;
+    Some((button, PageAction::from_slug(&slug)?))
 }

@@ -1,7 +1,6 @@
-//! Public keys' **Allowed domains** (issue 29, first piece): which web
-//! origins a public key may be used from. Pure functions of the text the
-//! form sends and of a request's `Origin`, so the form's refusals and the
-//! API's check agree; the rest of public keys is not built yet.
+//! Public keys' **Allowed domains**: which web origins a public key may be
+//! used from. Pure functions of the text the form sends and of a request's
+//! `Origin`, so the form's refusals and the API's check agree.
 //!
 //! A line is `example.com` (that host, on the default port), `*.example.com`
 //! (its subdomains, at any depth, not the domain itself) or `host:port`
@@ -30,7 +29,32 @@ pub struct AllowedDomain {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AllowedDomains(Vec<AllowedDomain>);
 
+/// The longest host taken, in a line or an origin (DNS's limit).
+const MAX_HOST: usize = 253;
+
+/// A host's labels, when it is a well-formed DNS name: none empty or over
+/// 63 characters, letters, digits and inner hyphens only.
+fn labels(host: &str) -> Option<Vec<&str>> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    (host.len() <= MAX_HOST && labels.iter().all(|l| label_ok(l))).then_some(labels)
+}
+
+/// Whether a name is an IPv4 address (all its labels digits).
+fn is_numeric(labels: &[&str]) -> bool {
+    labels.iter().all(|l| l.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl AllowedDomain {
+    /// A line: a host of at least two labels (or `localhost`), an IPv4
+    /// address only exactly (never under `*.`), and a wildcard only over
+    /// a name of two labels or more (`*.com` would be every site).
     fn parse(line: &str) -> Option<AllowedDomain> {
         let line = line.trim().to_ascii_lowercase();
         let (wildcard, rest) = match line.strip_prefix("*.") {
@@ -44,17 +68,10 @@ impl AllowedDomain {
             ),
             None => (rest, None),
         };
-        let label_ok = |l: &str| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        };
-        let labels: Vec<&str> = host.split('.').collect();
-        let valid = host.len() <= 253 && labels.iter().all(|l| label_ok(l));
-        // A wildcard needs a registrable-looking domain under it.
-        (valid && (!wildcard || labels.len() >= 2)).then_some(AllowedDomain {
+        let labels = labels(&host)?;
+        let named = labels.len() >= 2 || (!wildcard && host == "localhost");
+        let sound = named && !(wildcard && is_numeric(&labels));
+        sound.then_some(AllowedDomain {
             wildcard,
             host,
             port,
@@ -77,6 +94,20 @@ impl AllowedDomain {
         scheme_ok
             && host_ok
             && origin.port.unwrap_or(default_port) == self.port.unwrap_or(default_port)
+    }
+}
+
+impl std::fmt::Display for AllowedDomain {
+    /// The line as the form takes it back (normalized).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.wildcard {
+            f.write_str("*.")?;
+        }
+        f.write_str(&self.host)?;
+        match self.port {
+            Some(port) => write!(f, ":{port}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -115,32 +146,85 @@ impl AllowedDomains {
                 ),
             ));
         }
-        Ok(AllowedDomains(
-            lines.into_iter().filter_map(AllowedDomain::parse).collect(),
-        ))
+        // A line given twice is one line (stored once, matched once).
+        let mut unique: Vec<AllowedDomain> = Vec::with_capacity(lines.len());
+        for line in lines.into_iter().filter_map(AllowedDomain::parse) {
+            if !unique.contains(&line) {
+                unique.push(line);
+            }
+        }
+        Ok(AllowedDomains(unique))
     }
 
     /// Whether a request with this `Origin` header may use the key. A
     /// request without one, or with `null` (a sandboxed page, a file), is
     /// never allowed.
     pub fn allows(&self, origin: Option<&str>) -> bool {
-        origin
-            .and_then(Origin::parse)
-            .is_some_and(|origin| self.0.iter().any(|d| d.allows(&origin)))
+        self.matching(origin).is_some()
+    }
+
+    /// The first line that allows `origin`, as written: a key's web calls
+    /// are counted per line, so that inventing subdomains under a `*.`
+    /// line does not mint fresh budgets.
+    pub fn matching(&self, origin: Option<&str>) -> Option<String> {
+        let origin = Origin::parse(origin?)?;
+        self.0
+            .iter()
+            .find(|d| d.allows(&origin))
+            .map(ToString::to_string)
+    }
+
+    /// The lines, normalized, for the list and the form.
+    pub fn lines(&self) -> Vec<String> {
+        self.0.iter().map(ToString::to_string).collect()
+    }
+
+    /// As stored: the normalized lines, one per line.
+    pub fn to_text(&self) -> String {
+        self.lines().join("\n")
     }
 }
 
 /// A serialized origin as browsers send it: `scheme://host[:port]`.
-struct Origin {
+pub struct Origin {
     scheme: String,
     host: String,
     port: Option<u16>,
 }
 
 impl Origin {
-    fn parse(text: &str) -> Option<Origin> {
+    /// Every line that could allow this origin, as stored (normalized):
+    /// the host with and without its port (without only on the scheme's
+    /// default port), then `*.` over each domain above it of two labels or
+    /// more. A CORS preflight looks these up; at most about 250 of them,
+    /// since a host is at most 253 characters.
+    pub fn candidate_lines(&self) -> Vec<String> {
+        let default_port = if self.scheme == "https" { 443 } else { 80 };
+        let port = self.port.unwrap_or(default_port);
+        let forms = |name: &str| {
+            let mut forms = vec![format!("{name}:{port}")];
+            if port == default_port {
+                forms.push(name.to_owned());
+            }
+            forms
+        };
+        let mut lines = forms(&self.host);
+        let mut rest = self.host.as_str();
+        while let Some((_, parent)) = rest.split_once('.') {
+            if parent.contains('.') {
+                lines.extend(forms(&format!("*.{parent}")));
+            }
+            rest = parent;
+        }
+        lines
+    }
+
+    /// `scheme://host[:port]`, with a well-formed host: anything else (a
+    /// path, userinfo, an IPv6 literal, a name too long for DNS) is no
+    /// origin a line can allow.
+    pub fn parse(text: &str) -> Option<Origin> {
         let (scheme, rest) = text.trim().split_once("://")?;
-        if rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        if rest.is_empty() || rest.len() > MAX_HOST + 6 || rest.contains(['/', '?', '#', '@']) {
             return None;
         }
         let rest = rest.to_ascii_lowercase();
@@ -148,6 +232,7 @@ impl Origin {
             Some((host, port)) => (host.to_owned(), Some(port.parse().ok()?)),
             None => (rest, None),
         };
+        labels(&host)?;
         Some(Origin {
             scheme: scheme.to_ascii_lowercase(),
             host,
@@ -187,6 +272,87 @@ mod tests {
         assert!(!d.allows(Some("https://example.com")));
         assert!(!d.allows(Some("https://badexample.com")));
         assert!(!d.allows(Some("https://.example.com")));
+    }
+
+    #[test]
+    fn the_matching_line_and_the_hosts_a_preflight_looks_up() {
+        let d = domains("*.Example.com\nexample.com\nlocalhost:5173");
+        assert_eq!(
+            d.matching(Some("https://a.example.com")).as_deref(),
+            Some("*.example.com")
+        );
+        assert_eq!(
+            d.matching(Some("https://b.a.example.com")).as_deref(),
+            Some("*.example.com"),
+            "every subdomain shares its line's budget"
+        );
+        assert_eq!(
+            d.matching(Some("https://example.com")).as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(d.matching(None), None);
+        assert_eq!(d.to_text(), "*.example.com\nexample.com\nlocalhost:5173");
+        assert_eq!(AllowedDomains::parse(&d.to_text()).unwrap(), d);
+        assert_eq!(domains("example.com\nEXAMPLE.com").lines(), ["example.com"]);
+        let origin = Origin::parse("https://a.b.example.com").unwrap();
+        assert_eq!(
+            origin.candidate_lines(),
+            [
+                "a.b.example.com:443",
+                "a.b.example.com",
+                "*.b.example.com:443",
+                "*.b.example.com",
+                "*.example.com:443",
+                "*.example.com",
+            ]
+        );
+        let local = Origin::parse("http://localhost:5173").unwrap();
+        assert_eq!(local.candidate_lines(), ["localhost:5173"]);
+        // Each candidate a line allows is one the preflight looks up.
+        for (line, origin) in [
+            ("example.com", "https://example.com"),
+            ("example.com:443", "https://example.com"),
+            ("*.example.com", "https://x.y.example.com"),
+            ("*.example.com:8443", "https://x.example.com:8443"),
+            ("localhost:5173", "http://localhost:5173"),
+            ("127.0.0.1:3000", "http://127.0.0.1:3000"),
+        ] {
+            assert!(domains(line).allows(Some(origin)), "{line} {origin}");
+            let stored = domains(line).to_text();
+            let found = Origin::parse(origin).unwrap().candidate_lines();
+            assert!(found.contains(&stored), "{line}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn lines_that_would_allow_too_much_are_refused() {
+        for bad in [
+            "com",
+            "*.com",
+            "*.0.0.1",
+            "*.localhost",
+            "intranet",
+            "exa mple.com",
+        ] {
+            assert!(AllowedDomains::parse(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "localhost",
+            "localhost:5173",
+            "127.0.0.1:3000",
+            "*.example.co.uk",
+        ] {
+            assert!(AllowedDomains::parse(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn an_origin_too_long_for_dns_is_none() {
+        let long = format!("https://{}example.com", "a.".repeat(200));
+        assert!(Origin::parse(&long).is_none());
+        let d = domains("*.example.com");
+        assert!(!d.allows(Some(&long)));
+        assert!(Origin::parse("https://[::1]:3000").is_none());
     }
 
     #[test]
