@@ -8,7 +8,9 @@ use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
 use crate::domain::public_keys::store;
 use crate::model::error::AppError;
-use crate::model::public_keys::{PublicKeyId, PublicKeyInput, PublicKeyList, PublicKeySummary};
+use crate::model::public_keys::{
+    CreatedPublicKey, PublicKeyId, PublicKeyInput, PublicKeyList, PublicKeySummary,
+};
 #[cfg(feature = "ssr")]
 use crate::model::{members::UserId, roles::Capability};
 
@@ -33,13 +35,18 @@ pub async fn find_public_key(id: PublicKeyId) -> Result<PublicKeySummary, AppErr
     .await
 }
 
-/// Answers the new key, shown whole in the list.
+/// Answers the new key (the list shows it whole too).
 #[server(prefix = "/api", endpoint = "public-keys/create", input = Json)]
-pub async fn create_public_key(input: PublicKeyInput) -> Result<PublicKeySummary, AppError> {
+pub async fn create_public_key(input: PublicKeyInput) -> Result<CreatedPublicKey, AppError> {
     crate::server_fns::with_caller_who_may(Capability::ManageKeys, |caller, state| async move {
         let settings = input.validate()?;
         let acting = (&caller.actor(), UserId(caller.user.id));
-        Ok(store::create(&state.db, caller.org, acting, &settings).await?)
+        let key = store::create(&state.db, caller.org, acting, &settings).await?;
+        Ok(CreatedPublicKey {
+            id: key.id,
+            name: key.name,
+            key: key.key,
+        })
     })
     .await
 }

@@ -73,6 +73,16 @@ impl PublicKeySummary {
     }
 }
 
+/// What Create answers: enough for the page's message and for a program
+/// to use the key. (Not the whole summary: its times would bring a date
+/// parser into the browser's bundle for nothing.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedPublicKey {
+    pub id: PublicKeyId,
+    pub name: String,
+    pub key: String,
+}
+
 /// The Public Keys page: the keys, and whether the viewer may change them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKeyList {
