@@ -577,3 +577,26 @@ async fn refused_public_key_requests_spend_the_addresss_budget_but_preflights_do
     let (status, _, _) = web_call(&visitor, &key, Some(SITE), &agent).await;
     assert_eq!(status, StatusCode::OK, "another address is not affected");
 }
+
+/// The OpenAPI document says how public keys authenticate, on the one
+/// route they open and no other.
+#[tokio::test]
+async fn the_openapi_document_describes_public_key_authentication() {
+    let app = TestApp::start(&backends()[0]).await;
+    let (status, doc) = app.api("GET", "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let scheme = &doc["components"]["securitySchemes"]["publicKey"];
+    assert_eq!(scheme["scheme"], "bearer");
+    let described = scheme["description"].as_str().unwrap_or_default();
+    assert!(described.contains(ONLY_WEB_CALLS), "{described}");
+    assert!(described.contains("Origin"), "{described}");
+    let security = |path: &str, method: &str| doc["paths"][path][method]["security"].clone();
+    assert_eq!(
+        security("/v3/create-web-call", "post"),
+        json!([{ "bearerAuth": [] }, { "publicKey": [] }])
+    );
+    assert_eq!(
+        security("/v3/list-calls", "post"),
+        json!([{ "bearerAuth": [] }])
+    );
+}

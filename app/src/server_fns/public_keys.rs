@@ -8,11 +8,9 @@ use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
 use crate::domain::public_keys::store;
 use crate::model::error::AppError;
-use crate::model::public_keys::{
-    CreatedPublicKey, PublicKeyId, PublicKeyInput, PublicKeyList, PublicKeySummary,
-};
+use crate::model::public_keys::{CreatedPublicKey, PublicKeyId, PublicKeyInput, PublicKeyList};
 #[cfg(feature = "ssr")]
-use crate::model::{members::UserId, roles::Capability};
+use crate::model::{members::UserId, public_keys::PublicKeySummary, roles::Capability};
 
 #[server(prefix = "/api", endpoint = "public-keys/list", input = Json)]
 pub async fn list_public_keys() -> Result<PublicKeyList, AppError> {
